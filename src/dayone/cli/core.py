@@ -1,0 +1,9 @@
+"""Core CLI commands: describe, demo, build, recommend, doctor."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the main app."""
