@@ -1,0 +1,288 @@
+"""Read catalogues, users and interactions from CSV, TSV, JSON Lines and Parquet.
+
+A mapping says which column plays which role, so a team's own export loads without being
+rewritten first. Every problem is reported with its file, 1-based row and field, and a load
+either returns a complete, validated object or raises: nothing half-loaded is kept.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from dayone.data.catalog import Catalog
+from dayone.data.errors import DataError
+from dayone.data.interactions import normalise_interactions
+from dayone.data.users import UserTable
+
+SUPPORTED = (".csv", ".tsv", ".jsonl", ".jsonl.gz", ".ndjson", ".parquet")
+
+
+class ItemMapping(BaseModel):
+    """Which columns of an item file are its id, its text, its categories and its numbers.
+
+    Empty `text`/`categorical`/`numeric` lists mean "keep every other column as it is".
+    `list_separator` splits strings such as ``Action|Comedy`` into lists for categorical fields.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = "id"
+    text: list[str] = Field(default_factory=list)
+    categorical: list[str] = Field(default_factory=list)
+    numeric: list[str] = Field(default_factory=list)
+    list_separator: str | None = "|"
+
+
+class UserMapping(BaseModel):
+    """Which columns of a user file are the id, the free text and the profile attributes."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = "id"
+    text: str | None = None
+    attributes: list[str] = Field(default_factory=list)
+
+
+class InteractionMapping(BaseModel):
+    """Which columns carry the user, the item and whichever signals the source has."""
+
+    model_config = ConfigDict(extra="forbid")
+    user: str = "user"
+    item: str = "item"
+    rating: str | None = None
+    weight: str | None = None
+    liked: str | None = None
+    ts: str | None = None
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    for suf in SUPPORTED:
+        if name.endswith(suf):
+            return suf
+    if name.endswith(".json"):
+        return ".jsonl"
+    raise DataError(f"unsupported file type; expected one of {', '.join(SUPPORTED)}", file=str(path))
+
+
+def _decode(path: Path, raw: bytes, encoding: str) -> str:
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        row = raw[: exc.start].count(b"\n")  # header is line 0 for tables; JSONL rows start at 1
+        raise DataError(
+            f"not valid {encoding} text at byte {exc.start} (pass encoding=... e.g. latin-1)",
+            file=str(path),
+            row=row if row > 0 else 1,
+        ) from None
+
+
+def read_records(path: str | Path, encoding: str = "utf-8") -> list[dict[str, Any]]:
+    """Rows of a supported file as dicts, in file order.
+
+    CSV cells stay strings (type checks happen against the mapping, where the field is known);
+    JSON keeps its own types.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise DataError("file not found", file=str(p))
+    suf = _suffix(p)
+    if suf == ".parquet":
+        try:
+            df = pd.read_parquet(p)
+        except Exception as exc:  # pyarrow raises many types for a corrupt file
+            raise DataError(f"unreadable parquet: {exc}", file=str(p)) from None
+        return [
+            {k: _clean(v) for k, v in rec.items()} for rec in df.to_dict(orient="records")
+        ]
+    raw = p.read_bytes()
+    if suf == ".jsonl.gz":
+        try:
+            raw = gzip.decompress(raw)
+        except OSError as exc:
+            raise DataError(f"not a gzip file: {exc}", file=str(p)) from None
+    text = _decode(p, raw, encoding)
+    if suf in (".jsonl", ".jsonl.gz", ".ndjson"):
+        out: list[dict[str, Any]] = []
+        for n, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataError(f"invalid JSON: {exc.msg}", file=str(p), row=n) from None
+            if not isinstance(rec, dict):
+                raise DataError("each line must be a JSON object", file=str(p), row=n)
+            out.append(rec)
+        return out
+    import csv
+    import io
+
+    reader = csv.reader(io.StringIO(text), delimiter="\t" if suf == ".tsv" else ",")
+    try:
+        header = next(reader)
+    except StopIteration:
+        return []
+    if len(set(header)) != len(header):
+        raise DataError("repeated column names in header", file=str(p), row=0)
+    rows: list[dict[str, Any]] = []
+    for n, cells in enumerate(reader, start=1):
+        if not cells:
+            continue
+        if len(cells) != len(header):
+            raise DataError(
+                f"expected {len(header)} columns, found {len(cells)}", file=str(p), row=n
+            )
+        rows.append(dict(zip(header, cells, strict=True)))
+    return rows
+
+
+def _clean(v: Any) -> Any:
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _require(rec: dict[str, Any], field: str, file: str, row: int) -> Any:
+    if field not in rec:
+        raise DataError("missing column", file=file, row=row, field=field)
+    value = rec[field]
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        raise DataError("empty value", file=file, row=row, field=field)
+    return value
+
+
+def _as_number(value: Any, file: str, row: int, field: str) -> float:
+    if isinstance(value, bool):
+        raise DataError(f"expected a number, got {value!r}", file=file, row=row, field=field)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise DataError(f"expected a number, got {value!r}", file=file, row=row, field=field) from None
+    if not math.isfinite(number):
+        raise DataError(f"expected a finite number, got {value!r}", file=file, row=row, field=field)
+    return number
+
+
+def _as_bool(value: Any, file: str, row: int, field: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "y", "t"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "n", "f"):
+        return False
+    raise DataError(f"expected true/false, got {value!r}", file=file, row=row, field=field)
+
+
+def items_from_records(
+    records: Iterable[dict[str, Any]], mapping: ItemMapping | None = None, source: str = "<records>"
+) -> Catalog:
+    """Validate and map item rows into a Catalog."""
+    m = mapping or ItemMapping()
+    keep = m.text + m.categorical + m.numeric
+    mapped: list[dict[str, Any]] = []
+    for row, rec in enumerate(records, start=1):
+        item_id = str(_require(rec, m.id, source, row)).strip()
+        fields: dict[str, Any] = (
+            {k: rec.get(k) for k in keep} if keep else {k: v for k, v in rec.items() if k != m.id}
+        )
+        for f in keep:
+            if f not in rec:
+                raise DataError("missing column", file=source, row=row, field=f)
+        for f in m.numeric:
+            if rec.get(f) not in (None, ""):
+                fields[f] = _as_number(rec[f], source, row, f)
+            else:
+                fields[f] = None
+        for f in m.categorical:
+            v = rec.get(f)
+            if isinstance(v, str) and m.list_separator and m.list_separator in v:
+                fields[f] = [s for s in v.split(m.list_separator) if s]
+        mapped.append({"id": item_id, **fields})
+    return Catalog.from_records(mapped, source=source)
+
+
+def load_items(
+    path: str | Path, mapping: ItemMapping | None = None, encoding: str = "utf-8"
+) -> Catalog:
+    """Load a catalogue file (CSV/TSV/JSONL/Parquet) through an ItemMapping."""
+    return items_from_records(read_records(path, encoding), mapping, source=str(path))
+
+
+def load_users(
+    path: str | Path, mapping: UserMapping | None = None, encoding: str = "utf-8"
+) -> UserTable:
+    """Load user profiles; attributes default to every column except id and text.
+
+    A JSONL record may also nest its attributes under an ``attributes`` object (bench format).
+    """
+    m = mapping or UserMapping()
+    src = str(path)
+    table = UserTable()
+    for row, rec in enumerate(read_records(path, encoding), start=1):
+        user_id = str(_require(rec, m.id, src, row)).strip()
+        if user_id in table:
+            raise DataError(f"duplicate user id {user_id!r}", file=src, row=row, field=m.id)
+        if isinstance(rec.get("attributes"), dict):
+            attrs = dict(rec["attributes"])
+        elif m.attributes:
+            for f in m.attributes:
+                if f not in rec:
+                    raise DataError("missing column", file=src, row=row, field=f)
+            attrs = {f: rec[f] for f in m.attributes}
+        else:
+            attrs = {k: v for k, v in rec.items() if k not in (m.id, m.text)}
+        text = rec.get(m.text) if m.text else rec.get("text")
+        table.add(user_id, {k: v for k, v in attrs.items() if v not in (None, "")}, text or None)
+    return table
+
+
+def interactions_from_records(
+    records: Iterable[dict[str, Any]],
+    mapping: InteractionMapping | None = None,
+    catalog: Catalog | None = None,
+    source: str = "<records>",
+) -> pd.DataFrame:
+    """Validate interaction rows: ids present, signals typed, items known to the catalogue."""
+    m = mapping or InteractionMapping()
+    cols: dict[str, list[Any]] = {c: [] for c in ("user", "item", "rating", "weight", "liked", "ts")}
+    for row, rec in enumerate(records, start=1):
+        cols["user"].append(str(_require(rec, m.user, source, row)).strip())
+        item = str(_require(rec, m.item, source, row)).strip()
+        if catalog is not None and item not in catalog:
+            raise DataError(f"unknown item {item!r} (not in the catalogue)", file=source, row=row, field=m.item)
+        cols["item"].append(item)
+        for key in ("rating", "weight", "ts"):
+            field = getattr(m, key) or (key if key in rec else None)
+            v = rec.get(field) if field else None
+            cols[key].append(np.nan if v in (None, "") else _as_number(v, source, row, field or key))
+        field = m.liked or ("liked" if "liked" in rec else None)
+        v = rec.get(field) if field else None
+        cols["liked"].append(np.nan if v in (None, "") else float(_as_bool(v, source, row, field or "liked")))
+    if cols["weight"] and any(w < 0 for w in cols["weight"] if not math.isnan(w)):
+        bad = next(i for i, w in enumerate(cols["weight"]) if not math.isnan(w) and w < 0)
+        raise DataError("weight must be >= 0", file=source, row=bad + 1, field=m.weight or "weight")
+    return normalise_interactions(pd.DataFrame(cols))
+
+
+def load_interactions(
+    path: str | Path,
+    mapping: InteractionMapping | None = None,
+    catalog: Catalog | None = None,
+    encoding: str = "utf-8",
+) -> pd.DataFrame:
+    """Load interactions; with a catalogue, an unknown item is an error naming its row."""
+    return interactions_from_records(read_records(path, encoding), mapping, catalog, source=str(path))
