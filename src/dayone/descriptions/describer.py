@@ -1,0 +1,169 @@
+"""Task descriptions: the seed's core idea of turning users and items into sentences.
+
+A pretrained sentence encoder understands "Alien (1979). Genres: Horror, Sci-Fi." far better
+than a row of columns, so every item and every new user is rendered to natural language
+before encoding. The wording lives in JSON template files (one per domain and language) so
+teams can add their own domain without touching code.
+
+Template file format (see ``templates/*.json``):
+- ``item``: ordered segments such as ``"Genres: {genres}."``; a segment is emitted only when
+  every field it names is present and non-empty, and skipped when its text is already
+  contained in what was written (titles often repeat inside a ``text`` field).
+- ``other_fields``: append ``key: value`` for fields no segment used.
+- ``user``: ``intro``, per-attribute phrases, ``text``, ``liked``/``disliked`` phrases.
+- ``values``: per-field value rewrites (``"M" -> "man"``, genre names, translations).
+"""
+
+from __future__ import annotations
+
+import json
+import string
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dayone.data.errors import DataError
+
+DOMAINS = ("generic", "movie", "product", "music", "news")
+LANGUAGES = ("en", "zh")
+
+
+class UserTemplate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    intro: str
+    attributes: dict[str, str] = Field(default_factory=dict)
+    other_attributes: str = "{key}: {value}"
+    text: str = "{text}"
+    liked: str = "{items}"
+    disliked: str = "{items}"
+    joiner: str = ", "
+    end: str = "."
+
+
+class Template(BaseModel):
+    """One domain's wording in one language; validated so a typo in a file fails loudly."""
+
+    model_config = ConfigDict(extra="forbid")
+    domain: str
+    language: str
+    item: list[str]
+    other_fields: bool = False
+    user: UserTemplate
+    values: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+
+def load_template(path: str | Path) -> Template:
+    """Read a user-supplied template file, with errors that name it."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DataError(f"cannot read template: {exc}", file=str(p)) from None
+    try:
+        return Template.model_validate(data)
+    except Exception as exc:
+        raise DataError(f"invalid template: {exc}", file=str(p)) from None
+
+
+@lru_cache(maxsize=32)
+def builtin_template(domain: str, language: str) -> Template:
+    if domain not in DOMAINS:
+        raise ValueError(f"unknown domain {domain!r}; choose one of {DOMAINS} or pass a template file")
+    if language not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}; choose one of {LANGUAGES}")
+    text = resources.files("dayone.descriptions").joinpath(f"templates/{domain}.{language}.json").read_text("utf-8")
+    return Template.model_validate_json(text)
+
+
+def _fields_of(segment: str) -> list[str]:
+    return [name for _, name, _, _ in string.Formatter().parse(segment) if name]
+
+
+class Describer:
+    """Renders item fields and user context into one description string each."""
+
+    def __init__(
+        self,
+        domain: str = "generic",
+        language: str = "en",
+        template: Template | str | Path | None = None,
+        max_chars: int = 1000,
+        max_history: int = 10,
+    ) -> None:
+        if isinstance(template, Template):
+            self.template = template
+        elif template is not None:
+            self.template = load_template(template)
+        else:
+            self.template = builtin_template(domain, language)
+        self.max_chars = max_chars
+        self.max_history = max_history
+        self._list_joiner = "、" if self.template.language == "zh" else ", "
+
+    def _value(self, field: str, value: Any) -> str:
+        rewrite = self.template.values.get(field, {})
+        if isinstance(value, list | tuple):
+            parts = [rewrite.get(str(v), str(v)) for v in value if v not in (None, "")]
+            return self._list_joiner.join(p for p in parts if p)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if value is None:
+            return ""
+        return rewrite.get(str(value), str(value)).strip()
+
+    def item(self, fields: dict[str, Any]) -> str:
+        """Describe one item from its raw fields."""
+        out: list[str] = []
+        used: set[str] = set()
+        for segment in self.template.item:
+            names = _fields_of(segment)
+            values = {n: self._value(n, fields.get(n)) for n in names}
+            if not names or any(not v for v in values.values()):
+                continue
+            rendered = segment.format(**values)
+            used.update(names)
+            core = rendered.rstrip(".。")
+            if any(core in prev for prev in out):
+                continue
+            # a longer segment (raw `text`) that repeats an earlier one (the title) replaces it
+            out = [prev for prev in out if prev.rstrip(".。") not in rendered]
+            out.append(rendered)
+        if self.template.other_fields:
+            for key, value in fields.items():
+                if key in used or key.startswith("_") or key == "id":
+                    continue
+                v = self._value(key, value)
+                if v:
+                    out.append(f"{key}: {v}.")
+        sep = "" if self.template.language == "zh" else " "
+        return sep.join(out)[: self.max_chars]
+
+    def user(
+        self,
+        attributes: dict[str, Any] | None = None,
+        text: str | None = None,
+        liked_titles: list[str] | None = None,
+        disliked_titles: list[str] | None = None,
+    ) -> str:
+        """Describe a (possibly brand-new) user from whatever we know about them."""
+        t = self.template.user
+        parts: list[str] = []
+        for key, value in (attributes or {}).items():
+            v = self._value(key, value)
+            if not v:
+                continue
+            phrase = t.attributes.get(key, t.other_attributes)
+            parts.append(phrase.format(key=key, value=v, **{key: v}))
+        if text and text.strip():
+            parts.append(t.text.format(text=text.strip()))
+        if liked_titles:
+            parts.append(t.liked.format(items=self._list_joiner.join(liked_titles[-self.max_history :])))
+        if disliked_titles:
+            parts.append(t.disliked.format(items=self._list_joiner.join(disliked_titles[-self.max_history :])))
+        if not parts:
+            return t.intro + t.end
+        lead = t.intro + ("" if self.template.language == "zh" else " ")
+        return (lead + t.joiner.join(parts) + t.end)[: self.max_chars]
