@@ -53,9 +53,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 
 def test_items_roundtrip_update_delete(store: Store) -> None:
-    seq1 = store.upsert_items([ItemRow("a", {"title": "Alpha", "tags": ["x"]}),
+    seqs = store.upsert_items([ItemRow("a", {"title": "Alpha", "tags": ["x"]}),
                                ItemRow("b", {"title": "Beta"})])
-    assert seq1 > 0
+    assert len(seqs) == 2 and 0 < seqs[0] < seqs[1]
     assert store.get_item("a") is not None
     assert store.get_item("a").fields == {"title": "Alpha", "tags": ["x"]}  # type: ignore[union-attr]
     store.upsert_items([ItemRow("a", {"title": "Alpha 2"})])

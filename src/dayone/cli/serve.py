@@ -1,9 +1,55 @@
-"""CLI commands for serve (placeholder until that capability lands)."""
+"""`dayone serve`: run the HTTP service (API + web page) with uvicorn.
+
+With no options it serves the embedded demo catalogue from ./dayone-data/dayone.db on
+http://127.0.0.1:8000. Settings come from DAYONE_* environment variables, a TOML file given with
+`--config`, and the options below (highest precedence).
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
+
+    @app.command("serve")
+    def serve(
+        config: Annotated[Path | None, typer.Option(
+            "--config", "-c", help="TOML config file (see --write-config)")] = None,
+        host: Annotated[str | None, typer.Option(help="bind address")] = None,
+        port: Annotated[int | None, typer.Option(help="TCP port")] = None,
+        store: Annotated[str | None, typer.Option(
+            "--store", help="sqlite:///file.db or a postgresql:// DSN")] = None,
+        catalog: Annotated[str | None, typer.Option(
+            help="seed catalogue when the store is empty: demo, none, or a file")] = None,
+        encoder: Annotated[str | None, typer.Option(help="encoder name")] = None,
+        write_config: Annotated[Path | None, typer.Option(
+            "--write-config", help="write a commented config file with every default and exit")
+        ] = None,
+    ) -> None:
+        """Serve recommendations over HTTP (OpenAPI docs at /docs, web page at /)."""
+        from dayone.service.settings import commented_config, load_settings
+
+        if write_config is not None:
+            write_config.write_text(commented_config(), encoding="utf-8")
+            typer.echo(f"wrote {write_config}")
+            return
+        overrides: dict[str, Any] = {k: v for k, v in {
+            "host": host, "port": port, "store_url": store, "catalog": catalog,
+            "encoder": encoder}.items() if v is not None}
+        try:
+            settings = load_settings(config, **overrides)
+        except (FileNotFoundError, ValueError) as e:
+            typer.echo(f"error: {e}", err=True)
+            raise typer.Exit(2) from e
+
+        import uvicorn
+
+        from dayone.service import create_app
+
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                    log_config=None, access_log=False)

@@ -15,7 +15,7 @@ from dayone.storage.base import (
 from dayone.storage.sqlite import SqliteStore
 
 
-def open_store(url: str) -> Store:
+def open_store(url: str, sqlite_synchronous: str = "NORMAL") -> Store:
     """Open a store from a URL: ``sqlite:///path/to.db``, ``sqlite://:memory:`` or a
     ``postgresql://`` DSN. One entry point keeps the backend a pure setting."""
     if url.startswith(("postgresql://", "postgres://")):
@@ -27,7 +27,7 @@ def open_store(url: str) -> Store:
         path = rest[1:] if rest.startswith("/") and not rest.startswith("//") else rest
         if rest.startswith("//"):
             path = rest[1:]  # sqlite:////abs/path -> /abs/path
-        return SqliteStore(path or ":memory:")
+        return SqliteStore(path or ":memory:", synchronous=sqlite_synchronous)
     raise ValueError(f"unknown store URL {url!r}: use sqlite:///file.db or postgresql://...")
 
 

@@ -105,8 +105,8 @@ class Store(Protocol):
     """
 
     # -- items ------------------------------------------------------------------------------
-    def upsert_items(self, items: Sequence[ItemRow]) -> int:
-        """Insert or replace items; returns the change-log seq of the last change written."""
+    def upsert_items(self, items: Sequence[ItemRow]) -> list[int]:
+        """Insert or replace items; returns their change-log seqs in input order."""
         ...
 
     def delete_items(self, ids: Sequence[str]) -> list[str]:
@@ -126,7 +126,7 @@ class Store(Protocol):
     def count_items(self) -> int: ...
 
     # -- users ------------------------------------------------------------------------------
-    def upsert_users(self, users: Sequence[UserRow]) -> int: ...
+    def upsert_users(self, users: Sequence[UserRow]) -> list[int]: ...
 
     def delete_users(self, ids: Sequence[str]) -> list[str]: ...
 

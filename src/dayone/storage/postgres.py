@@ -10,7 +10,6 @@ for so followers refresh within milliseconds instead of a polling period.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -100,11 +99,11 @@ class PostgresStore:
         return int(cur.fetchone()[0])
 
     # -- items ------------------------------------------------------------------------------
-    def upsert_items(self, items: Sequence[ItemRow]) -> int:
+    def upsert_items(self, items: Sequence[ItemRow]) -> list[int]:
         t = now()
 
-        def run(cur: Any) -> int:
-            seq = 0
+        def run(cur: Any) -> list[int]:
+            seqs = []
             for it in items:
                 cur.execute(
                     "INSERT INTO items(id, fields, updated_at) VALUES (%s,%s,%s) "
@@ -112,10 +111,10 @@ class PostgresStore:
                     "updated_at=excluded.updated_at",
                     (it.id, Jsonb(it.fields), t),
                 )
-                seq = self._log(cur, "item_upsert", it.id, {"fields": it.fields})
-            return seq
+                seqs.append(self._log(cur, "item_upsert", it.id, {"fields": it.fields}))
+            return seqs
 
-        return int(self._write(run))
+        return list(self._write(run))
 
     def delete_items(self, ids: Sequence[str]) -> list[str]:
         def run(cur: Any) -> list[str]:
@@ -158,11 +157,11 @@ class PostgresStore:
         return int(self._read("SELECT COUNT(*) FROM items")[0][0])
 
     # -- users ------------------------------------------------------------------------------
-    def upsert_users(self, users: Sequence[UserRow]) -> int:
+    def upsert_users(self, users: Sequence[UserRow]) -> list[int]:
         t = now()
 
-        def run(cur: Any) -> int:
-            seq = 0
+        def run(cur: Any) -> list[int]:
+            seqs = []
             for u in users:
                 cur.execute(
                     "INSERT INTO users(id, attributes, text, updated_at) VALUES (%s,%s,%s,%s) "
@@ -170,12 +169,12 @@ class PostgresStore:
                     "text=excluded.text, updated_at=excluded.updated_at",
                     (u.id, Jsonb(u.attributes), u.text, t),
                 )
-                seq = self._log(
+                seqs.append(self._log(
                     cur, "user_upsert", u.id, {"attributes": u.attributes, "text": u.text}
-                )
-            return seq
+                ))
+            return seqs
 
-        return int(self._write(run))
+        return list(self._write(run))
 
     def delete_users(self, ids: Sequence[str]) -> list[str]:
         def run(cur: Any) -> list[str]:

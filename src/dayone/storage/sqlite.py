@@ -97,11 +97,11 @@ class SqliteStore:
         return int(cur.lastrowid or 0)
 
     # -- items ------------------------------------------------------------------------------
-    def upsert_items(self, items: Sequence[ItemRow]) -> int:
+    def upsert_items(self, items: Sequence[ItemRow]) -> list[int]:
         t = now()
 
-        def run(cur: sqlite3.Cursor) -> int:
-            seq = 0
+        def run(cur: sqlite3.Cursor) -> list[int]:
+            seqs = []
             for it in items:
                 cur.execute(
                     "INSERT INTO items(id, fields, updated_at) VALUES (?,?,?) "
@@ -109,10 +109,10 @@ class SqliteStore:
                     "updated_at=excluded.updated_at",
                     (it.id, _dumps(it.fields), t),
                 )
-                seq = self._log(cur, "item_upsert", it.id, {"fields": it.fields})
-            return seq
+                seqs.append(self._log(cur, "item_upsert", it.id, {"fields": it.fields}))
+            return seqs
 
-        return int(self._write(run))
+        return list(self._write(run))
 
     def delete_items(self, ids: Sequence[str]) -> list[str]:
         def run(cur: sqlite3.Cursor) -> list[str]:
@@ -162,11 +162,11 @@ class SqliteStore:
         return int(self._read("SELECT COUNT(*) FROM items")[0][0])
 
     # -- users ------------------------------------------------------------------------------
-    def upsert_users(self, users: Sequence[UserRow]) -> int:
+    def upsert_users(self, users: Sequence[UserRow]) -> list[int]:
         t = now()
 
-        def run(cur: sqlite3.Cursor) -> int:
-            seq = 0
+        def run(cur: sqlite3.Cursor) -> list[int]:
+            seqs = []
             for u in users:
                 cur.execute(
                     "INSERT INTO users(id, attributes, text, updated_at) VALUES (?,?,?,?) "
@@ -174,12 +174,12 @@ class SqliteStore:
                     "text=excluded.text, updated_at=excluded.updated_at",
                     (u.id, _dumps(u.attributes), u.text, t),
                 )
-                seq = self._log(
+                seqs.append(self._log(
                     cur, "user_upsert", u.id, {"attributes": u.attributes, "text": u.text}
-                )
-            return seq
+                ))
+            return seqs
 
-        return int(self._write(run))
+        return list(self._write(run))
 
     def delete_users(self, ids: Sequence[str]) -> list[str]:
         def run(cur: sqlite3.Cursor) -> list[str]:

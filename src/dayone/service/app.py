@@ -1,0 +1,182 @@
+"""`create_app(settings)`: the FastAPI application, its lifespan and error contract.
+
+The lifespan opens the store and loads the model before the first request, so `/health/ready`
+turns green only when recommendations can be served. Errors follow one contract: bad input is a
+4xx with a `detail` that says what is wrong; a 500 means a bug, never user input.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from dayone import __version__
+from dayone.data.errors import DataError
+from dayone.encoders import Encoder, get_encoder
+from dayone.recommender.config import RecommenderConfig
+from dayone.recommender.recommender import UnknownItemError
+from dayone.service.engine import Engine, NotFound
+from dayone.service.observability import (
+    BodyLimitMiddleware,
+    Metrics,
+    ObservabilityMiddleware,
+    configure_logging,
+)
+from dayone.service.routers import events, health, items, models, recommendations, users
+from dayone.service.settings import Settings
+from dayone.storage import open_store
+
+log = logging.getLogger("dayone.service")
+API_PREFIX = "/api/v1"
+STATIC_DIR = Path(str(resources.files("dayone.service") / "static"))
+
+
+def demo_records() -> list[dict[str, Any]]:
+    """The embedded demo catalogue as records (`dayone.demo.load_demo_catalog` when present)."""
+    try:
+        from dayone.demo import load_demo_catalog  # type: ignore[attr-defined]
+    except ImportError:
+        load_demo_catalog = None
+    if load_demo_catalog is not None:
+        cat = load_demo_catalog()
+        return list(cat.records()) if hasattr(cat, "records") else list(cat)
+    import csv
+
+    path = Path(str(resources.files("dayone.demo") / "data" / "movies.csv"))
+    with path.open(encoding="utf-8") as fh:
+        return [{"id": r["movieId"], "title": r["title"], "genres": r["genres"]}
+                for r in csv.DictReader(fh)]
+
+
+def seed_for(catalog: str) -> Callable[[], list[dict[str, Any]]] | None:
+    if catalog == "none":
+        return None
+    if catalog == "demo":
+        return demo_records
+
+    def from_file() -> list[dict[str, Any]]:
+        from dayone.data.loaders import read_records
+
+        rows = read_records(catalog)
+        if rows and "id" not in rows[0]:
+            raise DataError("the seed catalogue needs an 'id' column", file=catalog, field="id")
+        return rows
+
+    return from_file
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    encoder: Encoder | None = None,
+    seed: Callable[[], list[dict[str, Any]]] | None = None,
+) -> FastAPI:
+    """Build the app. `encoder` / `seed` override the settings (tests inject tiny ones)."""
+    settings = settings or Settings()
+    configure_logging(settings.log_level, settings.log_json)
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = open_store(settings.store_url, sqlite_synchronous=settings.sqlite_synchronous)
+        enc = encoder or get_encoder(settings.encoder)
+        engine = Engine(
+            store,
+            RecommenderConfig(encoder=settings.encoder, domain=settings.domain,
+                              language=settings.language),  # type: ignore[arg-type]
+            encoder=enc,
+            data_dir=settings.data_dir,
+            seed_records=seed or seed_for(settings.catalog),
+            category_fields=settings.category_fields,
+            history_limit=settings.history_limit,
+        )
+        engine.start()
+        engine.start_background(settings.sync_interval_s, settings.refit_interval_s)
+        app.state.engine = engine
+        c = engine.counts()
+        log.info("ready", extra={"store": _redact(settings.store_url), "encoder": enc.model_id,
+                                 **c, "model_version": engine.state.version})
+        try:
+            yield
+        finally:
+            engine.stop()
+            store.close()
+            app.state.engine = None
+
+    app = FastAPI(
+        title="dayone",
+        version=__version__,
+        summary="Cold-start recommendations from the first moment.",
+        description=(
+            "Recommendations for new users (free text, attributes, a few picks), new items "
+            "(recommendable as soon as they are added) and everyone in between. Every item "
+            "carries `source` (the strategy that produced it) and an explanation; every "
+            "list says which `strategy` served it. When API keys are configured, send one as "
+            "`X-API-Key`; write endpoints need a key with the `write` scope."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.engine = None
+
+    for r in (items.router, items.categories_router, users.router, events.router, recommendations.router, models.router):
+        app.include_router(r, prefix=API_PREFIX)
+    app.include_router(health.router)
+    _install_error_handlers(app)
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html")
+
+    # outermost first: limits before anything reads the body, then timing/logging
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ObservabilityMiddleware, metrics=metrics)
+    return app
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotFound)
+    async def not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "ids": exc.ids},
+                            status_code=status.HTTP_404_NOT_FOUND)
+
+    @app.exception_handler(UnknownItemError)
+    async def unknown_item(_: Request, exc: UnknownItemError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "ids": exc.ids},
+                            status_code=status.HTTP_404_NOT_FOUND)
+
+    @app.exception_handler(DataError)
+    async def data_error(_: Request, exc: DataError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "field": exc.field},
+                            status_code=422)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""),
+                   "type": e.get("type", "")} for e in exc.errors()]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        return JSONResponse({"detail": "internal error (logged)"},
+                            status_code=status.HTTP_500_INTERNAL_SERVER_ERROR)

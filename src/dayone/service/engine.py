@@ -1,0 +1,597 @@
+"""The online engine: the store of record plus the in-memory model that serves requests.
+
+Why it exists: the HTTP layer should only translate requests. The engine owns the rules that
+make the service correct under writes:
+
+* **Write-then-apply.** Every write goes to the store first (durable once the call returns)
+  and is then applied to the in-memory recommender before the call returns, so a new item is
+  recommendable and an event shows in the user's next recommendations immediately.
+* **One change log.** Changes written by *other* processes sharing the store are applied by a
+  follower thread that reads `changes_since(applied)`; the engine remembers which sequence
+  numbers it applied itself so nothing is applied twice.
+* **Background refit, atomic swap.** A refit rebuilds the model from a store snapshot in a
+  background thread (the old model keeps serving), replays the changes that arrived meanwhile,
+  and swaps the reference under the write lock. Saved versions make restarts fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dayone.data.catalog import Catalog
+from dayone.data.users import UserTable
+from dayone.encoders import Encoder
+from dayone.profiles import HistoryEntry, UserContext
+from dayone.recommender.config import RecommenderConfig
+from dayone.recommender.recommender import Recommender, UnknownItemError
+from dayone.recommender.results import Recommendation, UserMatch
+from dayone.storage import Change, EventRow, ItemRow, Store, UserRow
+
+log = logging.getLogger("dayone.engine")
+
+
+class NotFound(LookupError):
+    """A referenced id does not exist (the API turns this into 404)."""
+
+    def __init__(self, what: str, ids: Sequence[str]) -> None:
+        self.what = what
+        self.ids = list(ids)
+        shown = ", ".join(repr(i) for i in self.ids[:5])
+        super().__init__(f"unknown {what} id(s): {shown}")
+
+
+class RWLock:
+    """Many readers or one writer; a waiting writer blocks new readers (no starvation)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._readers = 0
+        self._writer = False
+        self._waiting_writers = 0
+
+    @contextmanager
+    def read(self) -> Iterator[None]:
+        with self._cond:
+            while self._writer or self._waiting_writers:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                if not self._readers:
+                    self._cond.notify_all()
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        with self._cond:
+            self._waiting_writers += 1
+            while self._writer or self._readers:
+                self._cond.wait()
+            self._waiting_writers -= 1
+            self._writer = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writer = False
+                self._cond.notify_all()
+
+
+def event_to_interaction(e: EventRow) -> dict[str, Any]:
+    """Map an event kind to the one explicit signal the recommender reads.
+
+    like/purchase are positive, dislike negative, rating carries its value, a click is an
+    implicit "engaged" signal (weight = value when positive, else 1).
+    """
+    row: dict[str, Any] = {"user": e.user, "item": e.item, "ts": e.ts}
+    if e.kind in ("like", "purchase"):
+        row["liked"] = True
+    elif e.kind == "dislike":
+        row["liked"] = False
+    elif e.kind == "rating":
+        row["rating"] = float(e.value if e.value is not None else 0.0)
+    else:
+        row["weight"] = float(e.value) if e.value is not None and e.value > 0 else 1.0
+    return row
+
+
+def event_to_history(item: str, kind: str, value: float | None) -> HistoryEntry:
+    r = event_to_interaction(EventRow(user="", item=item, kind=kind, ts=0.0, value=value))
+    return HistoryEntry(item=item, rating=r.get("rating"), liked=r.get("liked"),
+                        weight=r.get("weight"))
+
+
+@dataclass
+class ModelState:
+    version: int
+    built_at: float
+    change_seq: int
+    path: str | None
+
+
+class Engine:
+    """Serves recommendations from an in-memory model kept in step with a `Store`."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: RecommenderConfig,
+        encoder: Encoder | None = None,
+        data_dir: str | Path | None = None,
+        seed_records: Callable[[], list[dict[str, Any]]] | None = None,
+        category_fields: Sequence[str] = ("category", "categories", "genre", "genres"),
+        history_limit: int = 200,
+        on_change: Callable[[Engine], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.encoder = encoder
+        self.data_dir = Path(data_dir) if data_dir is not None else None
+        self.seed_records = seed_records
+        self.category_fields = tuple(category_fields)
+        self.history_limit = history_limit
+        self.on_change = on_change
+        self.lock = RWLock()
+        self.rec: Recommender | None = None
+        self.applied_seq = 0
+        self._local_seqs: set[int] = set()
+        self._categories: dict[str, set[str]] = {}
+        self.state = ModelState(0, 0.0, 0, None)
+        self._refit_thread: threading.Thread | None = None
+        self._refit_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.events_since_refit = 0
+        self.ready = False
+
+    # ------------------------------------------------------------------ start-up
+    def start(self) -> None:
+        """Seed an empty store, load the latest saved model (or build one), replay the rest."""
+        if self.store.count_items() == 0 and self.seed_records is not None:
+            records = self.seed_records()
+            if records:
+                self.store.upsert_items([ItemRow(str(r["id"]), _fields(r)) for r in records])
+                log.info("seeded store", extra={"items": len(records)})
+        loaded = False
+        mv = self.store.latest_model_version()
+        if mv is not None and Path(mv.path).exists():
+            try:
+                rec = Recommender.load(mv.path, self.encoder)
+                self._install(rec, ModelState(mv.version, mv.created_at, mv.change_seq, mv.path))
+                loaded = True
+                log.info("loaded saved model", extra={"version": mv.version, "path": mv.path})
+            except Exception:  # an unreadable snapshot must not stop the service: rebuild
+                log.exception("could not load saved model; rebuilding from the store")
+        if not loaded:
+            rec, seq = self._build_from_store()
+            self._install(rec, ModelState(self.state.version, time.time(), seq, None))
+        with self.lock.write():
+            self._catch_up_locked()
+        self.ready = True
+
+    def _install(self, rec: Recommender, state: ModelState) -> None:
+        with self.lock.write():
+            self.rec = rec
+            self.state = state
+            self.applied_seq = state.change_seq
+            self._local_seqs = {s for s in self._local_seqs if s > state.change_seq}
+            self._rebuild_categories()
+
+    def _build_from_store(self) -> tuple[Recommender, int]:
+        """A fresh model from the store as of change `seq` (returned with it)."""
+        seq = self.store.last_seq()  # read first: tables then hold state >= seq
+        items = list(self.store.iter_items())
+        catalog = Catalog.from_records([{"id": it.id, **it.fields} for it in items])
+        users = UserTable()
+        for u in self.store.iter_users():
+            users.add(u.id, u.attributes, u.text)
+        known = set(catalog.ids)
+        rows = [event_to_interaction(e) for e in self.store.iter_events()
+                if e.seq <= seq and e.item in known]
+        import pandas as pd
+
+        df = pd.DataFrame(rows) if rows else None
+        rec = Recommender.build(catalog, df, users, self.config, encoder=self.encoder)
+        return rec, seq
+
+    def start_background(self, sync_interval_s: float, refit_interval_s: float) -> None:
+        """Follower thread (other processes' writes) and optional periodic refit."""
+        t = threading.Thread(target=self._follow, args=(sync_interval_s,), daemon=True,
+                             name="dayone-follow")
+        t.start()
+        self._threads.append(t)
+        if refit_interval_s > 0:
+            r = threading.Thread(target=self._periodic_refit, args=(refit_interval_s,),
+                                 daemon=True, name="dayone-refit-timer")
+            r.start()
+            self._threads.append(r)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout=5)
+        if self._refit_thread is not None:
+            self._refit_thread.join(timeout=60)
+
+    def _follow(self, interval: float) -> None:
+        waiter = getattr(self.store, "wait_for_change", None)
+        while not self._stop.is_set():
+            try:
+                if waiter is not None:
+                    waiter(interval)
+                else:
+                    self._stop.wait(interval)
+                if self._stop.is_set():
+                    break
+                if self.store.last_seq() > self.applied_seq:
+                    with self.lock.write():
+                        self._catch_up_locked()
+            except Exception:  # keep following; the next round retries
+                log.exception("applying changes from the store failed")
+                self._stop.wait(interval)
+
+    def _periodic_refit(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            if self.events_since_refit > 0:
+                try:
+                    self.refit(wait=True)
+                except Exception:
+                    log.exception("periodic refit failed")
+
+    # ------------------------------------------------------------------ change log
+    def _catch_up_locked(self) -> int:
+        """Apply every store change after `applied_seq` not applied by this process."""
+        applied = 0
+        while True:
+            changes = self.store.changes_since(self.applied_seq, limit=5000)
+            if not changes:
+                break
+            self._apply_changes(changes)
+            applied += len(changes)
+        return applied
+
+    def _apply_changes(self, changes: Sequence[Change]) -> None:
+        rec = self._rec
+        upserts: dict[str, dict[str, Any]] = {}
+        events: list[dict[str, Any]] = []
+
+        def flush() -> None:
+            if upserts:
+                rec.add_items([{"id": i, **f} for i, f in upserts.items()])
+                for i, f in upserts.items():
+                    self._index_categories(i, f)
+                upserts.clear()
+            if events:
+                known = [e for e in events if e["item"] in rec.catalog]
+                if known:
+                    rec.add_interactions(known)
+                events.clear()
+
+        for c in changes:
+            if c.seq in self._local_seqs:
+                self._local_seqs.discard(c.seq)
+            elif c.kind == "item_upsert":
+                if events:
+                    flush()
+                upserts[c.entity_id] = c.payload["fields"]
+            elif c.kind == "event":
+                if upserts:
+                    flush()
+                p = c.payload
+                events.append(event_to_interaction(
+                    EventRow(p["user"], p["item"], p["kind"], p["ts"], p.get("value"))))
+            else:
+                flush()
+                if c.kind == "item_delete":
+                    rec.remove_items([c.entity_id])
+                    self._unindex_categories(c.entity_id)
+                elif c.kind == "user_upsert":
+                    rec.add_user(c.entity_id, c.payload.get("attributes") or {},
+                                 c.payload.get("text"))
+                elif c.kind == "user_delete":
+                    _forget_user(rec, c.entity_id)
+            self.applied_seq = max(self.applied_seq, c.seq)
+        flush()
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def _rec(self) -> Recommender:
+        if self.rec is None:
+            raise RuntimeError("the model is not loaded yet")
+        return self.rec
+
+    def _category_values(self, fields: dict[str, Any]) -> set[str]:
+        out: set[str] = set()
+        for key in self.category_fields:
+            v = fields.get(key)
+            if isinstance(v, str):
+                out.update(p.strip().lower() for p in v.split("|") if p.strip())
+            elif isinstance(v, list):
+                out.update(str(p).strip().lower() for p in v if str(p).strip())
+        return out
+
+    def _index_categories(self, item_id: str, fields: dict[str, Any]) -> None:
+        self._unindex_categories(item_id)
+        for c in self._category_values(fields):
+            self._categories.setdefault(c, set()).add(item_id)
+
+    def _unindex_categories(self, item_id: str) -> None:
+        for members in self._categories.values():
+            members.discard(item_id)
+
+    def _rebuild_categories(self) -> None:
+        self._categories = {}
+        rec = self._rec
+        for item_id in rec.catalog.ids:
+            self._index_categories(item_id, rec.catalog.fields(item_id))
+
+    def categories(self) -> dict[str, int]:
+        with self.lock.read():
+            return {c: len(m) for c, m in sorted(self._categories.items()) if m}
+
+    # ------------------------------------------------------------------ writes
+    def upsert_items(self, records: Sequence[dict[str, Any]]) -> tuple[list[str], int]:
+        rows = [ItemRow(str(r["id"]), _fields(r)) for r in records]
+        with self.lock.write():
+            seqs = self.store.upsert_items(rows)
+            self._local_seqs.update(seqs)
+            self._rec.add_items([{"id": r.id, **r.fields} for r in rows])
+            for r in rows:
+                self._index_categories(r.id, r.fields)
+        self._changed()
+        return [r.id for r in rows], max(seqs)
+
+    def delete_items(self, ids: Sequence[str]) -> tuple[list[str], int]:
+        with self.lock.write():
+            gone = self.store.delete_items(ids)
+            self._rec.remove_items(gone)
+            for i in gone:
+                self._unindex_categories(i)
+            seq = self.store.last_seq()
+        self._changed()
+        return gone, seq
+
+    def upsert_users(self, users: Sequence[UserRow]) -> tuple[list[str], int]:
+        with self.lock.write():
+            seqs = self.store.upsert_users(users)
+            self._local_seqs.update(seqs)
+            for u in users:
+                self._rec.add_user(u.id, u.attributes, u.text)
+        self._changed()
+        return [u.id for u in users], max(seqs)
+
+    def delete_users(self, ids: Sequence[str]) -> list[str]:
+        with self.lock.write():
+            gone = self.store.delete_users(ids)
+            for u in gone:
+                _forget_user(self._rec, u)
+        self._changed()
+        return gone
+
+    def add_events(self, events: Sequence[EventRow]) -> list[int]:
+        """Store events, then fold them into the users' profiles before returning.
+
+        Unknown items are refused (NotFound) before anything is written; unknown users are
+        created with an empty profile, as an anonymous visitor becomes a known user.
+        """
+        with self.lock.write():
+            rec = self._rec
+            missing = sorted({e.item for e in events if e.item not in rec.catalog})
+            if missing:
+                self._catch_up_locked()  # another process may have just added them
+                missing = [i for i in missing if i not in rec.catalog]
+                if missing:
+                    raise NotFound("item", missing)
+            new_users = sorted({e.user for e in events if e.user not in rec.users})
+            new_users = [u for u in new_users if self.store.get_user(u) is None]
+            if new_users:
+                useqs = self.store.upsert_users([UserRow(u) for u in new_users])
+                self._local_seqs.update(useqs)
+                for u in new_users:
+                    rec.add_user(u)
+            seqs = self.store.add_events(events)
+            self._local_seqs.update(seqs)
+            rec.add_interactions([event_to_interaction(e) for e in events])
+            self.events_since_refit += len(events)
+        self._changed()
+        return seqs
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change(self)
+
+    # ------------------------------------------------------------------ reads
+    def user_context(self, user_id: str) -> UserContext:
+        """A known user's profile and recent history as the recommender's request context.
+
+        Built here rather than by passing `user_id` so deleted items drop out of the history
+        and the history length stays bounded.
+        """
+        rec = self._rec
+        profile = rec.users.get(user_id)
+        history = rec.histories.get(user_id, [])
+        if profile is None and not history:
+            raise NotFound("user", [user_id])
+        kept = [h for h in history if h.item in rec.index][-self.history_limit :]
+        return UserContext(
+            text=profile.text if profile else None,
+            attributes=dict(profile.attributes) if profile else {},
+            history=kept,
+        )
+
+    def session_context(self, text: str | None, attributes: dict[str, Any],
+                        items: Iterable[tuple[str, str, float | None]]) -> UserContext:
+        rec = self._rec
+        picked = list(items)
+        missing = [i for i, _, _ in picked if i not in rec.catalog]
+        if missing:
+            raise NotFound("item", missing)
+        return UserContext(text=text, attributes=attributes,
+                           history=[event_to_history(i, k, v) for i, k, v in picked])
+
+    def _candidates(self, category: str | None, candidates: Sequence[str] | None) -> list[str] | None:
+        rec = self._rec
+        pool: list[str] | None = None
+        if candidates is not None:
+            missing = [c for c in candidates if c not in rec.catalog]
+            if missing:
+                raise NotFound("item", missing)
+            pool = list(dict.fromkeys(candidates))
+        if category is not None:
+            members = self._categories.get(category.strip().lower(), set())
+            pool = sorted(members) if pool is None else [c for c in pool if c in members]
+        return pool
+
+    def recommend(
+        self,
+        context: UserContext | Callable[[], UserContext],
+        n: int = 10,
+        exclude: Sequence[str] = (),
+        exclude_seen: bool = True,
+        category: str | None = None,
+        candidates: Sequence[str] | None = None,
+    ) -> tuple[list[Recommendation], int]:
+        with self.lock.read():
+            ctx = context() if callable(context) else context
+            pool = self._candidates(category, candidates)
+            if pool is not None and not pool:
+                return [], self.state.version
+            try:
+                recs = self._rec.recommend(ctx, n=n, candidates=pool, exclude=list(exclude),
+                                           exclude_history=exclude_seen)
+            except UnknownItemError as e:
+                raise NotFound("item", e.ids) from e
+            return recs, self.state.version
+
+    def explain(self, context: UserContext | Callable[[], UserContext],
+                item_id: str) -> tuple[Recommendation, int | None, int]:
+        """The item's score and reason, plus its 1-based rank among all items (None if it
+        would be excluded as already seen)."""
+        with self.lock.read():
+            rec = self._rec
+            if item_id not in rec.catalog:
+                raise NotFound("item", [item_id])
+            ctx = context() if callable(context) else context
+            one = rec.explain(ctx, item_id)
+            seen = {h.item for h in ctx.history}
+            rank: int | None = None
+            if item_id not in seen:
+                # rank = 1 + number of unseen items scoring higher, from the full list
+                full = rec.recommend(ctx, n=len(rec.catalog), exclude_history=True)
+                rank = next((k + 1 for k, r in enumerate(full) if r.item == item_id), None)
+            return one, rank, self.state.version
+
+    def similar_items(self, item_id: str, n: int, exclude: Sequence[str] = ()
+                      ) -> tuple[list[Recommendation], int]:
+        with self.lock.read():
+            rec = self._rec
+            if item_id not in rec.catalog:
+                raise NotFound("item", [item_id])
+            return rec.similar_items(item_id, n=n, exclude=list(exclude)), self.state.version
+
+    def similar_to_text(self, text: str, n: int) -> tuple[list[Recommendation], int]:
+        """Items matching a free-text query: a visitor who typed only this text."""
+        with self.lock.read():
+            return self._rec.recommend(UserContext(text=text), n=n), self.state.version
+
+    def users_for_item(self, item_id: str, n: int) -> tuple[list[UserMatch], int]:
+        with self.lock.read():
+            rec = self._rec
+            if item_id not in rec.catalog:
+                raise NotFound("item", [item_id])
+            return rec.users_for_item(item_id, n=n), self.state.version
+
+    def title(self, item_id: str) -> str | None:
+        rec = self._rec
+        return rec.catalog.title(item_id) if item_id in rec.catalog else None
+
+    def has_item(self, item_id: str) -> bool:
+        return item_id in self._rec.catalog
+
+    def counts(self) -> dict[str, int]:
+        with self.lock.read():
+            rec = self._rec
+            return {"items": len(rec.catalog), "users": len(set(rec.users.ids) | set(rec.histories)),
+                    "events": len(rec.interactions)}
+
+    # ------------------------------------------------------------------ refit
+    @property
+    def refitting(self) -> bool:
+        return self._refit_thread is not None and self._refit_thread.is_alive()
+
+    def refit(self, wait: bool = False) -> bool:
+        """Rebuild the learned parts in the background and swap the model atomically.
+
+        Returns False when a refit is already running (this call then joins it if `wait`).
+        """
+        with self._refit_lock:
+            if self.refitting:
+                started = False
+            else:
+                self._refit_thread = threading.Thread(target=self._refit_run, daemon=True,
+                                                      name="dayone-refit")
+                self._refit_thread.start()
+                started = True
+            thread = self._refit_thread
+        if wait and thread is not None:
+            thread.join()
+        return started
+
+    def _refit_run(self) -> None:
+        t0 = time.perf_counter()
+        try:
+            self.events_since_refit = 0
+            rec, seq = self._build_from_store()  # the old model keeps serving meanwhile
+            version = self.state.version + 1
+            path: str | None = None
+            if self.data_dir is not None:
+                target = self.data_dir / "models" / f"v{seq:012d}"
+                try:
+                    if target.exists():
+                        shutil.rmtree(target)
+                    rec.save(str(target))
+                    mv = self.store.add_model_version(
+                        seq, str(target), {"n_items": len(rec.catalog),
+                                           "n_events": len(rec.interactions)})
+                    version, path = mv.version, str(target)
+                except (ImportError, NotImplementedError, OSError) as e:
+                    log.warning("model snapshot not saved", extra={"error": str(e)})
+            with self.lock.write():
+                old_rec, self.rec = self.rec, rec
+                self.applied_seq = seq
+                # changes this process applied itself after `seq` are *not* in the new model
+                self._local_seqs = set()
+                try:
+                    self._catch_up_locked()
+                except Exception:
+                    self.rec = old_rec  # never serve a half-replayed model
+                    raise
+                self.state = ModelState(version, time.time(), seq, path)
+                self._rebuild_categories()
+            log.info("refit done", extra={"version": version, "change_seq": seq,
+                                          "seconds": round(time.perf_counter() - t0, 3)})
+            self._changed()
+        except Exception:
+            log.exception("refit failed; the previous model keeps serving")
+
+
+def _forget_user(rec: Recommender, user_id: str) -> None:
+    """Drop a deleted user's profile from the model (their events stay for population stats)."""
+    rec.users._users.pop(user_id, None)
+    rec.histories.pop(user_id, None)
+    if user_id in rec.user_index:
+        rec.user_index.remove([user_id])
+
+
+def _fields(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k != "id"}

@@ -1,0 +1,1 @@
+"""One router per resource: items, users, events, recommendations, models, health."""

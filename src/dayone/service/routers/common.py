@@ -1,0 +1,34 @@
+"""Shapes shared by the routers: recommendation lists and the strategy label."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from dayone.recommender.results import Recommendation
+from dayone.service.engine import Engine
+from dayone.service.schemas import RecommendationList, RecommendationPublic
+
+
+def strategy_of(recs: Sequence[Recommendation]) -> str:
+    """Name the strategy mix that served a list: the strategies that contributed, strongest
+    first (e.g. ``blend:text-match+popularity``); a single one is named alone."""
+    total: Counter[str] = Counter()
+    for r in recs:
+        if r.contributions:
+            for name, v in r.contributions.items():
+                total[name] += abs(v)
+        else:
+            total[r.source] += 1.0
+    names = [k for k, v in total.most_common() if v > 0]
+    if not names:
+        return "empty"
+    return names[0] if len(names) == 1 else "blend:" + "+".join(names)
+
+
+def rec_list(engine: Engine, recs: Sequence[Recommendation], version: int) -> RecommendationList:
+    data = [RecommendationPublic(item=r.item, score=r.score, source=r.source,
+                                 explanation=r.explanation, title=engine.title(r.item))
+            for r in recs]
+    return RecommendationList(data=data, count=len(data), strategy=strategy_of(recs),
+                              model_version=version)

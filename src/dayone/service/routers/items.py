@@ -1,0 +1,142 @@
+"""Catalogue items: a write returns only after the item is stored *and* indexed, so it is
+recommendable the moment the call returns."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+
+from dayone.service.deps import EngineDep, ReadAccess, SettingsDep, WriteAccess
+from dayone.service.routers.common import rec_list
+from dayone.service.schemas import (
+    CategoryPublic,
+    IdBatch,
+    ItemBatch,
+    ItemCreate,
+    ItemPublic,
+    ItemUpdate,
+    ListPublic,
+    RecommendationList,
+    TextQuery,
+    UserScoreList,
+    UserScorePublic,
+    WriteResult,
+)
+
+router = APIRouter(prefix="/items", tags=["items"], dependencies=[ReadAccess])
+categories_router = APIRouter(tags=["items"], dependencies=[ReadAccess])
+
+N = Annotated[int, Query(ge=1, le=100, description="how many results")]
+
+
+def _check_batch(n: int, limit: int) -> None:
+    if n > limit:
+        raise HTTPException(422,
+                            f"a batch holds at most {limit} records, got {n}")
+
+
+@router.post("", status_code=201, response_model=ItemPublic, operation_id="create_item",
+             dependencies=[WriteAccess], responses={409: {"description": "id already exists"}})
+def create_item(body: ItemCreate, engine: EngineDep) -> ItemPublic:
+    if engine.store.get_item(body.id) is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            f"item {body.id!r} exists; use PUT /api/v1/items/{{id}} to replace it")
+    engine.upsert_items([{"id": body.id, **body.fields}])
+    return ItemPublic(id=body.id, fields=body.fields)
+
+
+@router.post("/batch", response_model=WriteResult, operation_id="upsert_items",
+             dependencies=[WriteAccess])
+def upsert_items(body: ItemBatch, engine: EngineDep, settings: SettingsDep) -> WriteResult:
+    """Insert or replace many items in one transaction."""
+    _check_batch(len(body.items), settings.max_batch)
+    ids = [it.id for it in body.items]
+    if len(set(ids)) != len(ids):
+        raise HTTPException(422, "duplicate ids in one batch")
+    done, seq = engine.upsert_items([{"id": it.id, **it.fields} for it in body.items])
+    return WriteResult(count=len(done), ids=done, seq=seq)
+
+
+@router.post("/batch/delete", response_model=WriteResult, operation_id="delete_items",
+             dependencies=[WriteAccess])
+def delete_items(body: IdBatch, engine: EngineDep, settings: SettingsDep) -> WriteResult:
+    """Delete many items; `ids` in the answer lists those that existed."""
+    _check_batch(len(body.ids), settings.max_batch)
+    gone, seq = engine.delete_items(list(dict.fromkeys(body.ids)))
+    return WriteResult(count=len(gone), ids=gone, seq=seq)
+
+
+@router.get("", response_model=ListPublic[ItemPublic], operation_id="list_items")
+def list_items(
+    engine: EngineDep,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> ListPublic[ItemPublic]:
+    rows, total = engine.store.list_items(offset, limit)
+    return ListPublic[ItemPublic](data=[ItemPublic(id=r.id, fields=r.fields) for r in rows],
+                                  count=total)
+
+
+@router.post("/search", response_model=RecommendationList, operation_id="search_items")
+def search_items(body: TextQuery, engine: EngineDep) -> RecommendationList:
+    """Items whose descriptions match a free-text query (the encoder reads the text)."""
+    recs, version = engine.similar_to_text(body.text, body.n)
+    return rec_list(engine, recs, version)
+
+
+@router.get("/{item_id}", response_model=ItemPublic, operation_id="get_item")
+def get_item(item_id: str, engine: EngineDep) -> ItemPublic:
+    row = engine.store.get_item(item_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown item id {item_id!r}")
+    return ItemPublic(id=row.id, fields=row.fields)
+
+
+@router.put("/{item_id}", response_model=ItemPublic, operation_id="replace_item",
+            dependencies=[WriteAccess])
+def replace_item(item_id: str, body: ItemUpdate, engine: EngineDep) -> ItemPublic:
+    """Create or replace an item's fields; it is re-described and re-encoded at once."""
+    _check_id(item_id)
+    engine.upsert_items([{"id": item_id, **body.fields}])
+    return ItemPublic(id=item_id, fields=body.fields)
+
+
+@router.delete("/{item_id}", status_code=204, operation_id="delete_item",
+               dependencies=[WriteAccess], responses={404: {"description": "unknown item"}})
+def delete_item(item_id: str, engine: EngineDep) -> Response:
+    gone, _ = engine.delete_items([item_id])
+    if not gone:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown item id {item_id!r}")
+    return Response(status_code=204)
+
+
+@router.get("/{item_id}/similar", response_model=RecommendationList,
+            operation_id="similar_items")
+def similar_items(item_id: str, engine: EngineDep, n: N = 10) -> RecommendationList:
+    recs, version = engine.similar_items(item_id, n)
+    return rec_list(engine, recs, version)
+
+
+@router.get("/{item_id}/users", response_model=UserScoreList, operation_id="users_for_item")
+def users_for_item(item_id: str, engine: EngineDep, n: N = 10) -> UserScoreList:
+    """The known users this item suits best: who a new item reaches."""
+    matches, version = engine.users_for_item(item_id, n)
+    data = [UserScorePublic(user=m.user, score=m.score, source=m.source,
+                            explanation=m.explanation) for m in matches]
+    return UserScoreList(data=data, count=len(data), strategy="profile-match",
+                         model_version=version)
+
+
+def _check_id(item_id: str) -> None:
+    if not item_id or len(item_id) > 256 or any(ord(c) < 32 for c in item_id):
+        raise HTTPException(422,
+                            "ids are 1-256 characters without control characters")
+
+
+@categories_router.get("/categories", response_model=ListPublic[CategoryPublic],
+                       operation_id="list_categories")
+def list_categories(engine: EngineDep) -> ListPublic[CategoryPublic]:
+    """Values of the category fields with their item counts (what `category=` filters on)."""
+    data = [CategoryPublic(name=k, count=v) for k, v in engine.categories().items()]
+    return ListPublic[CategoryPublic](data=data, count=len(data))

@@ -1,0 +1,33 @@
+"""The serving model: what version is live, and a trigger for a background refit."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from dayone.service.deps import EngineDep, ReadAccess, WriteAccess
+from dayone.service.engine import Engine
+from dayone.service.schemas import ModelInfo, RefitRequest
+
+router = APIRouter(prefix="/models", tags=["models"], dependencies=[ReadAccess])
+
+
+def info(engine: Engine) -> ModelInfo:
+    c = engine.counts()
+    s = engine.state
+    return ModelInfo(version=s.version, built_at=s.built_at, change_seq=s.change_seq,
+                     applied_seq=engine.applied_seq, n_items=c["items"], n_users=c["users"],
+                     n_events=c["events"], refitting=engine.refitting, path=s.path)
+
+
+@router.get("/current", response_model=ModelInfo, operation_id="current_model")
+def current_model(engine: EngineDep) -> ModelInfo:
+    return info(engine)
+
+
+@router.post("/refit", status_code=status.HTTP_202_ACCEPTED, response_model=ModelInfo,
+             operation_id="refit_model", dependencies=[WriteAccess])
+def refit_model(engine: EngineDep, body: RefitRequest | None = None) -> ModelInfo:
+    """Rebuild the learned parts (popularity, co-occurrence, rating scale, user vectors) from
+    the store in the background; the current model serves until the new one swaps in."""
+    engine.refit(wait=bool(body and body.wait))
+    return info(engine)

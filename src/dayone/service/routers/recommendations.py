@@ -1,0 +1,53 @@
+"""Recommendations for an anonymous visitor: the whole context travels in the body."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from dayone.profiles import UserContext
+from dayone.service.deps import EngineDep, ReadAccess
+from dayone.service.engine import Engine
+from dayone.service.routers.common import rec_list, strategy_of
+from dayone.service.schemas import (
+    ContextItem,
+    ExplainPublic,
+    ExplainRequest,
+    RecommendationList,
+    SessionContext,
+    SessionRecommendRequest,
+)
+
+router = APIRouter(prefix="/recommendations", tags=["recommendations"],
+                   dependencies=[ReadAccess])
+
+
+def _context(engine: Engine, c: SessionContext) -> UserContext:
+    picks = [(p, "like", None) if isinstance(p, str) else (p.item_id, p.kind, p.value)
+             for p in c.items]
+    return engine.session_context(c.text, dict(c.attributes), picks)
+
+
+@router.post("/session", response_model=RecommendationList, operation_id="recommend_session")
+def recommend_session(body: SessionRecommendRequest, engine: EngineDep) -> RecommendationList:
+    """A new visitor: free text, attributes and/or picked items (a bare id means "liked")."""
+    recs, version = engine.recommend(lambda: _context(engine, body.context), n=body.n,
+                                     exclude=body.exclude, exclude_seen=body.exclude_seen,
+                                     category=body.category, candidates=body.candidates)
+    return rec_list(engine, recs, version)
+
+
+@router.post("/explain", response_model=ExplainPublic, operation_id="explain_session")
+def explain_session(body: ExplainRequest, engine: EngineDep) -> ExplainPublic:
+    """Why one item scores as it does for an anonymous context."""
+    one, rank, version = engine.explain(lambda: _context(engine, body.context), body.item_id)
+    return ExplainPublic(
+        item=one.item, title=engine.title(one.item), score=one.score, source=one.source,
+        explanation=one.explanation, rank=rank, strategy=strategy_of([one]),
+        model_version=version,
+        evidence={"text": body.context.text, "attributes": body.context.attributes,
+                  "history_items": len(body.context.items),
+                  "contributions": one.contributions},
+    )
+
+
+__all__ = ["ContextItem", "router"]

@@ -1,0 +1,237 @@
+"""Request and response models, named by role (ItemCreate, ItemPublic, ...).
+
+Every model forbids unknown keys: a misspelt field is a 422 that names it, never a silent
+default. Bounds (string lengths, list sizes, finite numbers) live here so bad input is rejected
+before it reaches the store or the model.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Id = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f]+$")]
+FieldValue = str | int | float | bool | list[str] | None
+Fields = Annotated[dict[Annotated[str, Field(min_length=1, max_length=100)], FieldValue],
+                   Field(max_length=100)]
+AttrValue = str | int | float | bool | None
+Attributes = Annotated[dict[Annotated[str, Field(min_length=1, max_length=100)], AttrValue],
+                       Field(max_length=100)]
+FreeText = Annotated[str, Field(max_length=5000)]
+EventKindT = Literal["click", "like", "dislike", "rating", "purchase"]
+
+T = TypeVar("T")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class ListPublic(Strict, Generic[T]):
+    """A page of results: `count` is the total available, `data` the returned slice."""
+
+    data: list[T]
+    count: int
+
+
+# -- items ------------------------------------------------------------------------------------
+class ItemCreate(Strict):
+    """A catalogue item. `fields` holds whatever describes it (title, description, category,
+    tags...); the description templates turn them into the text the encoder reads."""
+
+    id: Id
+    fields: Fields = Field(default_factory=dict)
+
+
+class ItemUpdate(Strict):
+    fields: Fields
+
+
+class ItemPublic(Strict):
+    id: str
+    fields: dict[str, Any]
+
+
+class ItemBatch(Strict):
+    items: list[ItemCreate] = Field(min_length=1)
+
+
+class CategoryPublic(Strict):
+    name: str
+    count: int
+
+
+class IdBatch(Strict):
+    ids: list[Id] = Field(min_length=1)
+
+
+class WriteResult(Strict):
+    """What a write did. `seq` is the store's change-log position: once a call returns, the
+    write is durable and already visible to recommendations in this process."""
+
+    count: int
+    ids: list[str]
+    seq: int
+
+
+class TextQuery(Strict):
+    text: Annotated[str, Field(min_length=1, max_length=5000, pattern=r"\S")]
+    n: int = Field(10, ge=1, le=100)
+
+
+# -- users ------------------------------------------------------------------------------------
+class UserCreate(Strict):
+    id: Id
+    attributes: Attributes = Field(default_factory=dict)
+    text: FreeText | None = Field(None, description="what the user says they like, free text")
+
+
+class UserUpdate(Strict):
+    attributes: Attributes = Field(default_factory=dict)
+    text: FreeText | None = None
+
+
+class UserPublic(Strict):
+    id: str
+    attributes: dict[str, Any]
+    text: str | None
+    n_events: int
+
+
+class UserBatch(Strict):
+    users: list[UserCreate] = Field(min_length=1)
+
+
+# -- events -----------------------------------------------------------------------------------
+class EventCreate(Strict):
+    """One interaction. `value` is required for `rating` (any finite scale, e.g. 1-5) and
+    optional otherwise. `ts` defaults to the time the service received the event. An unknown
+    user is created on the fly (an anonymous visitor becoming known); an unknown item is 404."""
+
+    user_id: Id
+    item_id: Id
+    kind: EventKindT
+    value: float | None = Field(None, ge=-1e6, le=1e6)
+    ts: datetime | None = None
+
+    @model_validator(mode="after")
+    def _rating_needs_value(self) -> EventCreate:
+        if self.kind == "rating" and self.value is None:
+            raise ValueError("a rating event needs a numeric `value`")
+        return self
+
+
+class EventPublic(Strict):
+    user_id: str
+    item_id: str
+    kind: str
+    value: float | None
+    ts: datetime
+    seq: int
+
+
+class EventBatch(Strict):
+    events: list[EventCreate] = Field(min_length=1)
+
+
+# -- recommendations ----------------------------------------------------------------------------
+class ContextItem(Strict):
+    """An item the visitor picked, optionally with how they felt about it."""
+
+    item_id: Id
+    kind: EventKindT = "like"
+    value: float | None = Field(None, ge=-1e6, le=1e6)
+
+
+class SessionContext(Strict):
+    """What is known about an anonymous visitor: free text, attributes, picked items."""
+
+    text: FreeText | None = None
+    attributes: Attributes = Field(default_factory=dict)
+    items: list[Id | ContextItem] = Field(default_factory=list, max_length=500)
+
+
+class Filters(Strict):
+    n: int = Field(10, ge=1, le=100)
+    exclude_seen: bool = Field(True, description="leave out items already in the history")
+    exclude: list[Id] = Field(default_factory=list, max_length=10_000)
+    category: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        None, description="only items whose category fields contain this value"
+    )
+    candidates: list[Id] | None = Field(
+        None, max_length=10_000, description="only rank among these item ids"
+    )
+
+
+class SessionRecommendRequest(Filters):
+    context: SessionContext = Field(default_factory=SessionContext)
+
+
+class ExplainRequest(Strict):
+    context: SessionContext = Field(default_factory=SessionContext)
+    item_id: Id
+
+
+class RecommendationPublic(Strict):
+    item: str
+    score: float
+    source: str = Field(description="the strategy that produced this item")
+    explanation: str
+    title: str | None = None
+
+
+class RecommendationList(Strict):
+    data: list[RecommendationPublic]
+    count: int
+    strategy: str = Field(description="which strategy (or blend) served this response")
+    model_version: int
+
+
+class UserScorePublic(Strict):
+    user: str
+    score: float
+    source: str
+    explanation: str
+
+
+class UserScoreList(Strict):
+    data: list[UserScorePublic]
+    count: int
+    strategy: str
+    model_version: int
+
+
+class ExplainPublic(Strict):
+    item: str
+    title: str | None
+    score: float
+    source: str
+    explanation: str
+    rank: int | None = Field(description="1-based rank among all candidates, None if filtered out")
+    strategy: str
+    model_version: int
+    evidence: dict[str, Any] = Field(description="what the profile was built from")
+
+
+# -- models / health ----------------------------------------------------------------------------
+class ModelInfo(Strict):
+    version: int
+    built_at: float
+    change_seq: int
+    applied_seq: int
+    n_items: int
+    n_users: int
+    n_events: int
+    refitting: bool
+    path: str | None
+
+
+class RefitRequest(Strict):
+    wait: bool = Field(False, description="block until the new model is serving")
+
+
+class Health(Strict):
+    status: str
+    detail: dict[str, Any] = Field(default_factory=dict)

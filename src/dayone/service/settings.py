@@ -1,0 +1,130 @@
+"""Service settings: environment variables (prefix ``DAYONE_``) over a TOML config file.
+
+Precedence, highest first: explicit arguments, environment, the config file, defaults. An
+unknown key in the config file is an error, so a typo never silently falls back to a default.
+`dayone serve --write-config FILE` writes a config file with every default commented.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Scope = Literal["read", "write"]
+
+
+class Settings(BaseSettings):
+    """Everything the service reads at start-up."""
+
+    model_config = SettingsConfigDict(env_prefix="DAYONE_", extra="forbid", validate_default=True)
+
+    # where state lives ---------------------------------------------------------------------
+    store_url: str = Field(
+        "sqlite:///dayone-data/dayone.db",
+        description="sqlite:///relative.db, sqlite:////absolute.db, sqlite://:memory: or a "
+        "postgresql:// DSN shared by several API processes",
+    )
+    data_dir: Path = Field(Path("dayone-data"), description="saved model versions go here")
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
+        "NORMAL",
+        description="NORMAL survives a crash/kill -9 of the process; FULL also survives power "
+        "loss (an fsync per write)",
+    )
+    # what is served ------------------------------------------------------------------------
+    catalog: str = Field(
+        "demo",
+        description="seed catalogue used when the store has no items: 'demo' (the embedded "
+        "demo catalogue), 'none', or a CSV/JSONL/Parquet file with an 'id' column",
+    )
+    encoder: str = Field("default", description="encoder name (see dayone.encoders.get_encoder)")
+    domain: str = Field("generic", description="description templates: generic, movie, ...")
+    language: str = Field("en", description="description template language: en or zh")
+    category_fields: list[str] = Field(
+        ["category", "categories", "genre", "genres"],
+        description="item fields whose values a `category` filter matches ('|'-separated "
+        "strings and lists both work)",
+    )
+    # online learning -----------------------------------------------------------------------
+    refit_interval_s: float = Field(
+        0.0, ge=0, description="refit the learned parts in the background every N seconds "
+        "when new events arrived (0 = only on POST /api/v1/models/refit)",
+    )
+    sync_interval_s: float = Field(
+        0.5, gt=0, description="how often to apply other processes' writes from the shared "
+        "store's change log (PostgreSQL waits on NOTIFY up to this long)",
+    )
+    history_limit: int = Field(200, ge=1, description="most recent events used per user profile")
+    # HTTP ----------------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    api_keys: dict[str, Scope] = Field(
+        default_factory=dict,
+        description="key -> 'read' | 'write'. Empty = the API is open (no key needed). A write "
+        "key can also read. Send as 'X-API-Key: KEY' or 'Authorization: Bearer KEY'.",
+    )
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="larger request bodies get 413")
+    max_batch: int = Field(1000, ge=1, description="most records in one batch call")
+    max_n: int = Field(100, ge=1, description="largest `n` a recommendation call may ask for")
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, v: str) -> str:
+        v = v.upper()
+        if v not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("log_level must be DEBUG, INFO, WARNING or ERROR")
+        return v
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Settings from env + an optional TOML file (+ explicit overrides, highest).
+
+    A file value is used only where no ``DAYONE_<NAME>`` variable is set, so the environment
+    wins over the file as twelve-factor deployments expect.
+    """
+    file_values: dict[str, Any] = {}
+    if config_file is not None:
+        path = Path(config_file)
+        if not path.is_file():
+            raise FileNotFoundError(f"config file not found: {path}")
+        with path.open("rb") as fh:
+            file_values = tomllib.load(fh)
+        unknown = sorted(set(file_values) - set(Settings.model_fields))
+        if unknown:
+            raise ValueError(f"{path}: unknown setting(s) {unknown}")
+        file_values = {
+            k: v for k, v in file_values.items() if f"DAYONE_{k.upper()}" not in os.environ
+        }
+    return Settings(**{**file_values, **overrides})
+
+
+def commented_config() -> str:
+    """A TOML config file listing every setting with its default, all commented out."""
+    lines = ["# dayone serve configuration. Every line is a default; uncomment to change.",
+             "# Environment variables DAYONE_<NAME> override this file.", ""]
+    defaults = Settings.model_construct()
+    for name, info in Settings.model_fields.items():
+        if info.description:
+            lines.append(f"# {info.description}")
+        value = getattr(defaults, name, info.default)
+        lines.append(f"# {name} = {_toml_value(value)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_value(v: Any) -> str:
+    import json
+
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, Path):
+        return json.dumps(str(v))
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{json.dumps(k)} = {json.dumps(x)}" for k, x in v.items()) + " }"
+    return json.dumps(v)

@@ -1,0 +1,145 @@
+// dayone demo page: plain JS, no build step. Talks to the same /api/v1 as any client.
+"use strict";
+const $ = (id) => document.getElementById(id);
+const picked = new Map(); // item id -> title
+let gridOffset = 0;
+let pending = null;
+
+function headers() {
+  const h = { "Content-Type": "application/json" };
+  const key = $("api-key").value.trim();
+  if (key) h["X-API-Key"] = key;
+  return h;
+}
+
+async function api(method, path, body) {
+  const res = await fetch("/api/v1" + path, {
+    method, headers: headers(), body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = res.status === 204 ? null : await res.json().catch(() => null);
+  if (!res.ok) {
+    const d = data && data.detail;
+    const msg = typeof d === "string" ? d : JSON.stringify(d);
+    throw new Error(`${res.status}: ${msg}`);
+  }
+  return data;
+}
+
+function li(title, source, why, extra) {
+  const el = document.createElement("li");
+  const t = document.createElement("span");
+  t.className = "title"; t.textContent = title;
+  el.appendChild(t);
+  if (source) {
+    const s = document.createElement("span");
+    s.className = "source"; s.textContent = source; el.appendChild(s);
+  }
+  if (extra) { const x = document.createElement("span"); x.className = "muted"; x.textContent = " " + extra; el.appendChild(x); }
+  const w = document.createElement("span");
+  w.className = "why"; w.textContent = why; el.appendChild(w);
+  return el;
+}
+
+async function refresh() {
+  const started = performance.now();
+  const body = {
+    n: 10,
+    context: { text: $("likes").value.trim() || null, items: [...picked.keys()] },
+  };
+  const cat = $("category").value;
+  if (cat) body.category = cat;
+  try {
+    const out = await api("POST", "/recommendations/session", body);
+    const ol = $("recs");
+    ol.replaceChildren(...out.data.map((r) => {
+      const el = li(r.title || r.item, r.source, r.explanation);
+      el.dataset.item = r.item;
+      return el;
+    }));
+    $("strategy").textContent = out.strategy;
+    $("latency").textContent = `(${Math.round(performance.now() - started)} ms)`;
+    $("error").textContent = "";
+  } catch (e) {
+    $("error").textContent = e.message;
+  }
+}
+
+function refreshSoon() {
+  clearTimeout(pending);
+  pending = setTimeout(refresh, 250);
+}
+
+async function loadGrid() {
+  try {
+    const page = await api("GET", `/items?offset=${gridOffset}&limit=24`);
+    if (page.data.length === 0 && gridOffset > 0) { gridOffset = 0; return loadGrid(); }
+    $("grid").replaceChildren(...page.data.map((it) => {
+      const b = document.createElement("button");
+      b.type = "button"; b.className = "card"; b.dataset.item = it.id;
+      const title = it.fields.title || it.fields.name || it.id;
+      b.setAttribute("aria-pressed", picked.has(it.id) ? "true" : "false");
+      b.textContent = title;
+      const g = it.fields.genres || it.fields.category || "";
+      if (g) { const s = document.createElement("small"); s.textContent = Array.isArray(g) ? g.join(", ") : String(g).replaceAll("|", ", "); b.appendChild(s); }
+      b.addEventListener("click", () => {
+        if (picked.has(it.id)) picked.delete(it.id); else picked.set(it.id, title);
+        b.setAttribute("aria-pressed", picked.has(it.id) ? "true" : "false");
+        refresh();
+      });
+      return b;
+    }));
+  } catch (e) { $("error").textContent = e.message; }
+}
+
+async function loadCategories() {
+  try {
+    const out = await api("GET", "/categories");
+    for (const c of out.data) {
+      const o = document.createElement("option");
+      o.value = c.name; o.textContent = `${c.name} (${c.count})`;
+      $("category").appendChild(o);
+    }
+  } catch (e) { /* the filter is optional */ }
+}
+
+async function saveUser() {
+  const id = $("user-id").value.trim();
+  if (!id) { $("save-status").textContent = "type a name first"; return; }
+  try {
+    await api("PUT", `/users/${encodeURIComponent(id)}`, { text: $("likes").value.trim() || null, attributes: {} });
+    if (picked.size) {
+      await api("POST", "/events/batch", { events: [...picked.keys()].map((item) => ({ user_id: id, item_id: item, kind: "like" })) });
+    }
+    $("save-status").textContent = `saved ${id} with ${picked.size} likes`;
+  } catch (e) { $("save-status").textContent = e.message; }
+}
+
+async function addItem(ev) {
+  ev.preventDefault();
+  const f = new FormData(ev.target);
+  const id = String(f.get("id")).trim();
+  const fields = { title: String(f.get("title")).trim() };
+  if (f.get("description")) fields.description = String(f.get("description")).trim();
+  if (f.get("genres")) fields.genres = String(f.get("genres")).trim();
+  try {
+    const t0 = performance.now();
+    await api("PUT", `/items/${encodeURIComponent(id)}`, { fields });
+    const [reach, similar] = await Promise.all([
+      api("GET", `/items/${encodeURIComponent(id)}/users?n=10`),
+      api("GET", `/items/${encodeURIComponent(id)}/similar?n=5`),
+    ]);
+    $("add-status").textContent = `added ${id} in ${Math.round(performance.now() - t0)} ms; it reaches ${reach.count} user(s)`;
+    $("reach").replaceChildren(...reach.data.map((u) => li(u.user, u.source, u.explanation, `score ${u.score.toFixed(2)}`)));
+    $("similar").replaceChildren(...similar.data.map((r) => li(r.title || r.item, r.source, r.explanation)));
+    refresh();
+  } catch (e) { $("add-status").textContent = e.message; }
+}
+
+$("likes").addEventListener("input", refreshSoon);
+$("category").addEventListener("change", refresh);
+$("shuffle").addEventListener("click", () => { gridOffset += 24; loadGrid(); });
+$("save-user").addEventListener("click", saveUser);
+$("new-item").addEventListener("submit", addItem);
+$("api-key").value = localStorage.getItem("dayone-key") || "";
+$("api-key").addEventListener("change", () => { localStorage.setItem("dayone-key", $("api-key").value); loadGrid(); refresh(); });
+loadCategories(); loadGrid(); refresh();
