@@ -22,11 +22,14 @@ class ExactIndex:
     """A growable matrix of unit vectors with O(1) add and remove by id.
 
     Rows are allocated with doubling capacity so adding one item is amortised O(dim), which is
-    what keeps "a new item is recommendable as soon as the call returns" cheap.
+    what keeps "a new item is recommendable as soon as the call returns" cheap. Removed rows
+    are never reused (`reuse_rows=False`, the default) so arrays aligned to rows elsewhere
+    (popularity, co-occurrence) can never attribute an old item's data to a new one.
     """
 
-    def __init__(self, dim: int) -> None:
+    def __init__(self, dim: int, reuse_rows: bool = False) -> None:
         self.dim = dim
+        self.reuse_rows = reuse_rows
         self._mat = np.zeros((16, dim), dtype=np.float32)
         self._alive = np.zeros(16, dtype=bool)
         self._ids: list[str | None] = []
@@ -49,7 +52,7 @@ class ExactIndex:
         for item_id, vec in zip(ids, vectors, strict=True):
             row = self._row.get(item_id)
             if row is None:
-                if self._free:
+                if self._free and self.reuse_rows:
                     row = self._free.pop()
                     self._ids[row] = item_id
                 else:

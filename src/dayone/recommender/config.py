@@ -1,0 +1,39 @@
+"""One pydantic model configures a recommender; unknown keys fail instead of being ignored."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class BlendWeights(BaseModel):
+    """How much each strategy counts, before the evidence-based ramps in `scoring`.
+
+    The defaults are zero-shot settings: nothing here is learned from labels. They encode the
+    bench finding that population priors must carry a new user, and that text and history
+    similarity refine the order within them.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    text: float = Field(1.0, ge=0)
+    attributes_text: float = Field(0.15, ge=0)
+    history: float = Field(0.8, ge=0)
+    cooccurrence: float = Field(0.6, ge=0)
+    popularity: float = Field(0.35, ge=0)
+    demographic: float = Field(0.25, ge=0)
+    quality: float = Field(0.15, ge=0)
+
+
+class RecommenderConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    encoder: str = "default"
+    domain: str = "generic"
+    language: Literal["en", "zh"] = "en"
+    template_file: str | None = None
+    index: Literal["exact", "hnsw", "auto"] = "auto"
+    hnsw_threshold: int = Field(200_000, ge=1)
+    rating_threshold: float | None = None
+    cooccurrence: bool = True
+    weights: BlendWeights = Field(default_factory=BlendWeights)
+    batch_size: int = Field(64, ge=1, le=4096)

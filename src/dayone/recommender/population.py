@@ -1,0 +1,215 @@
+"""What the population already says: popularity, quality, people-like-you, co-occurrence.
+
+On real new-user data, text similarity alone sits far below plain popularity (bench
+RESULTS.md), so these priors are first-class inputs to the scorer rather than a fallback.
+Arrays are aligned to the item rows of the recommender's ExactIndex so a request reads them
+without per-item dictionary lookups, and an event updates them in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from dayone.data.users import UserTable
+
+AGE_BANDS = (0, 18, 25, 35, 45, 50, 56, 200)
+
+
+def attribute_value(key: str, value: Any) -> str | None:
+    """A categorical key for an attribute value: numbers become bands, text is lower-cased."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        if key.lower() in ("age", "age_years"):
+            for lo, hi in zip(AGE_BANDS, AGE_BANDS[1:], strict=False):
+                if lo <= value < hi:
+                    return f"{lo}-{hi - 1}"
+        return None  # other numerics (zip codes as numbers, incomes) are not groups
+    text = str(value).strip().lower()
+    if key.lower() in ("zip", "zipcode", "postcode", "postal_code") and text:
+        return text[:1]  # first digit: a coarse region
+    return text or None
+
+
+class Population:
+    """Counts and co-occurrences over rows; grows as items and events arrive."""
+
+    def __init__(self, capacity: int = 16) -> None:
+        self.pos = np.zeros(capacity, dtype=np.float64)  # positive interactions per item
+        self.seen = np.zeros(capacity, dtype=np.float64)  # any interaction per item
+        self.rating_sum = np.zeros(capacity, dtype=np.float64)
+        self.rating_n = np.zeros(capacity, dtype=np.float64)
+        self.groups: dict[tuple[str, str], np.ndarray] = {}
+        self.group_users: dict[tuple[str, str], int] = {}
+        self.cooc: sp.csr_matrix | None = None
+        self.global_rating_mean = 3.5
+
+    def ensure(self, n_rows: int) -> None:
+        cap = self.pos.shape[0]
+        if n_rows <= cap:
+            return
+        new = max(n_rows, 2 * cap)
+        for name in ("pos", "seen", "rating_sum", "rating_n"):
+            old = getattr(self, name)
+            arr = np.zeros(new, dtype=np.float64)
+            arr[:cap] = old
+            setattr(self, name, arr)
+        for key, old in list(self.groups.items()):
+            arr = np.zeros(new, dtype=np.float64)
+            arr[:cap] = old
+            self.groups[key] = arr
+
+    def reset_row(self, row: int) -> None:
+        """A freed row is reused by a new item: it must not inherit the old item's counts."""
+        for arr in (self.pos, self.seen, self.rating_sum, self.rating_n, *self.groups.values()):
+            if row < arr.shape[0]:
+                arr[row] = 0.0
+
+    def fit(
+        self,
+        rows: np.ndarray,
+        users: np.ndarray,
+        prefs: np.ndarray,
+        ratings: np.ndarray,
+        n_rows: int,
+        profiles: UserTable | None,
+        cooccurrence: bool = True,
+    ) -> None:
+        """Recompute everything from scratch (build and periodic refit)."""
+        self.__init__(max(n_rows, 16))  # type: ignore[misc]
+        positive = prefs > 0
+        np.add.at(self.pos, rows[positive], 1.0)
+        np.add.at(self.seen, rows, 1.0)
+        has_r = ~np.isnan(ratings)
+        np.add.at(self.rating_sum, rows[has_r], ratings[has_r])
+        np.add.at(self.rating_n, rows[has_r], 1.0)
+        if has_r.any():
+            self.global_rating_mean = float(ratings[has_r].mean())
+        if profiles is not None and len(profiles):
+            frame = pd.DataFrame({"user": users[positive], "row": rows[positive]})
+            for key, value, members in self._group_members(profiles):
+                sel = frame["user"].isin(members).to_numpy()
+                if not sel.any():
+                    continue
+                arr = np.zeros(self.pos.shape[0], dtype=np.float64)
+                np.add.at(arr, frame["row"].to_numpy()[sel], 1.0)
+                self.groups[(key, value)] = arr
+                self.group_users[(key, value)] = len(members)
+        if cooccurrence and positive.any():
+            self.cooc = item_cooccurrence(users[positive], rows[positive], self.pos.shape[0])
+
+    @staticmethod
+    def _group_members(profiles: UserTable) -> Iterable[tuple[str, str, set[str]]]:
+        members: dict[tuple[str, str], set[str]] = {}
+        for profile in profiles:
+            for key, value in profile.attributes.items():
+                v = attribute_value(key, value)
+                if v is not None:
+                    members.setdefault((key, v), set()).add(profile.id)
+        for (key, value), ids in members.items():
+            if len(ids) >= 3:
+                yield key, value, ids
+
+    def observe(self, row: int, pref: float, rating: float | None, attributes: dict[str, Any] | None) -> None:
+        """One new event: counts move immediately (co-occurrence waits for the next refit)."""
+        self.ensure(row + 1)
+        self.seen[row] += 1
+        if pref > 0:
+            self.pos[row] += 1
+            for key, value in (attributes or {}).items():
+                v = attribute_value(key, value)
+                if v is not None and (key, v) in self.groups:
+                    self.groups[(key, v)][row] += 1
+        if rating is not None:
+            self.rating_sum[row] += rating
+            self.rating_n[row] += 1
+
+    def popularity(self, n_rows: int) -> np.ndarray:
+        """log-damped positive counts scaled to [0, 1]."""
+        p = np.log1p(self.pos[:n_rows])
+        top = float(p.max()) if p.size else 0.0
+        return p / top if top > 0 else p
+
+    def quality(self, n_rows: int, shrinkage: float = 10.0) -> np.ndarray:
+        """Mean rating shrunk to the global mean, centred: >0 better-liked than average."""
+        n = self.rating_n[:n_rows]
+        mean = (self.rating_sum[:n_rows] + shrinkage * self.global_rating_mean) / (n + shrinkage)
+        return mean - self.global_rating_mean
+
+    def demographic(self, attributes: dict[str, Any], n_rows: int) -> tuple[np.ndarray, list[str]]:
+        """Popularity among users who share each attribute, averaged; and which groups matched."""
+        total = np.zeros(n_rows, dtype=np.float64)
+        matched: list[str] = []
+        for key, value in attributes.items():
+            v = attribute_value(key, value)
+            arr = self.groups.get((key, v)) if v is not None else None
+            if arr is None:
+                continue
+            p = np.log1p(arr[:n_rows])
+            top = float(p.max())
+            if top > 0:
+                total += p / top
+                matched.append(f"{key}={value}")
+        return (total / len(matched) if matched else total), matched
+
+    def cooccurrence_scores(self, rows: np.ndarray, prefs: np.ndarray, n_rows: int) -> np.ndarray:
+        """Sum over history items of pref × cosine co-occurrence with every item."""
+        out = np.zeros(n_rows, dtype=np.float64)
+        if self.cooc is None or rows.size == 0:
+            return out
+        valid = rows < self.cooc.shape[0]
+        if not valid.any():
+            return out
+        weights = sp.csr_matrix(
+            (prefs[valid], (np.zeros(int(valid.sum()), dtype=np.int64), rows[valid])),
+            shape=(1, self.cooc.shape[0]),
+        )
+        s = np.asarray((weights @ self.cooc).todense()).ravel()
+        m = min(n_rows, s.shape[0])
+        out[:m] = s[:m]
+        return out
+
+
+def item_cooccurrence(users: np.ndarray, rows: np.ndarray, n_rows: int, keep: int = 100) -> sp.csr_matrix:
+    """Cosine item–item co-occurrence over users' positive sets, top `keep` per item.
+
+    Truncating to the strongest neighbours keeps memory linear in the catalogue and removes
+    the long tail of one-off co-occurrences that is mostly noise.
+    """
+    codes, _ = pd.factorize(pd.Series(users))
+    x = sp.csr_matrix((np.ones(len(rows)), (codes, rows)), shape=(int(codes.max()) + 1, n_rows))
+    x.data[:] = 1.0
+    x.sum_duplicates()
+    x.data[:] = 1.0
+    c = (x.T @ x).tocsr().astype(np.float64)
+    c.setdiag(0.0)
+    c.eliminate_zeros()
+    deg = np.sqrt(np.asarray(x.sum(axis=0)).ravel())
+    deg[deg == 0] = 1.0
+    c = sp.diags(1.0 / deg) @ c @ sp.diags(1.0 / deg)
+    c = c.tocsr()
+    rows_out, cols_out, vals_out = [], [], []
+    for i in range(c.shape[0]):
+        start, end = c.indptr[i], c.indptr[i + 1]
+        if end == start:
+            continue
+        vals = c.data[start:end]
+        cols = c.indices[start:end]
+        if vals.size > keep:
+            top = np.argpartition(-vals, keep - 1)[:keep]
+            vals, cols = vals[top], cols[top]
+        rows_out.append(np.full(vals.size, i))
+        cols_out.append(cols)
+        vals_out.append(vals)
+    if not rows_out:
+        return sp.csr_matrix((n_rows, n_rows))
+    return sp.csr_matrix(
+        (np.concatenate(vals_out), (np.concatenate(rows_out), np.concatenate(cols_out))), shape=(n_rows, n_rows)
+    )

@@ -1,0 +1,532 @@
+"""The Recommender: one object that serves new users, new items and everyone in between.
+
+Scoring is a blend of strategies whose weights ramp with evidence: with nothing known, the
+population priors (popularity, people-like-you, quality) carry the list and the language model
+reorders it by what the visitor wrote; each rating moves weight to history similarity and to
+item–item co-occurrence, the collaborative signal. Every item reports the strategy that
+contributed most (its `source`) and a sentence saying which part of the context matched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dayone.data.catalog import Catalog
+from dayone.data.errors import DataError
+from dayone.data.interactions import empty_interactions, normalise_interactions, preference
+from dayone.data.users import UserTable
+from dayone.descriptions import Describer
+from dayone.encoders import Encoder, get_encoder
+from dayone.index import ExactIndex, HnswIndex, top_k
+from dayone.profiles import HistoryEntry, RatingScale, UserContext, history_vector, sign_history
+from dayone.recommender.config import RecommenderConfig
+from dayone.recommender.population import Population
+from dayone.recommender.results import Recommendation, UserMatch
+
+STRATEGY_LABELS = {
+    "text": "text-match",
+    "attributes_text": "profile-text-match",
+    "history": "history-similarity",
+    "cooccurrence": "co-occurrence",
+    "popularity": "popularity",
+    "demographic": "demographic-popularity",
+    "quality": "well-rated",
+}
+
+
+class UnknownItemError(KeyError):
+    """A request named items the catalogue does not hold."""
+
+    def __init__(self, ids: Sequence[str], where: str) -> None:
+        self.ids = list(ids)
+        self.where = where
+        shown = ", ".join(repr(i) for i in self.ids[:5])
+        more = f" (and {len(self.ids) - 5} more)" if len(self.ids) > 5 else ""
+        super().__init__(f"unknown item id(s) in {where}: {shown}{more}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def _relative(sims: np.ndarray) -> np.ndarray:
+    """Rescale similarities so the median item scores 0 and the best match 1.
+
+    Raw cosines of a sentence encoder sit in a narrow band (0.3-0.5 for most items), which
+    would let any prior with a [0, 1] range drown the language signal; this puts every
+    similarity strategy on the same footing as popularity.
+    """
+    if sims.size == 0:
+        return sims
+    mid = float(np.median(sims))
+    top = float(sims.max())
+    if top - mid <= 1e-9:
+        return np.zeros_like(sims)
+    return np.maximum((sims - mid) / (top - mid), -1.0)
+
+
+@dataclass
+class _Scored:
+    rows: np.ndarray
+    total: np.ndarray
+    parts: dict[str, np.ndarray]
+    weights: dict[str, float]
+    history_rows: np.ndarray
+    history_prefs: np.ndarray
+    matched_groups: list[str]
+    context: UserContext
+    raw_text: np.ndarray | None = None
+
+
+class Recommender:
+    """Zero-shot, population-aware recommender over a catalogue with external string ids."""
+
+    def __init__(self, config: RecommenderConfig, encoder: Encoder | None = None) -> None:
+        self.config = config
+        self.encoder: Encoder = encoder if encoder is not None else get_encoder(config.encoder)
+        self.describer = Describer(config.domain, config.language, config.template_file)
+        self.catalog = Catalog()
+        self.index = ExactIndex(self.encoder.dim)
+        self.ann: HnswIndex | None = None
+        self.population = Population()
+        self.users = UserTable()
+        self.interactions: pd.DataFrame = empty_interactions()
+        self.histories: dict[str, list[HistoryEntry]] = {}
+        self.user_index = ExactIndex(self.encoder.dim)
+        self.scale = RatingScale()
+        self.version = 0
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def build(
+        cls,
+        catalog: Catalog,
+        interactions: pd.DataFrame | None = None,
+        users: UserTable | None = None,
+        config: RecommenderConfig | None = None,
+        encoder: Encoder | None = None,
+        show_progress: bool = False,
+    ) -> Recommender:
+        """Describe and encode the catalogue, then learn population statistics if given."""
+        rec = cls(config or RecommenderConfig(), encoder)
+        rec.users = users or UserTable()
+        rec._add_items_internal(catalog.records(), show_progress=show_progress)
+        if interactions is not None and len(interactions):
+            df = normalise_interactions(interactions)
+            unknown = sorted(set(df["item"]) - set(rec.catalog.ids))
+            if unknown:
+                raise UnknownItemError(unknown, "interactions")
+            rec.interactions = df
+        rec.refit()
+        return rec
+
+    def describe_item(self, fields: Mapping[str, Any]) -> str:
+        return self.describer.item(dict(fields))
+
+    def _add_items_internal(self, records: Sequence[Mapping[str, Any]], show_progress: bool = False) -> list[str]:
+        ids: list[str] = []
+        texts: list[str] = []
+        for n, rec in enumerate(records, start=1):
+            if "id" not in rec or rec["id"] is None or str(rec["id"]).strip() == "":
+                raise DataError("missing item id", row=n, field="id")
+            ids.append(str(rec["id"]))
+            texts.append(self.describe_item({k: v for k, v in rec.items() if k != "id"}))
+        if len(set(ids)) != len(ids):
+            dup = next(i for i in ids if ids.count(i) > 1)
+            raise DataError(f"duplicate item id {dup!r} in one batch", field="id")
+        vectors = self.encoder.encode(texts, batch_size=self.config.batch_size, show_progress=show_progress)
+        for rec, item_id in zip(records, ids, strict=True):
+            self.catalog.upsert(item_id, {k: v for k, v in rec.items() if k != "id"})
+        self.index.add(ids, vectors)
+        self.population.ensure(self._n_rows())
+        self._maybe_ann(ids, vectors)
+        self.version += 1
+        return ids
+
+    def _maybe_ann(self, ids: list[str], vectors: np.ndarray) -> None:
+        wants = self.config.index == "hnsw" or (
+            self.config.index == "auto" and len(self.index) >= self.config.hnsw_threshold
+        )
+        if not wants:
+            return
+        if self.ann is None:
+            self.ann = HnswIndex(self.encoder.dim, max_elements=max(1024, len(self.index)))
+            all_ids = self.index.ids()
+            self.ann.add(all_ids, np.vstack([self.index._mat[self.index.rows([i])[0]] for i in all_ids]))
+        else:
+            self.ann.add(ids, vectors)
+
+    def refit(self) -> None:
+        """Recompute population statistics, co-occurrence and user profile vectors."""
+        df = self.interactions
+        n_rows = self._n_rows()
+        self.histories = {}
+        if len(df):
+            ratings = df["rating"].to_numpy(dtype=float)
+            if (~np.isnan(ratings)).any():
+                r = ratings[~np.isnan(ratings)]
+                self.scale = RatingScale(mean=float(r.mean()), spread=float(max(r.std(), 0.5)))
+            prefs = preference(df, self.config.rating_threshold)
+            rows = self.index.rows(df["item"].tolist())
+            self.population.fit(
+                rows,
+                df["user"].to_numpy(dtype=object),
+                prefs,
+                ratings,
+                n_rows,
+                self.users,
+                cooccurrence=self.config.cooccurrence,
+            )
+            order = df.sort_values("ts", kind="stable") if df["ts"].notna().any() else df
+            for user, group in order.groupby("user", sort=False):
+                self.histories[str(user)] = [
+                    HistoryEntry(
+                        item=str(it),
+                        rating=None if np.isnan(r) else float(r),
+                        weight=None if np.isnan(w) else float(w),
+                        liked=None if np.isnan(lk) else bool(lk),
+                    )
+                    for it, r, w, lk in zip(
+                        group["item"], group["rating"], group["weight"], group["liked"], strict=True
+                    )
+                ]
+        else:
+            self.population = Population(max(n_rows, 16))
+        self._rebuild_user_vectors()
+        self.version += 1
+
+    def _rebuild_user_vectors(self, only: Iterable[str] | None = None) -> None:
+        ids = list(only) if only is not None else sorted(set(self.histories) | set(self.users.ids))
+        if not ids:
+            return
+        vecs = np.vstack([self._user_vector(u) for u in ids])
+        self.user_index.add(ids, vecs)
+
+    def _user_vector(self, user_id: str) -> np.ndarray:
+        history = self.histories.get(user_id, [])
+        signed = sign_history(history, self.scale)
+        rows = self.index.rows(signed.items)
+        known = [i for i in signed.items if i in self.index]
+        prefs = np.array([p for i, p in zip(signed.items, signed.prefs, strict=True) if i in self.index])
+        vec = history_vector(self.index._mat[rows], prefs) if known else np.zeros(self.encoder.dim, np.float32)
+        profile = self.users.get(user_id)
+        if profile is not None and profile.text:
+            tvec = self._encode_query(self.describer.user(profile.attributes, profile.text))
+            vec = vec + tvec
+        norm = float(np.linalg.norm(vec))
+        return (vec / norm).astype(np.float32) if norm > 0 else vec.astype(np.float32)
+
+    def _n_rows(self) -> int:
+        return len(self.index._ids)
+
+    def _encode_query(self, text: str) -> np.ndarray:
+        query = getattr(self.encoder, "encode_query", None)
+        vec = query([text]) if query is not None else self.encoder.encode([text])
+        return np.asarray(vec, dtype=np.float32)[0]
+
+    # ------------------------------------------------------------------ online updates
+    def add_items(self, records: Sequence[Mapping[str, Any]]) -> list[str]:
+        """Add or update items; each is recommendable as soon as this returns."""
+        return self._add_items_internal(records)
+
+    def remove_items(self, ids: Iterable[str]) -> None:
+        ids = [i for i in ids if i in self.catalog]
+        for row in self.index.rows(ids):
+            self.population.reset_row(int(row))
+        self.index.remove(ids)
+        if self.ann is not None:
+            self.ann.remove(ids)
+        self.catalog.remove(ids)
+        self.version += 1
+
+    def add_user(self, user_id: str, attributes: Mapping[str, Any] | None = None, text: str | None = None) -> None:
+        self.users.add(user_id, dict(attributes or {}), text)
+        self._rebuild_user_vectors([user_id])
+        self.version += 1
+
+    def add_interactions(self, interactions: pd.DataFrame | Sequence[Mapping[str, Any]]) -> int:
+        """Record events; counts and the users' profiles change before this returns.
+
+        Co-occurrence and rating scale are refreshed by `refit()` (the service runs it in the
+        background); everything a single event can change is updated here.
+        """
+        df = normalise_interactions(pd.DataFrame(list(interactions)) if not isinstance(interactions, pd.DataFrame) else interactions)
+        unknown = sorted(set(df["item"]) - set(self.catalog.ids))
+        if unknown:
+            raise UnknownItemError(unknown, "interactions")
+        prefs = preference(df, self.config.rating_threshold) if len(df) else np.zeros(0)
+        rows = self.index.rows(df["item"].tolist())
+        touched: set[str] = set()
+        for (user, item, rating, weight, liked), row, pref in zip(
+            df[["user", "item", "rating", "weight", "liked"]].itertuples(index=False, name=None), rows, prefs, strict=True
+        ):
+            profile = self.users.get(user)
+            r = None if np.isnan(rating) else float(rating)
+            self.population.observe(int(row), float(pref), r, profile.attributes if profile else None)
+            self.histories.setdefault(user, []).append(
+                HistoryEntry(
+                    item=item,
+                    rating=r,
+                    weight=None if np.isnan(weight) else float(weight),
+                    liked=None if np.isnan(liked) else bool(liked),
+                )
+            )
+            touched.add(user)
+        self.interactions = pd.concat([self.interactions, df], ignore_index=True) if len(self.interactions) else df
+        self._rebuild_user_vectors(touched)
+        self.version += 1
+        return len(df)
+
+    # ------------------------------------------------------------------ scoring
+    def _context_for(self, context: UserContext | Mapping[str, Any] | str | None) -> UserContext:
+        if context is None:
+            return UserContext()
+        if isinstance(context, str):
+            return UserContext(text=context)
+        if isinstance(context, Mapping):
+            return UserContext.model_validate(dict(context))
+        return context
+
+    def _merged(self, ctx: UserContext) -> UserContext:
+        """Merge a known user's stored profile and history into the request context."""
+        if ctx.user_id is None:
+            return ctx
+        profile = self.users.get(ctx.user_id)
+        stored = self.histories.get(ctx.user_id, [])
+        attrs = {**(profile.attributes if profile else {}), **ctx.attributes}
+        text = ctx.text or (profile.text if profile else None)
+        return UserContext(user_id=ctx.user_id, text=text, attributes=attrs, history=[*stored, *ctx.history])
+
+    def _score(self, ctx: UserContext, rows: np.ndarray | None = None) -> _Scored:
+        n_rows = self._n_rows()
+        w = self.config.weights
+        unknown = [h.item for h in ctx.history if h.item not in self.index]
+        if unknown:
+            raise UnknownItemError(unknown, "history")
+        signed = sign_history(ctx.history, self.scale)
+        hrows = self.index.rows(signed.items)
+        hprefs = np.asarray(signed.prefs, dtype=np.float64)
+        if rows is None:
+            rows = np.flatnonzero(self.index._alive[:n_rows])
+        mat = self.index._mat[rows]
+        parts: dict[str, np.ndarray] = {}
+        weights: dict[str, float] = {}
+        if ctx.text:
+            q = self._encode_query(self.describer.user(ctx.attributes, ctx.text))
+            raw_text = mat @ q
+            parts["text"] = _relative(raw_text)
+            weights["text"] = w.text
+        elif ctx.attributes:
+            q = self._encode_query(self.describer.user(ctx.attributes))
+            parts["attributes_text"] = _relative(mat @ q)
+            weights["attributes_text"] = w.attributes_text
+        n_pos = int((hprefs > 0).sum())
+        if hrows.size:
+            hv = history_vector(self.index._mat[hrows], hprefs)
+            parts["history"] = _relative(mat @ hv)
+            weights["history"] = w.history
+            if self.population.cooc is not None:
+                cf = self.population.cooccurrence_scores(hrows, hprefs, n_rows)[rows]
+                top = float(np.abs(cf).max()) if cf.size else 0.0
+                if top > 0:
+                    parts["cooccurrence"] = cf / top
+                    # the collaborative signal earns trust with every positive pick
+                    weights["cooccurrence"] = w.cooccurrence * min(1.0, (n_pos + 1) / 4.0)
+        pop = self.population.popularity(n_rows)[rows]
+        if pop.any():
+            parts["popularity"] = pop
+            # popularity matters most when we know least about the person
+            weights["popularity"] = w.popularity / (1.0 + 0.15 * n_pos)
+            q = self.population.quality(n_rows)[rows]
+            if q.any():
+                parts["quality"] = q / max(float(np.abs(q).max()), 1e-9)
+                weights["quality"] = w.quality
+        matched: list[str] = []
+        if ctx.attributes and self.population.groups:
+            demo, matched = self.population.demographic(ctx.attributes, n_rows)
+            if matched:
+                parts["demographic"] = demo[rows]
+                weights["demographic"] = w.demographic / (1.0 + 0.15 * n_pos)
+        total = np.zeros(rows.shape[0], dtype=np.float64)
+        for name, arr in parts.items():
+            total += weights[name] * arr
+        scored = _Scored(rows, total, parts, weights, hrows, hprefs, matched, ctx)
+        if ctx.text:
+            scored.raw_text = raw_text
+        return scored
+
+    def _candidate_rows(
+        self, ctx: UserContext, candidates: Iterable[str] | None, exclude: set[str]
+    ) -> np.ndarray | None:
+        if candidates is not None:
+            cand = list(dict.fromkeys(candidates))
+            unknown = [c for c in cand if c not in self.index]
+            if unknown:
+                raise UnknownItemError(unknown, "candidates")
+            return self.index.rows([c for c in cand if c not in exclude])
+        if self.ann is None:
+            return None
+        # large catalogue: gather candidates from the ANN plus the population's favourites
+        pool: set[str] = set()
+        queries = []
+        if ctx.text or ctx.attributes:
+            queries.append(self._encode_query(self.describer.user(ctx.attributes, ctx.text)))
+        known = [h for h in ctx.history if h.item in self.index]
+        if known:
+            signed = sign_history(known, self.scale)
+            queries.append(history_vector(self.index._mat[self.index.rows(signed.items)], np.asarray(signed.prefs)))
+        for q in queries:
+            pool.update(i for i, _ in self.ann.search(q, 1000, exclude=exclude)[0])
+        rows = list(self.index.rows(pool))
+        pop = self.population.popularity(self._n_rows())
+        rows.extend(top_k(pop, 500).tolist())
+        return np.unique(np.asarray(rows, dtype=np.int64))
+
+    def recommend(
+        self,
+        context: UserContext | Mapping[str, Any] | str | None = None,
+        n: int = 10,
+        candidates: Iterable[str] | None = None,
+        exclude: Iterable[str] | None = None,
+        exclude_history: bool = True,
+    ) -> list[Recommendation]:
+        """Best `n` items for a user context (free text, attributes, history, or a known id)."""
+        if n < 0:
+            raise ValueError("n must be >= 0")
+        ctx = self._merged(self._context_for(context))
+        banned = set(exclude or ())
+        if exclude_history:
+            banned.update(h.item for h in ctx.history)
+        rows = self._candidate_rows(ctx, candidates, banned)
+        scored = self._score(ctx, rows)
+        alive = np.ones(scored.rows.shape[0], dtype=bool)
+        if banned:
+            alive &= ~np.isin(scored.rows, self.index.rows(banned))
+        idx = np.flatnonzero(alive)
+        best = idx[top_k(scored.total[idx], n)]
+        return [self._explain_at(scored, int(j)) for j in best]
+
+    def explain(self, context: UserContext | Mapping[str, Any] | str | None, item_id: str) -> Recommendation:
+        """Score one item for a context and say why, with every strategy's contribution."""
+        if item_id not in self.index:
+            raise UnknownItemError([item_id], "explain")
+        ctx = self._merged(self._context_for(context))
+        scored = self._score(ctx, self.index.rows([item_id]))
+        return self._explain_at(scored, 0)
+
+    def _explain_at(self, scored: _Scored, j: int) -> Recommendation:
+        row = int(scored.rows[j])
+        item_id = self.index.id_at(row)
+        contrib = {
+            name: float(scored.weights[name] * arr[j])
+            for name, arr in scored.parts.items()
+            if scored.weights[name] > 0
+        }
+        if not contrib:
+            return Recommendation(item=item_id, score=0.0, source="catalogue-order",
+                                  explanation="nothing is known yet: catalogue order", contributions={})
+        source = max(contrib, key=lambda k: contrib[k])
+        return Recommendation(
+            item=item_id,
+            score=float(scored.total[j]),
+            source=STRATEGY_LABELS[source],
+            explanation=self._sentence(source, scored, row, j),
+            contributions={STRATEGY_LABELS[k]: round(v, 6) for k, v in contrib.items()},
+        )
+
+    def _sentence(self, source: str, scored: _Scored, row: int, j: int) -> str:
+        ctx = scored.context
+        if source == "text":
+            text = ctx.text or ""
+            short = text if len(text) <= 60 else text[:57] + "..."
+            raw = float(scored.raw_text[j]) if scored.raw_text is not None else 0.0
+            return f"matches your description \u201c{short}\u201d (similarity {raw:.2f})"
+        if source == "attributes_text":
+            return "its description fits your profile (" + ", ".join(f"{k}: {v}" for k, v in ctx.attributes.items()) + ")"
+        if source == "history":
+            liked = scored.history_rows[scored.history_prefs > 0]
+            if liked.size:
+                sims = self.index._mat[liked] @ self.index._mat[row]
+                best = self.index.id_at(int(liked[int(np.argmax(sims))]))
+                return f"similar to {self.catalog.title(best)}, which you liked"
+            return "unlike the items you disliked"
+        if source == "cooccurrence" and self.population.cooc is not None:
+            liked = scored.history_rows[(scored.history_prefs > 0) & (scored.history_rows < self.population.cooc.shape[0])]
+            if liked.size and row < self.population.cooc.shape[1]:
+                col = np.asarray(self.population.cooc[liked][:, row].todense()).ravel()
+                best = self.index.id_at(int(liked[int(np.argmax(col))]))
+                return f"people who liked {self.catalog.title(best)} also liked this"
+            return "liked by people with similar picks"
+        if source == "demographic":
+            return "popular with people like you (" + ", ".join(scored.matched_groups) + ")"
+        if source == "quality":
+            return "rated well above average by others"
+        count = int(self.population.pos[row])
+        return f"popular: {count} positive interactions"
+
+    # ------------------------------------------------------------------ items and users
+    def similar_items(
+        self, item_or_text: str, n: int = 10, exclude: Iterable[str] | None = None
+    ) -> list[Recommendation]:
+        """Items like a catalogue item (by id) or like a piece of text."""
+        banned = set(exclude or ())
+        if item_or_text in self.index:
+            ctx = UserContext(history=[HistoryEntry(item=item_or_text, liked=True)])
+            banned.add(item_or_text)
+            scored = self._score(ctx)
+            # popularity alone must not decide "similar": keep only item-to-item evidence
+            for name in ("popularity", "quality", "demographic"):
+                scored.weights[name] = 0.0
+        else:
+            if not item_or_text.strip():
+                raise ValueError("give an item id or a non-empty text")
+            scored = self._score(UserContext(text=item_or_text))
+            for name in ("popularity", "quality"):
+                scored.weights[name] *= 0.3
+        scored.total = sum(
+            (scored.weights[k] * v for k, v in scored.parts.items()), np.zeros(scored.rows.shape[0])
+        )
+        alive = ~np.isin(scored.rows, self.index.rows(banned)) if banned else np.ones(scored.rows.shape[0], bool)
+        idx = np.flatnonzero(alive)
+        best = idx[top_k(scored.total[idx], n)]
+        return [self._explain_at(scored, int(j)) for j in best]
+
+    def users_for_item(self, item: str | Mapping[str, Any], n: int = 10) -> list[UserMatch]:
+        """The known users a (possibly brand-new) item suits best, from their profiles."""
+        if isinstance(item, str):
+            vec = self.index.vector(item)
+            if vec is None:
+                raise UnknownItemError([item], "users_for_item")
+        else:
+            vec = self.encoder.encode([self.describe_item({k: v for k, v in item.items() if k != "id"})])[0]
+        hits = self.user_index.search(vec, n)[0]
+        out = []
+        for user, score in hits:
+            history = [h for h in self.histories.get(user, []) if h.item in self.index]
+            signed = sign_history(history, self.scale)
+            liked = [i for i, p in zip(signed.items, signed.prefs, strict=True) if p > 0]
+            if liked:
+                sims = self.index._mat[self.index.rows(liked)] @ vec
+                because = f"they liked {self.catalog.title(liked[int(np.argmax(sims))])}"
+            else:
+                profile = self.users.get(user)
+                because = f"their profile says \u201c{profile.text}\u201d" if profile and profile.text else "their profile"
+            out.append(UserMatch(user=user, score=float(score), source="profile-match",
+                                 explanation=f"matches {because} (similarity {score:.2f})"))
+        return out
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str) -> None:
+        from dayone.recommender.persistence import save_recommender
+
+        save_recommender(self, path)
+
+    @classmethod
+    def load(cls, path: str, encoder: Encoder | None = None) -> Recommender:
+        from dayone.recommender.persistence import load_recommender
+
+        return load_recommender(path, encoder)
