@@ -92,7 +92,8 @@ def create_app(
         engine = Engine(
             store,
             RecommenderConfig(encoder=settings.encoder, domain=settings.domain,
-                              language=settings.language),  # type: ignore[arg-type]
+                              language=settings.language,  # type: ignore[arg-type]
+                              index=settings.index, hnsw_threshold=settings.hnsw_threshold),
             encoder=enc,
             data_dir=settings.data_dir,
             seed_records=seed or seed_for(settings.catalog),

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     encoder: str = Field("default", description="encoder name (see dayone.encoders.get_encoder)")
     domain: str = Field("generic", description="description templates: generic, movie, ...")
     language: str = Field("en", description="description template language: en or zh")
+    index: Literal["exact", "hnsw", "auto"] = Field(
+        "auto", description="vector index: exact scan, HNSW, or HNSW from hnsw_threshold items on"
+    )
+    hnsw_threshold: int = Field(200_000, ge=1, description="catalogue size where 'auto' "
+                                "switches to HNSW candidate retrieval")
     category_fields: list[str] = Field(
         ["category", "categories", "genre", "genres"],
         description="item fields whose values a `category` filter matches ('|'-separated "

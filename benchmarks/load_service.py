@@ -1,0 +1,336 @@
+"""Load test of the running service on a 100k-item synthetic-text catalogue.
+
+    python benchmarks/load_service.py                      # 100k items, 60 s of load
+    python benchmarks/load_service.py --items 20000 --duration 20 --concurrency 8
+
+What runs where:
+* the **server** is a child process: `uvicorn` serving `create_app(...)` on 127.0.0.1 with an
+  SQLite store in a temp dir and HNSW candidate retrieval (`index="hnsw"`);
+* this process is the **client**: an asyncio/httpx driver, four phases of `duration/4` seconds
+  each (new-user-from-text recommend, known-user recommend, add item, add event), each bounded
+  by a request cap: the first third one request at a time (latency, comparable with the
+  library), the rest with `--concurrency` requests in flight (throughput); p50/p99 and req/s;
+* then the **library baseline** in this same process: the same catalogue in an in-process
+  `Recommender`, the same calls made directly, so each service number comes with a ratio.
+
+Encoder, honestly: text queries and every item added during the test go through the real
+default encoder (all-MiniLM-L6-v2, ONNX int8). Only the initial 100k-item catalogue build
+uses a fast stand-in (`BulkSyntheticEncoder`: batches larger than 256 texts are hashed into
+384-d vectors) because encoding 100k texts on a 2-core machine takes tens of minutes. The
+similarity values between real and synthetic vectors are meaningless; the *work* per request
+(encode the query, score the candidates, rank) is the same as with a fully real catalogue.
+
+Freshness: after an add-item call returns, the client immediately asks for recommendations
+restricted to that item's text and records whether the item is in them and how long after the
+add returned the answer arrived.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+
+ADJ = ["cozy", "rugged", "minimal", "vintage", "bright", "quiet", "fast", "gentle", "bold",
+       "classic", "playful", "elegant", "compact", "durable", "organic", "smart", "handmade"]
+NOUN = ["lamp", "novel", "jacket", "headphones", "tea", "backpack", "board game", "film",
+        "album", "sneakers", "camera", "cookbook", "plant", "bicycle", "watch", "podcast"]
+TOPIC = ["space travel", "mountain hiking", "french cooking", "jazz", "ocean life", "history",
+         "gardening", "chess", "photography", "romance", "mystery", "football", "yoga",
+         "woodworking", "astronomy", "street food", "poetry", "robots", "coffee", "winter"]
+CATS = ["books", "music", "films", "outdoor", "kitchen", "fashion", "games", "electronics",
+        "home", "sports"]
+
+
+def synthetic_catalog(n: int, seed: int = 0) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        a, b = rng.sample(ADJ, 2)
+        noun, t1, t2 = rng.choice(NOUN), rng.choice(TOPIC), rng.choice(TOPIC)
+        out.append({"id": f"s{i}", "title": f"{a.title()} {noun} {i}",
+                    "description": f"a {b} {noun} about {t1} and {t2}",
+                    "category": rng.choice(CATS)})
+    return out
+
+
+class BulkSyntheticEncoder:
+    """Real encoder for small batches (queries, online item adds); hashing for bulk builds."""
+
+    def __init__(self, real: Any, bulk_threshold: int = 256) -> None:
+        from dayone.encoders import HashingEncoder
+
+        self.real = real
+        self.fast = HashingEncoder(real.dim)
+        self.dim = real.dim
+        self.model_id = f"{real.model_id}+bulk-synthetic"
+        self.bulk_threshold = bulk_threshold
+
+    def encode(self, texts: list[str], batch_size: int = 64,
+               show_progress: bool = False) -> np.ndarray:
+        if len(texts) > self.bulk_threshold:
+            return self.fast.encode(texts)
+        return np.asarray(self.real.encode(texts, batch_size=batch_size), dtype=np.float32)
+
+    def encode_query(self, texts: list[str]) -> np.ndarray:
+        q = getattr(self.real, "encode_query", None)
+        return np.asarray(q(texts) if q else self.real.encode(texts), dtype=np.float32)
+
+
+def real_encoder() -> Any:
+    from dayone.encoders import get_encoder
+
+    return get_encoder("default", cached=False)
+
+
+SERVER = """
+import sys
+sys.path.insert(0, {here!r})
+import uvicorn
+from load_service import BulkSyntheticEncoder, real_encoder, synthetic_catalog
+from dayone.service import Settings, create_app
+n, port, workdir = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+settings = Settings(store_url=f"sqlite:///{{workdir}}/store.db", data_dir=workdir,
+                    catalog="none", index="hnsw", log_level="WARNING", max_batch=5000)
+app = create_app(settings, encoder=BulkSyntheticEncoder(real_encoder()),
+                 seed=lambda: synthetic_catalog(n))
+uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def pct(xs: list[float], q: float) -> float:
+    if not xs:
+        return float("nan")
+    return float(np.percentile(np.asarray(xs), q))
+
+
+class Phase:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.lat: list[float] = []
+        self.errors = 0
+        self.wall = 0.0
+
+    def line(self, base: Phase | None = None) -> str:
+        p50, p99 = pct(self.lat, 50) * 1000, pct(self.lat, 99) * 1000
+        rps = len(self.lat) / self.wall if self.wall else 0.0
+        s = (f"{self.name:<28} n={len(self.lat):>6}  p50={p50:7.2f} ms  p99={p99:7.2f} ms  "
+             f"{rps:7.1f} req/s  errors={self.errors}")
+        if base is not None and base.lat:
+            s += f"  | library p50={pct(base.lat, 50) * 1000:6.2f} ms p99={pct(base.lat, 99) * 1000:6.2f} ms" \
+                 f"  service/library p50 x{pct(self.lat, 50) / pct(base.lat, 50):.2f}"
+        return s
+
+
+async def drive(name: str, make: Callable[[int], Awaitable[Any]], seconds: float,
+                concurrency: int, cap: int) -> Phase:
+    """Run `make(k)` from `concurrency` tasks until `seconds` pass or `cap` requests are done."""
+    phase = Phase(name)
+    counter = iter(range(cap))
+    deadline = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        for k in counter:
+            if time.perf_counter() > deadline:
+                return
+            t0 = time.perf_counter()
+            try:
+                ok = await make(k)
+            except Exception:
+                ok = False
+            if ok:
+                phase.lat.append(time.perf_counter() - t0)
+            else:
+                phase.errors += 1
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    phase.wall = time.perf_counter() - t0
+    return phase
+
+
+async def run_load(base: str, n_items: int, seconds: float, concurrency: int, cap: int,
+                   n_users: int) -> tuple[list[tuple[Phase, Phase]], dict[str, Any]]:
+    import httpx
+
+    limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as c:
+        # known users with a short history each (written in batches, not timed)
+        rng = random.Random(1)
+        users = [{"id": f"u{i}", "attributes": {"age": 18 + i % 50},
+                  "text": f"I like {rng.choice(TOPIC)}"} for i in range(n_users)]
+        r = await c.post("/api/v1/users/batch", json={"users": users})
+        r.raise_for_status()
+        events = [{"user_id": f"u{i}", "item_id": f"s{rng.randrange(n_items)}", "kind": "like"}
+                  for i in range(n_users) for _ in range(5)]
+        for k in range(0, len(events), 2000):
+            (await c.post("/api/v1/events/batch", json={"events": events[k:k + 2000]})).raise_for_status()
+
+        queries = [f"something {rng.choice(ADJ)} about {rng.choice(TOPIC)} and {rng.choice(TOPIC)}"
+                   for _ in range(500)]
+        per = seconds / 4
+
+        async def text_rec(k: int) -> bool:
+            r = await c.post("/api/v1/recommendations/session",
+                             json={"context": {"text": queries[k % len(queries)]}, "n": 10})
+            return r.status_code == 200 and r.json()["count"] == 10
+
+        async def user_rec(k: int) -> bool:
+            r = await c.get(f"/api/v1/users/u{k % n_users}/recommendations", params={"n": 10})
+            return r.status_code == 200 and r.json()["count"] == 10
+
+        async def add_item(k: int) -> bool:
+            r = await c.post("/api/v1/items", json={"id": f"new{k}", "fields": {
+                "title": f"Fresh {rng.choice(NOUN)} {k}",
+                "description": f"a new {rng.choice(ADJ)} thing about {rng.choice(TOPIC)}",
+                "category": rng.choice(CATS)}})
+            return r.status_code == 201
+
+        async def add_event(k: int) -> bool:
+            r = await c.post("/api/v1/events", json={
+                "user_id": f"u{k % n_users}", "item_id": f"s{(k * 7919) % n_items}",
+                "kind": ("click", "like", "rating")[k % 3], "value": 4.0})
+            return r.status_code == 201
+
+        phases: list[tuple[Phase, Phase]] = []
+        for name, fn in (("recommend new user (text)", text_rec),
+                         ("recommend known user", user_rec),
+                         ("add item", add_item), ("add event", add_event)):
+            one = await drive(name + " c=1", fn, per / 3, 1, cap)
+            # new ids for the concurrent run of the write phases
+            many = await drive(f"{name} c={concurrency}",
+                               lambda k, fn=fn: fn(k + cap), per * 2 / 3, concurrency, cap)
+            phases.append((one, many))
+
+        # freshness: an item must be recommendable right after its add call returns
+        fresh: list[float] = []
+        found = 0
+        wr = random.Random(7)
+        for k in range(30):
+            # a made-up phrase per marker, so no two markers compete for the same query
+            text = " ".join("".join(wr.choice("bcdfghklmnprstvz") + wr.choice("aeiou")
+                                    for _ in range(3)) for _ in range(5))
+            await c.post("/api/v1/items", json={"id": f"fresh{k}", "fields": {
+                "title": f"Fresh marker {k}", "description": text}})
+            t0 = time.perf_counter()
+            r = await c.post("/api/v1/recommendations/session",
+                             json={"context": {"text": text}, "n": 10})
+            fresh.append(time.perf_counter() - t0)
+            found += f"fresh{k}" in [x["item"] for x in r.json()["data"]]
+        metrics = (await c.get("/metrics")).text
+    return phases, {"fresh_found": found, "fresh_n": 30, "fresh_p50_ms": pct(fresh, 50) * 1000,
+                    "fresh_max_ms": max(fresh) * 1000, "metrics_bytes": len(metrics)}
+
+
+def library_baseline(n_items: int, n_users: int, samples: int) -> dict[str, Phase]:
+    """The same calls, made directly on an in-process Recommender (no HTTP, no store)."""
+    import pandas as pd
+
+    from dayone.data.catalog import Catalog
+    from dayone.profiles import UserContext
+    from dayone.recommender.config import RecommenderConfig
+    from dayone.recommender.recommender import Recommender
+
+    enc = BulkSyntheticEncoder(real_encoder())
+    t0 = time.perf_counter()
+    rec = Recommender.build(Catalog.from_records(synthetic_catalog(n_items)),
+                            config=RecommenderConfig(index="hnsw"), encoder=enc)
+    print(f"library build: {time.perf_counter() - t0:.1f} s", flush=True)
+    rng = random.Random(1)
+    for i in range(n_users):
+        rec.add_user(f"u{i}", {"age": 18 + i % 50}, f"I like {rng.choice(TOPIC)}")
+    rec.add_interactions(pd.DataFrame([{"user": f"u{i}", "item": f"s{rng.randrange(n_items)}",
+                                        "liked": True} for i in range(n_users) for _ in range(5)]))
+    queries = [f"something {rng.choice(ADJ)} about {rng.choice(TOPIC)}" for _ in range(100)]
+    out = {k: Phase(k) for k in ("text", "user", "item", "event")}
+
+    def timed(phase: Phase, fn: Callable[[], Any]) -> None:
+        t = time.perf_counter()
+        fn()
+        phase.lat.append(time.perf_counter() - t)
+
+    for k in range(samples):
+        q, u = queries[k % 100], f"u{k % n_users}"
+        item = {"id": f"lib{k}", "title": f"Fresh {k}", "description": "a new thing",
+                "category": "home"}
+        event = {"user": u, "item": f"s{(k * 7919) % n_items}", "liked": True}
+        timed(out["text"], lambda q=q: rec.recommend(UserContext(text=q), n=10))
+        timed(out["user"], lambda u=u: rec.recommend(UserContext(user_id=u), n=10))
+        timed(out["item"], lambda item=item: rec.add_items([item]))
+        timed(out["event"], lambda event=event: rec.add_interactions([event]))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="load test of the dayone service")
+    ap.add_argument("--items", type=int, default=100_000)
+    ap.add_argument("--duration", type=float, default=60.0, help="total seconds of load")
+    ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--cap", type=int, default=50_000, help="most requests per phase")
+    ap.add_argument("--users", type=int, default=1000)
+    ap.add_argument("--baseline-samples", type=int, default=200)
+    args = ap.parse_args(argv)
+
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start",
+          flush=True)
+    with tempfile.TemporaryDirectory(prefix="dayone-load-") as tmp:
+        port = free_port()
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-c", SERVER.format(here=str(HERE)),
+                                 str(args.items), str(port), tmp])
+        base = f"http://127.0.0.1:{port}"
+        try:
+            import httpx
+
+            while True:
+                if proc.poll() is not None:
+                    raise SystemExit(f"server exited with {proc.returncode}")
+                try:
+                    if httpx.get(base + "/health/ready", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.perf_counter() - t0 > 1800:
+                    raise SystemExit("server not ready after 30 min")
+                time.sleep(0.5)
+            print(f"server ready with {args.items} items in {time.perf_counter() - t0:.1f} s "
+                  "(store seeding + model build)", flush=True)
+            phases, fresh = asyncio.run(run_load(base, args.items, args.duration,
+                                                 args.concurrency, args.cap, args.users))
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+    lib = library_baseline(args.items, args.users, args.baseline_samples)
+    print(f"\nservice: {args.items} items, concurrency {args.concurrency}, "
+          f"{args.duration / 4:.0f} s per phase; library: {args.baseline_samples} sequential calls")
+    for (one, many), key in zip(phases, ("text", "user", "item", "event"), strict=True):
+        print(one.line(lib[key]))
+        print(many.line())
+    print(f"new item recommendable right after the add returned: {fresh['fresh_found']}/"
+          f"{fresh['fresh_n']}; that first recommend took p50 {fresh['fresh_p50_ms']:.1f} ms, "
+          f"max {fresh['fresh_max_ms']:.1f} ms")
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
