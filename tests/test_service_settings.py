@@ -1,0 +1,75 @@
+"""Settings: env vars over a TOML file over defaults; `dayone serve --write-config` writes a
+file whose every line is a commented default; the serve command refuses bad config files."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from dayone.cli import serve as serve_cmd
+from dayone.service.settings import Settings, commented_config, load_settings
+
+
+def cli() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def _root() -> None:
+        """dayone (test harness: keeps `serve` a subcommand)."""
+
+    serve_cmd.register(app)
+    return app
+
+
+def test_commented_config_round_trips_to_the_defaults(tmp_path: Path) -> None:
+    text = commented_config()
+    assert all(line == "" or line.startswith("#") for line in text.splitlines())
+    uncommented = "\n".join(line[2:] for line in text.splitlines()
+                            if re.match(r"^# [a-z_]+ = ", line))
+    values = tomllib.loads(uncommented)
+    assert set(values) == set(Settings.model_fields)
+    assert Settings(**values) == Settings()
+
+
+def test_file_then_env_then_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = tmp_path / "dayone.toml"
+    cfg.write_text('port = 9001\nencoder = "hashing"\napi_keys = { "k" = "read" }\n', encoding="utf-8")
+    s = load_settings(cfg)
+    assert (s.port, s.encoder, s.api_keys) == (9001, "hashing", {"k": "read"})
+    monkeypatch.setenv("DAYONE_PORT", "9002")
+    monkeypatch.setenv("DAYONE_API_KEYS", '{"w": "write"}')
+    s = load_settings(cfg)
+    assert s.port == 9002 and s.api_keys == {"w": "write"} and s.encoder == "hashing"
+    assert load_settings(cfg, port=9003).port == 9003
+
+
+def test_bad_config_is_refused(tmp_path: Path) -> None:
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text("prot = 1\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown setting"):
+        load_settings(cfg)
+    with pytest.raises(FileNotFoundError):
+        load_settings(tmp_path / "missing.toml")
+    with pytest.raises(ValueError):
+        Settings(api_keys={"k": "admin"})  # type: ignore[dict-item]
+    with pytest.raises(ValueError):
+        Settings(log_level="LOUD")
+
+
+def test_serve_command_writes_config_and_rejects_bad_files(tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "serve.toml"
+    r = runner.invoke(cli(), ["serve", "--write-config", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "# store_url = " in out.read_text(encoding="utf-8")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("no_such_setting = true\n", encoding="utf-8")
+    r = runner.invoke(cli(), ["serve", "--config", str(bad)])
+    assert r.exit_code == 2 and "unknown setting" in r.output
+    r = runner.invoke(cli(), ["serve", "--help"])
+    assert r.exit_code == 0 and "--config" in r.output
