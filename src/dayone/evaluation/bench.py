@@ -261,3 +261,74 @@ def write_responses(path: Path, answers: dict[str, Any], binary: bool) -> None:
     with open(path, "w", encoding="utf-8") as f:
         for rid, val in answers.items():
             f.write(json.dumps({"id": rid, key: val}) + "\n")
+
+
+# --------------------------------------------------------------------------- strategies on a task
+
+
+def task_view(task: BenchTask) -> Any:
+    """The `TrainingView` a system may fit on for this task: items, users and train.jsonl
+    (interactions for ranking tasks, labelled examples for binary ones). Never truth."""
+    import pandas as pd
+
+    from dayone.data import Catalog, UserTable, normalise_interactions
+    from dayone.evaluation.protocols import TrainingView
+
+    catalog = Catalog.from_records(task.items, source=str(task.folder / "items.jsonl"))
+    users = UserTable.from_records(
+        [
+            {"id": str(u["id"]), "attributes": u.get("attributes") or {}, "text": u.get("text")}
+            for u in task.users
+        ]
+    )
+    if task.kind == "binary":
+        inter = normalise_interactions(pd.DataFrame({"user": [], "item": []}))
+        examples = list(task.train)
+    else:
+        rows = [r for r in task.train if "item" in r]
+        inter = (
+            normalise_interactions(pd.DataFrame(rows))
+            if rows
+            else normalise_interactions(pd.DataFrame({"user": [], "item": []}))
+        )
+        examples = []
+    domain = "movie" if "ml100k" in task.name or "movie" in task.name else "generic"
+    return TrainingView(catalog, inter, users, domain, examples=examples)
+
+
+def answer_task(task: BenchTask, strategy: Any, progress: bool = False) -> dict[str, Any]:
+    """Run one strategy over every request; a failing request is left unanswered."""
+    from tqdm import tqdm
+
+    prepare = getattr(strategy, "prepare", None)
+    if prepare is not None:
+        prepare(task.requests)
+    out: dict[str, Any] = {}
+    for req in tqdm(
+        task.requests,
+        disable=not progress,
+        desc=getattr(strategy, "name", "strategy"),
+        unit="req",
+        mininterval=2.0,
+    ):
+        try:
+            out[str(req["id"])] = strategy(req)
+        except Exception:  # noqa: BLE001 - a missing answer scores 0, as in the bench
+            continue
+    return out
+
+
+def score_ci(score: BenchScore, n_boot: int, seed: int = 0) -> dict[str, tuple[float, float]]:
+    """95% bootstrap intervals: requests resampled (ranking) or users resampled (binary)."""
+    from dayone.evaluation.metrics import bootstrap_ci
+    from dayone.evaluation.runner import _binary_ci
+
+    if score.kind == "binary":
+        return _binary_ci(
+            score.per_request["label"].astype(np.int64),
+            score.per_request["score"],
+            np.asarray(score.users),
+            n_boot,
+            seed,
+        )
+    return {k: bootstrap_ci(v, n_boot, seed) for k, v in score.per_request.items()}

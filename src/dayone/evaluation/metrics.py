@@ -412,7 +412,7 @@ class NewItemShare:
 
 
 def group_gaps(
-    values: Mapping[str, Sequence[float]], groups: Sequence[str | None]
+    values: Mapping[str, Sequence[float] | np.ndarray], groups: Sequence[str | None]
 ) -> dict[str, dict[str, object]]:
     """Per-group means of each metric and the gap between the best and worst group.
 

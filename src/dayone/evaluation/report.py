@@ -1,0 +1,280 @@
+"""Write what a run found: report.json (every number), a per-user parquet table, and
+report.md with PNG plots (the cold -> warm curve and per-strategy bars with 95% intervals).
+
+Plots use matplotlib's Agg backend so the report renders on a headless server.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dayone.evaluation.runner import CellResult, RunResult
+
+CURVE_METRICS = ["ndcg@10", "recall@20"]
+
+
+def _fname(s: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", s.replace("@", "")).strip("_")
+
+
+def _fmt(v: Any, digits: int = 4) -> str:
+    if v is None or (isinstance(v, float) and (math.isnan(v) or math.isinf(v))):
+        return "n/a"
+    return f"{v:.{digits}f}"
+
+
+def _plt() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _primary(cell: CellResult) -> str:
+    if cell.kind == "binary":
+        return "auc"
+    if "auc_rated" in cell.metrics:
+        return "auc_rated"
+    return "ndcg@10" if "ndcg@10" in cell.metrics else next(iter(cell.metrics), "")
+
+
+def plot_curve(result: RunResult, metric: str, out: Path) -> Path | None:
+    """Metric vs number of known interactions per strategy: new-user shots, then warm."""
+    cells = [c for c in result.cells if c.protocol in ("new-user", "warm") and metric in c.metrics]
+    if not cells:
+        return None
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    by_strategy: dict[str, list[CellResult]] = defaultdict(list)
+    for c in cells:
+        by_strategy[c.strategy].append(c)
+    xs_all: set[float] = set()
+    for name, cs in by_strategy.items():
+        cs = sorted(cs, key=lambda c: (c.protocol == "warm", c.known))
+        x = [c.known for c in cs]
+        y = [c.metrics[metric] for c in cs]
+        lo = [c.metrics[metric] - c.ci95.get(metric, (math.nan, math.nan))[0] for c in cs]
+        hi = [c.ci95.get(metric, (math.nan, math.nan))[1] - c.metrics[metric] for c in cs]
+        yerr = np.array([lo, hi], dtype=float)
+        yerr = np.where(np.isfinite(yerr), np.maximum(yerr, 0), 0)
+        xs_all.update(x)
+        ax.errorbar(x, y, yerr=yerr, marker="o", capsize=3, label=name, linewidth=1.5)
+    warm = [c for c in cells if c.protocol == "warm"]
+    if warm:
+        wx = warm[0].known
+        ax.axvline(wx, color="grey", linestyle=":", linewidth=1)
+        ax.annotate(
+            f"warm (median {wx:g} known)",
+            (wx, ax.get_ylim()[1]),
+            fontsize=8,
+            ha="right",
+            va="top",
+            rotation=90,
+        )
+    ax.set_xscale("symlog", linthresh=1)
+    ticks = sorted(xs_all)
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([f"{t:g}" for t in ticks])
+    ax.set_xlabel("interactions known for the user (new-user k, then warm)")
+    ax.set_ylabel(metric)
+    ax.set_title(f"{result.data['name']}: cold -> warm, {metric} (95% bootstrap CI)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = out / f"curve_{_fname(metric)}.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_bars(result: RunResult, protocol: str, out: Path) -> Path | None:
+    """The protocol's primary metric per setting and strategy, with 95% bootstrap intervals."""
+    cells = [c for c in result.cells if c.protocol == protocol and c.metrics]
+    if not cells:
+        return None
+    metric = _primary(cells[0])
+    settings = list(dict.fromkeys(c.setting for c in cells))
+    strategies = list(dict.fromkeys(c.strategy for c in cells))
+    plt = _plt()
+    fig, ax = plt.subplots(
+        figsize=(max(6.0, 1.1 * len(settings) * max(1, len(strategies)) * 0.45 + 2), 4.2)
+    )
+    width = 0.8 / max(1, len(strategies))
+    for si, name in enumerate(strategies):
+        xs: list[float] = []
+        ys: list[float] = []
+        errs: list[list[float]] = [[], []]
+        for ti, setting in enumerate(settings):
+            c = next((c for c in cells if c.setting == setting and c.strategy == name), None)
+            if c is None or metric not in c.metrics:
+                continue
+            v = c.metrics[metric]
+            lo, hi = c.ci95.get(metric, (math.nan, math.nan))
+            xs.append(ti + (si - (len(strategies) - 1) / 2) * width)
+            ys.append(v)
+            errs[0].append(max(v - lo, 0) if math.isfinite(lo) else 0)
+            errs[1].append(max(hi - v, 0) if math.isfinite(hi) else 0)
+        ax.bar(xs, ys, width=width, yerr=errs, capsize=2, label=name)
+    ax.set_xticks(range(len(settings)))
+    ax.set_xticklabels(settings)
+    ax.set_ylabel(metric)
+    if metric in ("auc", "auc_rated", "gauc"):
+        ax.axhline(0.5, color="grey", linestyle=":", linewidth=1)
+    ax.set_title(f"{result.data['name']}: {protocol}, {metric} (95% bootstrap CI)")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8, ncol=2)
+    fig.tight_layout()
+    path = out / f"bars_{_fname(protocol)}.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def report_json(result: RunResult, command: str | None = None) -> dict[str, Any]:
+    import dayone
+
+    return {
+        "dayone_version": getattr(dayone, "__version__", "?"),
+        "python": platform.python_version(),
+        "command": command,
+        "data": result.data,
+        "config": result.config.model_dump(),
+        "splits": result.splits,
+        "results": [c.to_json() for c in result.cells],
+        "timings_s": {k: round(v, 2) for k, v in result.timings.items()},
+        "notes": result.notes,
+    }
+
+
+def _table(cells: list[CellResult], keys: list[str], ci: bool = True) -> list[str]:
+    head = "| setting | strategy | n | " + " | ".join(keys) + " |"
+    lines = [head, "|" + "---|" * (3 + len(keys))]
+    for c in cells:
+        vals = []
+        for k in keys:
+            v = c.metrics.get(k, c.beyond.get(k))
+            s = _fmt(v)
+            if ci and k in c.ci95 and math.isfinite(c.ci95[k][0]):
+                s += f" [{_fmt(c.ci95[k][0], 3)}, {_fmt(c.ci95[k][1], 3)}]"
+            vals.append(s)
+        name = c.strategy + (f" (error: {c.error[:60]})" if c.error else "")
+        lines.append(f"| {c.setting} | {name} | {c.n} | " + " | ".join(vals) + " |")
+    return lines
+
+
+def write_report(
+    result: RunResult, out: str | Path, command: str | None = None, per_user: bool = True
+) -> dict[str, Path]:
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    rep = report_json(result, command)
+    paths["json"] = out / "report.json"
+    paths["json"].write_text(json.dumps(rep, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    if per_user and len(result.per_user):
+        paths["per_user"] = out / "per_user.parquet"
+        result.per_user.to_parquet(paths["per_user"], index=False)
+    figs: list[tuple[str, Path]] = []
+    for m in CURVE_METRICS:
+        p = plot_curve(result, m, out)
+        if p:
+            figs.append((f"Cold -> warm: {m}", p))
+    for proto in dict.fromkeys(c.protocol for c in result.cells):
+        p = plot_bars(result, proto, out)
+        if p:
+            figs.append((f"{proto}", p))
+    md = _markdown(result, rep, figs, command)
+    paths["md"] = out / "report.md"
+    paths["md"].write_text(md, encoding="utf-8")
+    return paths
+
+
+def _markdown(
+    result: RunResult, rep: dict[str, Any], figs: list[tuple[str, Path]], command: str | None
+) -> str:
+    d = result.data
+    L = [f"# dayone evaluate: {d['name']}", ""]
+    if command:
+        L += ["Made by:", "", "```", command, "```", ""]
+    L += [
+        f"Data: {d['items']} items, {d['users']} users, {d['interactions']} interactions; "
+        f"signals: {', '.join(d['signals'])}; timestamps: {'yes' if d['timestamps'] else 'no (sequence order)'}; "
+        f"user profiles: {d['users_with_profile']}.",
+        "",
+    ]
+    for n in d.get("notes", []):
+        L.append(f"- {n}")
+    L += [
+        f"Seed {result.config.seed}; total time {result.timings.get('total', 0):.0f} s "
+        f"(splits {result.timings.get('split', 0):.0f} s, item vectors {result.timings.get('item_vectors', 0):.0f} s).",
+        "Intervals are 95% percentile bootstrap intervals "
+        f"({result.config.bootstrap} resamples of requests; binary: of users).",
+        "Metric definitions are those of `../shared/bench/score.py` (see `dayone.evaluation.metrics`).",
+        "",
+    ]
+    for n in result.notes:
+        L.append(f"- note: {n}")
+    for sp in result.splits:
+        L.append(f"- split `{sp['protocol']}`: " + "; ".join(sp["notes"]))
+    L.append("")
+    for title, p in figs:
+        L += [f"## {title}", "", f"![{title}]({p.name})", ""]
+    by_proto: dict[str, list[CellResult]] = defaultdict(list)
+    for c in result.cells:
+        by_proto[c.protocol].append(c)
+    for proto, cells in by_proto.items():
+        L += [f"## {proto}: accuracy", ""]
+        keys = list(dict.fromkeys(k for c in cells for k in c.metrics))
+        L += _table(cells, keys)
+        L.append("")
+        bkeys = list(dict.fromkeys(k for c in cells for k in c.beyond))
+        if bkeys:
+            L += [f"### {proto}: beyond accuracy (top {result.config.beyond_k})", ""]
+            L += _table(cells, bkeys, ci=False)
+            L.append("")
+        gap_lines = []
+        for c in cells:
+            for attr, per_metric in c.groups.items():
+                key = _primary(c)
+                g = per_metric.get(key)
+                if not g:
+                    continue
+                groups = ", ".join(
+                    f"{k}={_fmt(v, 3)} (n={g['n'][k]})" for k, v in g["groups"].items()
+                )
+                gap_lines.append(
+                    f"| {c.setting} | {c.strategy} | {attr} | {key} | {_fmt(g['gap'], 3)} | {groups} |"
+                )
+        if gap_lines:
+            L += [
+                f"### {proto}: gap between user groups (max - min group mean)",
+                "",
+                "| setting | strategy | attribute | metric | gap | groups |",
+                "|---|---|---|---|---|---|",
+            ]
+            L += gap_lines
+            L.append("")
+        probs = [c for c in cells if c.problems]
+        if probs:
+            L += [f"### {proto}: answers that broke the rules (counted as misses)", ""]
+            for c in probs:
+                L.append(
+                    f"- {c.setting} / {c.strategy}: "
+                    + ", ".join(f"{k}={v}" for k, v in sorted(c.problems.items()))
+                )
+            L.append("")
+    L += ["## Timings (s)", "", "| step | seconds |", "|---|---|"]
+    for k, v in rep["timings_s"].items():
+        L.append(f"| {k} | {v} |")
+    L.append("")
+    return "\n".join(L)
