@@ -1,9 +1,241 @@
-"""Core CLI commands: describe, demo, build, recommend, doctor."""
+"""Core CLI commands: demo, describe, build, recommend, similar, users-for-item, doctor."""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from dayone.data import DataError
+
+ItemsOpt = Annotated[Path, typer.Argument(help="catalogue file (.csv, .tsv, .jsonl, .parquet)", exists=True, dir_okay=False)]
+
+
+def _parse_attrs(values: list[str] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for raw in values or []:
+        if "=" not in raw:
+            raise typer.BadParameter(f"expected KEY=VALUE, got {raw!r}", param_hint="--attr")
+        key, value = raw.split("=", 1)
+        if not key.strip():
+            raise typer.BadParameter(f"empty key in {raw!r}", param_hint="--attr")
+        try:
+            out[key.strip()] = int(value) if value.strip().lstrip("-").isdigit() else value.strip()
+        except ValueError:
+            out[key.strip()] = value.strip()
+    return out
+
+
+def _parse_picks(values: list[str] | None) -> list[dict[str, Any]]:
+    """ITEM, ITEM:RATING, ITEM:like or ITEM:dislike."""
+    out: list[dict[str, Any]] = []
+    for raw in values or []:
+        item, _, signal = raw.partition(":")
+        if not item:
+            raise typer.BadParameter(f"empty item id in {raw!r}", param_hint="--pick")
+        entry: dict[str, Any] = {"item": item}
+        if signal in ("like", "liked", "+"):
+            entry["liked"] = True
+        elif signal in ("dislike", "disliked", "-"):
+            entry["liked"] = False
+        elif signal:
+            try:
+                entry["rating"] = float(signal)
+            except ValueError:
+                raise typer.BadParameter(
+                    f"{raw!r}: after ':' give a rating number, 'like' or 'dislike'", param_hint="--pick"
+                ) from None
+        out.append(entry)
+    return out
+
+
+def _fail(exc: Exception) -> None:
+    typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(code=2)
+
+
+def _print_recs(recs: list[Any], titles: Any) -> None:
+    for rank, r in enumerate(recs, start=1):
+        typer.echo(f"  {rank:2d}. {titles(r.item)}  [{r.source}]  {r.explanation}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the main app."""
+    @app.command()
+    def demo(
+        encoder: Annotated[str, typer.Option(help="encoder name (see `dayone doctor`)")] = "default",
+        n: Annotated[int, typer.Option(min=1, max=50, help="items per list")] = 5,
+        rebuild: Annotated[bool, typer.Option(help="ignore the saved demo model and rebuild it")] = False,
+    ) -> None:
+        """Recommend for new users (a sentence, a profile, three picks) and place a brand-new item."""
+        from dayone.demo import build_demo_recommender
+        from dayone.encoders import get_encoder
+
+        rec = build_demo_recommender(get_encoder(encoder), rebuild=rebuild)
+        title = rec.catalog.title
+        typer.echo(f"dayone demo: {len(rec.catalog)} films, {len(rec.interactions)} ratings, encoder {rec.encoder.model_id}\n")
+        sentence = "slow-burn sci-fi, nothing gory"
+        typer.echo(f"1) A new visitor writes: \u201c{sentence}\u201d")
+        _print_recs(rec.recommend(sentence, n=n), title)
+        profile = {"age": 34, "occupation": "teacher", "country": "Canada"}
+        typer.echo(f"\n2) A new visitor gives only a profile: {profile}")
+        _print_recs(rec.recommend({"attributes": profile}, n=n), title)
+        picks = [{"item": "1", "rating": 5}, {"item": "4886", "rating": 4.5}, {"item": "6377", "rating": 5}]
+        typer.echo("\n3) A new visitor picks three films: " + ", ".join(title(p["item"]) for p in picks))
+        _print_recs(rec.recommend({"history": picks}, n=n), title)
+        new_item = {
+            "id": "dayone-new-1",
+            "title": "The Quiet Orbit (2026)",
+            "genres": ["Sci-Fi", "Drama"],
+            "tags": ["slow burn", "space station", "philosophical"],
+        }
+        rec.add_items([new_item])
+        typer.echo(f"\n4) A brand-new film is added: {new_item['title']} — no retraining, it reaches:")
+        for m in rec.users_for_item("dayone-new-1", n=n):
+            typer.echo(f"   user {m.user}: {m.explanation}")
+        request = "a slow, thoughtful film about life on a space station"
+        ranked = [r.item for r in rec.recommend(request, n=len(rec.catalog))]
+        typer.echo(
+            f"\n   and it is recommendable at once: for \u201c{request}\u201d it ranks"
+            f" #{ranked.index('dayone-new-1') + 1} of {len(ranked)}"
+        )
+
+    @app.command()
+    def describe(
+        items: ItemsOpt,
+        domain: Annotated[str, typer.Option(help="generic, movie, product, music or news")] = "generic",
+        language: Annotated[str, typer.Option(help="en or zh")] = "en",
+        template: Annotated[Path | None, typer.Option(help="your own template JSON file", exists=True, dir_okay=False)] = None,
+        id_field: Annotated[str, typer.Option(help="the id column")] = "id",
+        limit: Annotated[int, typer.Option(min=1, help="how many items to show")] = 5,
+        encoding: Annotated[str, typer.Option(help="file text encoding")] = "utf-8",
+        user_text: Annotated[str | None, typer.Option(help="also describe a new user who says this")] = None,
+        attr: Annotated[list[str] | None, typer.Option(help="user attribute KEY=VALUE (repeatable)")] = None,
+    ) -> None:
+        """Show the task descriptions dayone writes for items (and optionally a new user)."""
+        from dayone.data import ItemMapping, load_items
+        from dayone.descriptions import Describer
+
+        try:
+            describer = Describer(domain, language, template)
+            catalog = load_items(items, ItemMapping(id=id_field), encoding=encoding)
+        except (DataError, ValueError) as exc:
+            _fail(exc)
+        for item_id in catalog.ids[:limit]:
+            typer.echo(f"{item_id}\t{describer.item(catalog.fields(item_id))}")
+        if user_text or attr:
+            typer.echo(f"user\t{describer.user(_parse_attrs(attr), user_text)}")
+
+    @app.command()
+    def build(
+        items: ItemsOpt,
+        out: Annotated[Path, typer.Option(help="directory to save the recommender in")],
+        interactions: Annotated[Path | None, typer.Option(help="interactions file", exists=True, dir_okay=False)] = None,
+        users: Annotated[Path | None, typer.Option(help="user profiles file", exists=True, dir_okay=False)] = None,
+        id_field: Annotated[str, typer.Option(help="item id column")] = "id",
+        text: Annotated[list[str] | None, typer.Option(help="item text column (repeatable)")] = None,
+        categorical: Annotated[list[str] | None, typer.Option(help="item categorical column (repeatable)")] = None,
+        numeric: Annotated[list[str] | None, typer.Option(help="item numeric column (repeatable)")] = None,
+        user_field: Annotated[str, typer.Option(help="interactions: user column")] = "user",
+        item_field: Annotated[str, typer.Option(help="interactions: item column")] = "item",
+        rating: Annotated[str | None, typer.Option(help="interactions: rating column")] = None,
+        weight: Annotated[str | None, typer.Option(help="interactions: implicit weight column")] = None,
+        liked: Annotated[str | None, typer.Option(help="interactions: liked flag column")] = None,
+        ts: Annotated[str | None, typer.Option(help="interactions: timestamp column")] = None,
+        domain: Annotated[str, typer.Option(help="description domain")] = "generic",
+        language: Annotated[str, typer.Option(help="en or zh")] = "en",
+        encoder: Annotated[str, typer.Option(help="encoder name")] = "default",
+        encoding: Annotated[str, typer.Option(help="file text encoding")] = "utf-8",
+    ) -> None:
+        """Load, describe, encode and save a recommender for your own catalogue."""
+        from dayone.data import InteractionMapping, ItemMapping, UserMapping, load_interactions, load_items, load_users
+        from dayone.recommender import Recommender, RecommenderConfig
+
+        try:
+            config = RecommenderConfig(encoder=encoder, domain=domain, language=language)  # type: ignore[arg-type]
+            catalog = load_items(
+                items, ItemMapping(id=id_field, text=text or [], categorical=categorical or [], numeric=numeric or []), encoding
+            )
+            df = (
+                load_interactions(
+                    interactions,
+                    InteractionMapping(user=user_field, item=item_field, rating=rating, weight=weight, liked=liked, ts=ts),
+                    catalog,
+                    encoding,
+                )
+                if interactions
+                else None
+            )
+            table = load_users(users, UserMapping(), encoding) if users else None
+            rec = Recommender.build(catalog, df, table, config=config, show_progress=True)
+            rec.save(str(out))
+        except (DataError, ValueError) as exc:
+            _fail(exc)
+        typer.echo(f"saved {len(rec.catalog)} items, {len(rec.interactions)} interactions to {out}")
+
+    @app.command()
+    def recommend(
+        model: Annotated[Path, typer.Argument(help="a directory written by `dayone build`", exists=True, file_okay=False)],
+        text: Annotated[str | None, typer.Option(help="what the user says they like")] = None,
+        attr: Annotated[list[str] | None, typer.Option(help="profile attribute KEY=VALUE (repeatable)")] = None,
+        pick: Annotated[list[str] | None, typer.Option(help="history ITEM[:RATING|:like|:dislike] (repeatable)")] = None,
+        user: Annotated[str | None, typer.Option(help="a known user id")] = None,
+        n: Annotated[int, typer.Option(min=1, max=1000)] = 10,
+        as_json: Annotated[bool, typer.Option("--json", help="print JSON lines")] = False,
+    ) -> None:
+        """Recommend for a user described on the command line."""
+        from dayone.recommender import Recommender, UnknownItemError, UserContext
+
+        try:
+            rec = Recommender.load(str(model))
+            ctx = UserContext(user_id=user, text=text, attributes=_parse_attrs(attr), history=_parse_picks(pick))  # type: ignore[arg-type]
+            recs = rec.recommend(ctx, n=n)
+        except (DataError, ValueError, UnknownItemError) as exc:
+            _fail(exc)
+        if as_json:
+            for r in recs:
+                sys.stdout.write(json.dumps(r.model_dump()) + "\n")
+        else:
+            _print_recs(recs, rec.catalog.title)
+
+    @app.command()
+    def similar(
+        model: Annotated[Path, typer.Argument(help="a directory written by `dayone build`", exists=True, file_okay=False)],
+        item_or_text: Annotated[str, typer.Argument(help="an item id or any text")],
+        n: Annotated[int, typer.Option(min=1, max=1000)] = 10,
+    ) -> None:
+        """Items similar to an item or to a text."""
+        from dayone.recommender import Recommender
+
+        try:
+            rec = Recommender.load(str(model))
+            recs = rec.similar_items(item_or_text, n=n)
+        except (DataError, ValueError) as exc:
+            _fail(exc)
+        _print_recs(recs, rec.catalog.title)
+
+    @app.command()
+    def doctor() -> None:
+        """Print versions, thread settings and whether the packaged model loads offline."""
+        import platform
+
+        import numpy as np
+
+        import dayone
+        from dayone.encoders import ENCODERS, default_cache_dir, get_encoder
+
+        typer.echo(f"dayone {dayone.__version__}, python {platform.python_version()}, numpy {np.__version__}")
+        try:
+            from threadpoolctl import threadpool_info
+
+            for pool in threadpool_info():
+                typer.echo(f"blas: {pool.get('internal_api')} threads={pool.get('num_threads')}")
+        except ImportError:
+            pass
+        typer.echo(f"cache dir: {default_cache_dir()}")
+        typer.echo(f"encoders: {', '.join(ENCODERS)}")
+        enc = get_encoder("default", cached=False)
+        vec = enc.encode(["a quiet space drama"])
+        typer.echo(f"default encoder: {enc.model_id}, dim {enc.dim}, norm {float(np.linalg.norm(vec[0])):.3f}: ok")

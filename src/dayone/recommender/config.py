@@ -21,7 +21,7 @@ class BlendWeights(BaseModel):
     history: float = Field(0.8, ge=0)
     cooccurrence: float = Field(0.6, ge=0)
     popularity: float = Field(0.35, ge=0)
-    demographic: float = Field(0.25, ge=0)
+    demographic: float = Field(0.45, ge=0)
     quality: float = Field(0.15, ge=0)
 
 

@@ -351,6 +351,8 @@ class Recommender:
             if matched:
                 parts["demographic"] = demo[rows]
                 weights["demographic"] = w.demographic / (1.0 + 0.15 * n_pos)
+                if "popularity" in weights:  # the specific prior takes over from the global one
+                    weights["popularity"] *= 0.5
         total = np.zeros(rows.shape[0], dtype=np.float64)
         for name, arr in parts.items():
             total += weights[name] * arr

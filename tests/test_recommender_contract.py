@@ -1,0 +1,174 @@
+"""The contract every recommender honours, on data where the right answer is known."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import checkerboard_interactions, checkerboard_records
+
+from dayone.data import Catalog, DataError, UserTable
+from dayone.encoders import HashingEncoder
+from dayone.recommender import Recommender, RecommenderConfig, UnknownItemError, UserContext
+
+
+@pytest.fixture()
+def rec() -> Recommender:
+    users = UserTable()
+    for u in range(12):
+        users.add(f"u{u}", {"gender": "F" if u < 6 else "M", "age": 25 if u < 6 else 50})
+    return Recommender.build(
+        Catalog.from_records(checkerboard_records()),
+        checkerboard_interactions(),
+        users,
+        config=RecommenderConfig(domain="movie"),
+        encoder=HashingEncoder(),
+    )
+
+
+def ids(recs: list) -> list[str]:
+    return [r.item for r in recs]
+
+
+def test_text_request_ranks_matching_group_first(rec: Recommender) -> None:
+    top = ids(rec.recommend("rocket space station astronaut", n=3))
+    assert all(i.startswith("s") for i in top)
+
+
+def test_history_only_in_request(rec: Recommender) -> None:
+    recs = rec.recommend({"history": [{"item": "l1", "rating": 5}, {"item": "l2", "liked": True}]}, n=3)
+    assert all(i.startswith("l") for i in ids(recs))
+    assert not {"l1", "l2"} & set(ids(recs)), "history is excluded by default"
+
+
+def test_disliked_history_pushes_away(rec: Recommender) -> None:
+    recs = rec.recommend({"history": [{"item": "s1", "liked": False}, {"item": "l3", "liked": True}]}, n=4)
+    assert all(i.startswith("l") for i in ids(recs))
+
+
+def test_unknown_user_is_cold_not_an_error(rec: Recommender) -> None:
+    assert len(rec.recommend({"user_id": "never-seen"}, n=5)) == 5
+
+
+def test_known_user_uses_stored_history(rec: Recommender) -> None:
+    recs = rec.recommend({"user_id": "u0"}, n=10)
+    assert "s0" not in ids(recs), "u0 already rated s0"
+    assert ids(recs)[0] == "s4", "the one space film u0 has not seen comes first"
+
+
+def test_empty_context_falls_back_to_population(rec: Recommender) -> None:
+    recs = rec.recommend(None, n=10)
+    assert len(recs) == 10
+    assert all(r.source in ("popularity", "well-rated") for r in recs)
+
+
+def test_profile_only_uses_people_like_you(rec: Recommender) -> None:
+    recs = rec.recommend({"attributes": {"gender": "F", "age": 24}}, n=3)
+    assert all(i.startswith("s") for i in ids(recs))
+    assert recs[0].source == "demographic-popularity"
+    assert "gender=F" in recs[0].explanation
+
+
+def test_every_result_has_source_and_explanation(rec: Recommender) -> None:
+    for ctx in ("love", {"history": [{"item": "s2", "rating": 4}]}, {"attributes": {"age": 50}}):
+        for r in rec.recommend(ctx, n=5):
+            assert r.source and r.explanation
+            assert np.isfinite(r.score)
+
+
+def test_candidates_exclude_and_n(rec: Recommender) -> None:
+    recs = rec.recommend("space", n=2, candidates=["l0", "s3", "s4"], exclude=["s4"])
+    assert ids(recs) == ["s3", "l0"]
+    assert rec.recommend("space", n=0) == []
+    with pytest.raises(UnknownItemError):
+        rec.recommend("space", candidates=["nope"])
+
+
+def test_unknown_history_item_is_a_clear_error(rec: Recommender) -> None:
+    with pytest.raises(UnknownItemError, match="history: 'ghost'"):
+        rec.recommend({"history": [{"item": "ghost"}]})
+
+
+def test_brand_new_item_is_recommendable_and_reaches_fans(rec: Recommender) -> None:
+    rec.add_items([{"id": "new", "title": "rocket crew lost on a space station orbit"}])
+    assert ids(rec.recommend("space station rocket orbit", n=1)) == ["new"]
+    fans = [m.user for m in rec.users_for_item("new", n=4)]
+    assert all(int(u[1:]) < 6 for u in fans), fans
+    unsaved = [m.user for m in rec.users_for_item({"title": "a love story wedding in paris"}, n=4)]
+    assert all(int(u[1:]) >= 6 for u in unsaved), unsaved
+
+
+def test_similar_items(rec: Recommender) -> None:
+    sims = rec.similar_items("s0", n=3)
+    assert "s0" not in ids(sims)
+    assert all(i.startswith("s") for i in ids(sims))
+    assert ids(rec.similar_items("wedding love", n=1))[0].startswith("l")
+
+
+def test_events_update_profile_immediately(rec: Recommender) -> None:
+    rec.add_user("fresh", {"gender": "M"})
+    before = ids(rec.recommend({"user_id": "fresh"}, n=3))
+    rec.add_interactions([{"user": "fresh", "item": "s1", "rating": 5}, {"user": "fresh", "item": "s2", "rating": 5}])
+    after = rec.recommend({"user_id": "fresh"}, n=3)
+    assert ids(after) != before
+    assert all(i.startswith("s") for i in ids(after))
+
+
+def test_remove_items(rec: Recommender) -> None:
+    rec.remove_items(["s0", "s1"])
+    got = ids(rec.recommend("rocket launch mars", n=20))
+    assert "s0" not in got and "s1" not in got and len(got) == 8
+
+
+def test_explain_lists_contributions(rec: Recommender) -> None:
+    e = rec.explain({"text": "space", "history": [{"item": "s1", "rating": 5}]}, "s2")
+    assert e.item == "s2" and e.contributions
+    assert e.source in {"text-match", "history-similarity", "co-occurrence", "popularity", "well-rated"}
+
+
+def test_bad_context_is_rejected() -> None:
+    with pytest.raises(ValueError):
+        UserContext.model_validate({"txt": "typo"})
+    with pytest.raises(ValueError):
+        UserContext.model_validate({"history": [{"item": "a", "weight": -1}]})
+
+
+def test_save_load_roundtrip(rec: Recommender, tmp_path: Path) -> None:
+    rec.add_items([{"id": "new", "title": "space opera"}])
+    rec.save(str(tmp_path / "m"))
+    back = Recommender.load(str(tmp_path / "m"), encoder=HashingEncoder())
+    ctx = {"text": "space", "history": [{"item": "s1", "rating": 5}], "attributes": {"gender": "F"}}
+    assert ids(back.recommend(ctx, n=5)) == ids(rec.recommend(ctx, n=5))
+    assert not list(tmp_path.glob(".m.*")), "no temp folders left behind"
+    assert not list((tmp_path / "m").glob("*.pkl"))
+
+
+def test_failed_save_keeps_previous_copy(rec: Recommender, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rec.save(str(tmp_path / "m"))
+    import dayone.recommender.persistence as persistence
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(persistence, "save_file", boom)
+    rec.add_items([{"id": "later", "title": "x"}])
+    with pytest.raises(OSError):
+        rec.save(str(tmp_path / "m"))
+    back = Recommender.load(str(tmp_path / "m"), encoder=HashingEncoder())
+    assert "later" not in back.catalog and len(back.catalog) == 10
+
+
+def test_load_refuses_other_encoder(rec: Recommender, tmp_path: Path) -> None:
+    rec.save(str(tmp_path / "m"))
+    with pytest.raises(DataError, match="encoder"):
+        Recommender.load(str(tmp_path / "m"), encoder=HashingEncoder(dim=64))
+
+
+def test_interactions_with_unknown_items_rejected() -> None:
+    with pytest.raises(UnknownItemError):
+        Recommender.build(
+            Catalog.from_records(checkerboard_records()),
+            checkerboard_interactions().assign(item="zzz"),
+            encoder=HashingEncoder(),
+        )
