@@ -347,8 +347,14 @@ def test_ml100k_new_user_split_reproduces_the_bench_task():
         pytest.skip("bench task absent")
     data = load_movielens_100k(SHARED / "data" / "ml-100k")
     sp = make_splits(data, EvalConfig(protocols=["new-user"], new_user={"shots": [3]}))[0]
-    reqs = [json.loads(line) for line in open(folder / "requests.jsonl", encoding="utf-8")]
-    truth = [json.loads(line) for line in open(folder / "truth.jsonl", encoding="utf-8")]
+    reqs = [
+        json.loads(line)
+        for line in (folder / "requests.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    truth = [
+        json.loads(line)
+        for line in (folder / "truth.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     mine = sp.groups["k=3"]
     assert [c.request["history"] for c in mine] == [r["history"] for r in reqs]
     assert [c.truth.relevant for c in mine] == [frozenset(t["relevant"]) for t in truth]
