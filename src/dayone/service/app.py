@@ -8,7 +8,7 @@ turns green only when recommendations can be served. Errors follow one contract:
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -24,7 +24,7 @@ from dayone.data.errors import DataError
 from dayone.encoders import Encoder, get_encoder
 from dayone.recommender.config import RecommenderConfig
 from dayone.recommender.recommender import UnknownItemError
-from dayone.service.engine import Engine, NotFound
+from dayone.service.engine import Engine, NotFound, Seed
 from dayone.service.observability import (
     BodyLimitMiddleware,
     Metrics,
@@ -33,35 +33,32 @@ from dayone.service.observability import (
 )
 from dayone.service.routers import events, health, items, models, recommendations, users
 from dayone.service.settings import Settings
-from dayone.storage import open_store
+from dayone.storage import EventRow, open_store
 
 log = logging.getLogger("dayone.service")
 API_PREFIX = "/api/v1"
 STATIC_DIR = Path(str(resources.files("dayone.service") / "static"))
 
 
-def demo_records() -> list[dict[str, Any]]:
-    """The embedded demo catalogue as records (`dayone.demo.load_demo_catalog` when present)."""
-    try:
-        from dayone.demo import load_demo_catalog  # type: ignore[attr-defined]
-    except ImportError:
-        load_demo_catalog = None
-    if load_demo_catalog is not None:
-        cat = load_demo_catalog()
-        return list(cat.records()) if hasattr(cat, "records") else list(cat)
-    import csv
+def demo_seed() -> tuple[list[dict[str, Any]], list[EventRow]]:
+    """The embedded demo catalogue and its ratings (as `rating` events) for an empty store."""
+    from dayone.demo import load_demo_catalog
 
-    path = Path(str(resources.files("dayone.demo") / "data" / "movies.csv"))
-    with path.open(encoding="utf-8") as fh:
-        return [{"id": r["movieId"], "title": r["title"], "genres": r["genres"]}
-                for r in csv.DictReader(fh)]
+    catalog, ratings = load_demo_catalog()
+    events = [
+        EventRow(user=str(u), item=str(i), kind="rating", value=float(r),
+                 ts=float(t) if t == t else 0.0)
+        for u, i, r, t in zip(ratings["user"], ratings["item"], ratings["rating"],
+                              ratings["ts"], strict=True)
+    ]
+    return catalog.records(), events
 
 
-def seed_for(catalog: str) -> Callable[[], list[dict[str, Any]]] | None:
+def seed_for(catalog: str) -> Seed | None:
     if catalog == "none":
         return None
     if catalog == "demo":
-        return demo_records
+        return demo_seed
 
     def from_file() -> list[dict[str, Any]]:
         from dayone.data.loaders import read_records
@@ -78,10 +75,10 @@ def create_app(
     settings: Settings | None = None,
     *,
     encoder: Encoder | None = None,
-    seed: Callable[[], list[dict[str, Any]]] | None = None,
+    seed: Seed | None = None,
 ) -> FastAPI:
     """Build the app. `encoder` / `seed` override the settings (tests inject tiny ones)."""
-    settings = settings or Settings()
+    settings = settings or Settings.model_validate({})
     configure_logging(settings.log_level, settings.log_json)
     metrics = Metrics()
 
@@ -91,9 +88,10 @@ def create_app(
         enc = encoder or get_encoder(settings.encoder)
         engine = Engine(
             store,
-            RecommenderConfig(encoder=settings.encoder, domain=settings.domain,
-                              language=settings.language,  # type: ignore[arg-type]
-                              index=settings.index, hnsw_threshold=settings.hnsw_threshold),
+            RecommenderConfig.model_validate({
+                "encoder": settings.encoder, "domain": settings.domain,
+                "language": settings.language, "index": settings.index,
+                "hnsw_threshold": settings.hnsw_threshold}),
             encoder=enc,
             data_dir=settings.data_dir,
             seed_records=seed or seed_for(settings.catalog),

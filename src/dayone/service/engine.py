@@ -119,6 +119,10 @@ class ModelState:
     path: str | None
 
 
+#: what seeds an empty store: item records, or (item records, events)
+Seed = Callable[[], "list[dict[str, Any]] | tuple[list[dict[str, Any]], list[EventRow]]"]
+
+
 class Engine:
     """Serves recommendations from an in-memory model kept in step with a `Store`."""
 
@@ -128,7 +132,7 @@ class Engine:
         config: RecommenderConfig,
         encoder: Encoder | None = None,
         data_dir: str | Path | None = None,
-        seed_records: Callable[[], list[dict[str, Any]]] | None = None,
+        seed_records: Seed | None = None,
         category_fields: Sequence[str] = ("category", "categories", "genre", "genres"),
         history_limit: int = 200,
         on_change: Callable[[Engine], None] | None = None,
@@ -158,10 +162,16 @@ class Engine:
     def start(self) -> None:
         """Seed an empty store, load the latest saved model (or build one), replay the rest."""
         if self.store.count_items() == 0 and self.seed_records is not None:
-            records = self.seed_records()
+            seeded = self.seed_records()
+            records, events = seeded if isinstance(seeded, tuple) else (seeded, [])
             if records:
                 self.store.upsert_items([ItemRow(str(r["id"]), _fields(r)) for r in records])
-                log.info("seeded store", extra={"items": len(records)})
+            if events:
+                users = sorted({e.user for e in events})
+                self.store.upsert_users([UserRow(u) for u in users])
+                for k in range(0, len(events), 50_000):
+                    self.store.add_events(events[k : k + 50_000])
+            log.info("seeded store", extra={"items": len(records), "events": len(events)})
         loaded = False
         mv = self.store.latest_model_version()
         if mv is not None and Path(mv.path).exists():
@@ -317,7 +327,8 @@ class Engine:
             if isinstance(v, str):
                 out.update(p.strip().lower() for p in v.split("|") if p.strip())
             elif isinstance(v, list):
-                out.update(str(p).strip().lower() for p in v if str(p).strip())
+                for p in v:
+                    out.update(x.strip().lower() for x in str(p).split("|") if x.strip())
         return out
 
     def _index_categories(self, item_id: str, fields: dict[str, Any]) -> None:
@@ -475,20 +486,26 @@ class Engine:
 
     def explain(self, context: UserContext | Callable[[], UserContext],
                 item_id: str) -> tuple[Recommendation, int | None, int]:
-        """The item's score and reason, plus its 1-based rank among all items (None if it
-        would be excluded as already seen)."""
+        """The item's score and reason, plus its 1-based rank among all items (None when it is
+        already in the history, or, with HNSW retrieval, not among the retrieved candidates)."""
         with self.lock.read():
             rec = self._rec
             if item_id not in rec.catalog:
                 raise NotFound("item", [item_id])
             ctx = context() if callable(context) else context
-            one = rec.explain(ctx, item_id)
             seen = {h.item for h in ctx.history}
             rank: int | None = None
+            one: Recommendation | None = None
             if item_id not in seen:
-                # rank = 1 + number of unseen items scoring higher, from the full list
+                # score and reason as the list would show them, and the rank among all items:
+                # scores are relative to the candidate set, so both come from the full ranking
                 full = rec.recommend(ctx, n=len(rec.catalog), exclude_history=True)
-                rank = next((k + 1 for k, r in enumerate(full) if r.item == item_id), None)
+                for k, r in enumerate(full):
+                    if r.item == item_id:
+                        rank, one = k + 1, r
+                        break
+            if one is None:  # already seen: explain it on its own
+                one = rec.explain(ctx, item_id)
             return one, rank, self.state.version
 
     def similar_items(self, item_id: str, n: int, exclude: Sequence[str] = ()

@@ -25,56 +25,55 @@ class Settings(BaseSettings):
 
     # where state lives ---------------------------------------------------------------------
     store_url: str = Field(
-        "sqlite:///dayone-data/dayone.db",
+        default="sqlite:///dayone-data/dayone.db",
         description="sqlite:///relative.db, sqlite:////absolute.db, sqlite://:memory: or a "
         "postgresql:// DSN shared by several API processes",
     )
-    data_dir: Path = Field(Path("dayone-data"), description="saved model versions go here")
+    data_dir: Path = Field(default=Path("dayone-data"), description="saved model versions go here")
     sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
-        "NORMAL",
+        default="NORMAL",
         description="NORMAL survives a crash/kill -9 of the process; FULL also survives power "
         "loss (an fsync per write)",
     )
     # what is served ------------------------------------------------------------------------
     catalog: str = Field(
-        "demo",
+        default="demo",
         description="seed catalogue used when the store has no items: 'demo' (the embedded "
         "demo catalogue), 'none', or a CSV/JSONL/Parquet file with an 'id' column",
     )
-    encoder: str = Field("default", description="encoder name (see dayone.encoders.get_encoder)")
-    domain: str = Field("generic", description="description templates: generic, movie, ...")
-    language: str = Field("en", description="description template language: en or zh")
+    encoder: str = Field(default="default", description="encoder name (see dayone.encoders.get_encoder)")
+    domain: str = Field(default="generic", description="description templates: generic, movie, ...")
+    language: str = Field(default="en", description="description template language: en or zh")
     index: Literal["exact", "hnsw", "auto"] = Field(
-        "auto", description="vector index: exact scan, HNSW, or HNSW from hnsw_threshold items on"
+        default="auto", description="vector index: exact scan, HNSW, or HNSW from hnsw_threshold items on"
     )
-    hnsw_threshold: int = Field(200_000, ge=1, description="catalogue size where 'auto' "
+    hnsw_threshold: int = Field(default=200_000, ge=1, description="catalogue size where 'auto' "
                                 "switches to HNSW candidate retrieval")
     category_fields: list[str] = Field(
-        ["category", "categories", "genre", "genres"],
+        default=["category", "categories", "genre", "genres"],
         description="item fields whose values a `category` filter matches ('|'-separated "
         "strings and lists both work)",
     )
     # online learning -----------------------------------------------------------------------
     refit_interval_s: float = Field(
-        0.0, ge=0, description="refit the learned parts in the background every N seconds "
+        default=0.0, ge=0, description="refit the learned parts in the background every N seconds "
         "when new events arrived (0 = only on POST /api/v1/models/refit)",
     )
     sync_interval_s: float = Field(
-        0.5, gt=0, description="how often to apply other processes' writes from the shared "
+        default=0.5, gt=0, description="how often to apply other processes' writes from the shared "
         "store's change log (PostgreSQL waits on NOTIFY up to this long)",
     )
-    history_limit: int = Field(200, ge=1, description="most recent events used per user profile")
+    history_limit: int = Field(default=200, ge=1, description="most recent events used per user profile")
     # HTTP ----------------------------------------------------------------------------------
     host: str = "127.0.0.1"
-    port: int = Field(8000, ge=0, le=65535)
+    port: int = Field(default=8000, ge=0, le=65535)
     api_keys: dict[str, Scope] = Field(
         default_factory=dict,
         description="key -> 'read' | 'write'. Empty = the API is open (no key needed). A write "
         "key can also read. Send as 'X-API-Key: KEY' or 'Authorization: Bearer KEY'.",
     )
-    max_body_bytes: int = Field(1_048_576, ge=1024, description="larger request bodies get 413")
-    max_batch: int = Field(1000, ge=1, description="most records in one batch call")
-    max_n: int = Field(100, ge=1, description="largest `n` a recommendation call may ask for")
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, description="larger request bodies get 413")
+    max_batch: int = Field(default=1000, ge=1, description="most records in one batch call")
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -88,7 +88,7 @@ class PostgresStore:
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._lock:
-            return list(self._conn.execute(sql, params).fetchall())  # type: ignore[arg-type]
+            return list(self._conn.execute(sql, params).fetchall())
 
     @staticmethod
     def _log(cur: Any, kind: str, entity_id: str, payload: dict[str, Any]) -> int:

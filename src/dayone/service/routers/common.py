@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Sequence
 
 from dayone.recommender.results import Recommendation
@@ -13,14 +13,14 @@ from dayone.service.schemas import RecommendationList, RecommendationPublic
 def strategy_of(recs: Sequence[Recommendation]) -> str:
     """Name the strategy mix that served a list: the strategies that contributed, strongest
     first (e.g. ``blend:text-match+popularity``); a single one is named alone."""
-    total: Counter[str] = Counter()
+    total: defaultdict[str, float] = defaultdict(float)
     for r in recs:
         if r.contributions:
             for name, v in r.contributions.items():
                 total[name] += abs(v)
         else:
             total[r.source] += 1.0
-    names = [k for k, v in total.most_common() if v > 0]
+    names = [k for k, v in sorted(total.items(), key=lambda kv: -kv[1]) if v > 0]
     if not names:
         return "empty"
     return names[0] if len(names) == 1 else "blend:" + "+".join(names)

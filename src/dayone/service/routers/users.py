@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
+from dayone.profiles import UserContext
 from dayone.service.deps import EngineDep, ReadAccess, SettingsDep, WriteAccess
 from dayone.service.routers.common import rec_list, strategy_of
 from dayone.service.schemas import (
@@ -134,9 +135,9 @@ def recommend_for_user(
             operation_id="explain_for_user")
 def explain_for_user(user_id: str, item_id: str, engine: EngineDep) -> ExplainPublic:
     """Why this item would (or would not) be recommended to this user."""
-    ctx_holder = {}
+    ctx_holder: dict[str, UserContext] = {}
 
-    def ctx():  # type: ignore[no-untyped-def]
+    def ctx() -> UserContext:
         ctx_holder["c"] = engine.user_context(user_id)
         return ctx_holder["c"]
 
