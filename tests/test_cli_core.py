@@ -1,0 +1,95 @@
+"""The documented CLI commands, run through typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dayone.cli.main import app
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def files(tmp_path: Path) -> dict[str, Path]:
+    items = tmp_path / "items.csv"
+    items.write_text(
+        "sku,name,kind\n"
+        "a,rocket launch to mars,space\nb,space station crew,space\nc,alien planet,space\n"
+        "d,romance in paris,love\ne,wedding love story,love\nf,love letters,love\n"
+    )
+    events = tmp_path / "events.csv"
+    events.write_text("uid,sku,stars\nu1,a,5\nu1,b,5\nu2,d,5\nu2,e,4\nu3,a,5\nu3,c,4\n")
+    return {"items": items, "events": events, "dir": tmp_path}
+
+
+def test_describe(files: dict[str, Path]) -> None:
+    out = runner.invoke(app, ["describe", str(files["items"]), "--id-field", "sku", "--limit", "2",
+                              "--user-text", "space please", "--attr", "age=30"])
+    assert out.exit_code == 0, out.output
+    lines = out.output.strip().splitlines()
+    assert lines[0].startswith("a\trocket launch to mars") and len(lines) == 3
+    assert "aged 30" in lines[2] and "space please" in lines[2]
+
+
+def test_build_recommend_similar(files: dict[str, Path]) -> None:
+    model = files["dir"] / "model"
+    out = runner.invoke(app, ["build", str(files["items"]), "--out", str(model), "--id-field", "sku",
+                              "--interactions", str(files["events"]), "--user-field", "uid",
+                              "--item-field", "sku", "--rating", "stars", "--encoder", "hashing"])
+    assert out.exit_code == 0, out.output
+    assert (model / "recommender.json").exists()
+    out = runner.invoke(app, ["recommend", str(model), "--pick", "a:5", "--n", "2", "--json"])
+    assert out.exit_code == 0, out.output
+    recs = [json.loads(line) for line in out.output.strip().splitlines()]
+    assert len(recs) == 2 and all(r["source"] and r["explanation"] for r in recs)
+    assert recs[0]["item"] in {"b", "c"}
+    out = runner.invoke(app, ["similar", str(model), "wedding love", "--n", "1"])
+    assert out.exit_code == 0 and "wedding love story" in out.output
+
+
+def test_bad_arguments_are_clear(files: dict[str, Path]) -> None:
+    out = runner.invoke(app, ["describe", str(files["items"]), "--id-field", "nope"])
+    assert out.exit_code == 2 and "row 1" in out.output and "'nope'" in out.output
+    out = runner.invoke(app, ["describe", str(files["dir"] / "missing.csv")])
+    assert out.exit_code == 2
+    model = files["dir"] / "m"
+    runner.invoke(app, ["build", str(files["items"]), "--out", str(model), "--id-field", "sku", "--encoder", "hashing"])
+    out = runner.invoke(app, ["recommend", str(model), "--attr", "noequals"])
+    assert out.exit_code == 2 and "KEY=VALUE" in out.output
+    out = runner.invoke(app, ["recommend", str(model), "--pick", "ghost:5"])
+    assert out.exit_code == 2 and "ghost" in out.output
+    out = runner.invoke(app, ["recommend", str(model), "--pick", "a:great"])
+    assert out.exit_code == 2 and "rating number" in out.output
+
+
+def test_build_reports_unknown_item_row(files: dict[str, Path]) -> None:
+    bad = files["dir"] / "bad.csv"
+    bad.write_text("uid,sku,stars\nu1,a,5\nu1,zz,5\n")
+    out = runner.invoke(app, ["build", str(files["items"]), "--out", str(files["dir"] / "x"), "--id-field", "sku",
+                              "--interactions", str(bad), "--user-field", "uid", "--item-field", "sku",
+                              "--rating", "stars", "--encoder", "hashing"])
+    assert out.exit_code == 2
+    assert "row 2" in out.output and "'zz'" in out.output
+    assert not (files["dir"] / "x").exists(), "nothing half-built is saved"
+
+
+def test_demo_runs_end_to_end_and_reuses_saved_model() -> None:
+    """The hashing encoder keeps this fast; the real model path is covered by test_pretrained_model."""
+    out = runner.invoke(app, ["demo", "--encoder", "hashing", "--n", "3"])
+    assert out.exit_code == 0, out.output
+    for heading in ("1) A new visitor writes", "2) A new visitor gives only a profile",
+                    "3) A new visitor picks three films", "4) A brand-new film is added"):
+        assert heading in out.output
+    assert "[co-occurrence]" in out.output or "[history-similarity]" in out.output
+    assert "ranks #" in out.output
+    saved = Path(os.environ["DAYONE_CACHE_DIR"]) / "demo" / "hashing-256"
+    assert (saved / "recommender.json").exists()
+    stamp = (saved / "recommender.json").stat().st_mtime_ns
+    again = runner.invoke(app, ["demo", "--encoder", "hashing", "--n", "3"])
+    assert again.exit_code == 0
+    assert (saved / "recommender.json").stat().st_mtime_ns == stamp, "second run loads, not rebuilds"
