@@ -1,0 +1,48 @@
+"""History cloze: turn every rated history into labelled pseudo-examples, without labels.
+
+One idea: a history of n rated items holds n small prediction problems -- hide item j and
+ask whether the user liked it, given the other n-1. The answers are the history's own like
+flags (request *inputs*), so these pseudo-rows can calibrate the zero-shot scorer
+(:mod:`zeroshot`) and need no request or train label.
+
+Leakage guard: a pseudo-row whose (user, item) equals some request's (user, target) is
+dropped, so a sliding-window test set (where a user's later request lists an earlier target
+with its flag) cannot teach the scorer a request's own answer. Histories shorter than 3 are
+skipped (a 1-item "history" says nothing about a user's rate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .population import liked_flag, user_key
+
+MIN_HISTORY = 3
+
+
+def cloze_rows(
+    rows: Sequence[Mapping[str, Any]], requests: Sequence[Mapping[str, Any]],
+    max_rows: int, seed: int,
+) -> list[dict[str, Any]]:
+    """Pseudo-rows ``{user, history, target, label}`` from the histories of ``rows``."""
+    forbidden = {(user_key(r), str(r.get("target"))) for r in requests}
+    out: list[dict[str, Any]] = []
+    for r in rows:
+        hist = [e for e in (r.get("history") or []) if liked_flag(e) is not None]
+        if len(hist) < MIN_HISTORY:
+            continue
+        uid = user_key(r)
+        for j, entry in enumerate(hist):
+            if (uid, str(entry["item"])) in forbidden:
+                continue
+            out.append({
+                "user": {"id": uid}, "history": hist[:j] + hist[j + 1 :],
+                "target": str(entry["item"]), "label": int(bool(liked_flag(entry))),
+            })
+    if len(out) > max_rows:
+        keep = np.random.default_rng(seed).choice(len(out), max_rows, replace=False)
+        out = [out[i] for i in sorted(keep)]
+    return out

@@ -1,0 +1,90 @@
+"""How the *population* feels about an item, from the histories the scorer is given.
+
+One idea: an item liked by most people who rated it is more likely to be liked by the next
+person too ("acclaimed" items), and that signal needs no outside ratings: every request
+carries a rated history, and the few-shot train rows carry histories plus one labelled target.
+
+Transductive use of request inputs (documented on purpose): when a batch of requests is
+scored, the rated *histories* of all requests in that batch are pooled with the train rows'
+histories and labelled targets. No request label is ever read -- labels only exist in
+train.jsonl -- but request histories are inputs, like the target id itself.
+
+Leakage guard: a rating is counted once per (user, item), and every count a request sees
+excludes its **own user's** ratings. Without that guard a sliding-window test set (a user's
+later request lists the earlier target with its like flag) would hand a request its own
+answer. Rows without a user id are treated as their own user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def user_key(request: Mapping[str, Any]) -> str:
+    """The user a request belongs to: ``user.id`` when given, else the request id."""
+    user = request.get("user") or {}
+    uid = user.get("id") if isinstance(user, Mapping) else None
+    if uid is None:
+        uid = f"request:{request.get('id', id(request))}"
+    return str(uid)
+
+
+def liked_flag(entry: Mapping[str, Any]) -> bool | None:
+    """Binary like from a history entry: ``liked`` if present, else rating >= 4 (of 5-ish)."""
+    if entry.get("liked") is not None:
+        return bool(entry["liked"])
+    rating = entry.get("rating")
+    if rating is not None:
+        return float(rating) > 3.0
+    return None
+
+
+@dataclass
+class Population:
+    """Per-item (rated count, liked count) with per-user contributions for exclusion."""
+
+    ratings: dict[tuple[str, str], bool] = field(default_factory=dict)
+    n: dict[str, int] = field(default_factory=dict)
+    k: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_rows(
+        cls, histories_of: Iterable[Mapping[str, Any]], labelled: Iterable[Mapping[str, Any]] = ()
+    ) -> Population:
+        """Pool rated histories of ``histories_of`` rows and the labelled targets of ``labelled``.
+
+        ``labelled`` must only ever be train rows: their ``label`` is fit data.
+        """
+        pop = cls()
+        for row in histories_of:
+            uid = user_key(row)
+            for entry in row.get("history") or []:
+                flag = liked_flag(entry)
+                if flag is not None and entry.get("item") is not None:
+                    pop.ratings[(uid, str(entry["item"]))] = flag
+        for row in labelled:
+            if row.get("label") is not None and row.get("target") is not None:
+                pop.ratings[(user_key(row), str(row["target"]))] = bool(int(row["label"]))
+        for (_, item), flag in pop.ratings.items():
+            pop.n[item] = pop.n.get(item, 0) + 1
+            pop.k[item] = pop.k.get(item, 0) + int(flag)
+        return pop
+
+    def counts(self, item: str, exclude_user: str) -> tuple[int, int]:
+        """(rated, liked) counts for ``item`` over every user except ``exclude_user``."""
+        n = self.n.get(item, 0)
+        k = self.k.get(item, 0)
+        own = self.ratings.get((exclude_user, item))
+        if own is not None:
+            n -= 1
+            k -= int(own)
+        return n, k
+
+    def base_rate(self) -> float:
+        """Share of liked ratings overall (0.5 when nothing is known)."""
+        total = len(self.ratings)
+        if total == 0:
+            return 0.5
+        return sum(self.ratings.values()) / total

@@ -1,0 +1,195 @@
+"""``build_binary_scorer``: the entry point ``dayone run-bench`` calls for binary tasks.
+
+One idea: assemble the learners of this package into "requests in, one finite score out",
+choosing how much to trust the few labels by cross-validation inside the train rows.
+
+- no labels (``setting="zero-shot"``, an empty or one-class train set): the fixed zero-shot
+  log-odds (:mod:`zeroshot`);
+- labels: the linear head anchored to the zero-shot scorer (:mod:`linear_head`), optionally
+  blended with the fine-tuned cross-encoder (:mod:`finetune`) when internal CV says it helps.
+
+Fitting happens on the first call, because the population features (:mod:`population`)
+pool the rated histories of the batch being scored with the train rows; later calls reuse
+the fitted head and recompute the population with their own batch. Call it once with the
+whole batch for the documented behaviour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+from threadpoolctl import threadpool_limits
+
+from .cloze import cloze_rows
+from .describe import item_text
+from .encoder import TextEncoder, VectorCache, as_dict, default_encoder
+from .features import FeatureSet, PairFeaturizer
+from .linear_head import (
+    INF,
+    CVReport,
+    HeadParams,
+    Standardiser,
+    choose_regularisation,
+    fit_head,
+    predict_head,
+)
+from .population import Population
+from .zeroshot import ZeroShotWeights, calibrate
+
+Scorer = Callable[[list[dict[str, Any]]], np.ndarray]
+
+
+class FewShotConfig(BaseModel):
+    """Options of the binary few-shot scorer (defaults are what the bench numbers use)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    transductive: bool = True
+    """Pool the rated histories of the scored batch into the population features."""
+    wide: bool = True
+    """Offer the wide embedding-product block to the head (CV may still switch it off)."""
+    finetune: Literal["off", "auto", "on"] = "off"
+    """Fine-tuned cross-encoder: never, when internal CV says it helps, or always."""
+    finetune_seeds: int = 3
+    cloze_rows: int = 4000
+    """Cap on history-cloze pseudo-rows used to calibrate the zero-shot weights."""
+    cv_repeats: int = 3
+    cache_dir: str | None = None
+    """Directory for the item-vector cache (npz), e.g. ``.dayone-cache``."""
+
+
+def _request_items(rows: Sequence[Mapping[str, Any]]) -> set[str]:
+    out: set[str] = set()
+    for r in rows:
+        if r.get("target") is not None:
+            out.add(str(r["target"]))
+        out.update(str(e["item"]) for e in (r.get("history") or []) if e.get("item") is not None)
+    return out
+
+
+class BinaryFewShotScorer:
+    """Stateful callable behind :func:`build_binary_scorer` (exposes what it chose)."""
+
+    def __init__(
+        self, items: Sequence[Mapping[str, Any]], train: Sequence[Mapping[str, Any]],
+        setting: str, seed: int, encoder: TextEncoder | None, config: FewShotConfig,
+    ) -> None:
+        self.items = {str(it["id"]): as_dict(it) for it in items}
+        self.train = [as_dict(r) for r in train]
+        self.setting = setting
+        self.seed = seed
+        self.config = config
+        self._encoder = encoder
+        self._cache: VectorCache | None = None
+        labels = np.array([int(r["label"]) for r in self.train if r.get("label") is not None])
+        self.train = [r for r in self.train if r.get("label") is not None]
+        self.y = labels.astype(np.float64)
+        self.use_labels = (
+            setting != "zero-shot" and len(self.y) >= 4 and 0 < self.y.sum() < len(self.y)
+        )
+        self.head: HeadParams | None = None
+        self.cv: CVReport | None = None
+        self.finetuned: Any = None
+        self.blend_weight: float = 0.0
+        self.zero_shot_weights: ZeroShotWeights | None = None
+
+    # -- vectors -------------------------------------------------------------------------
+    def _vectors(self, ids: set[str]) -> tuple[dict[str, np.ndarray], int]:
+        if self._cache is None:
+            enc = self._encoder if self._encoder is not None else default_encoder()
+            cache_dir = Path(self.config.cache_dir) if self.config.cache_dir else None
+            self._cache = VectorCache(enc, cache_dir)
+        known = sorted(i for i in ids if i in self.items)
+        texts = [item_text(self.items[i]) for i in known]
+        mat = self._cache.encode(texts) if texts else np.zeros((0, 1), np.float32)
+        dim = int(mat.shape[1]) if len(known) else int(getattr(self._cache.encoder, "dim", 1) or 1)
+        return {i: mat[j] for j, i in enumerate(known)}, dim
+
+    # -- scoring -------------------------------------------------------------------------
+    def featurize(self, requests: Sequence[Mapping[str, Any]]) -> tuple[FeatureSet, FeatureSet]:
+        """Features of (train rows, requests) under the population of this batch."""
+        pool: list[Mapping[str, Any]] = list(self.train)
+        if self.config.transductive:
+            pool += list(requests)
+        pop = Population.from_rows(pool, labelled=self.train)
+        cloze_pool = pool if self.config.transductive else list(self.train)
+        pseudo = cloze_rows(cloze_pool, requests, self.config.cloze_rows, self.seed)
+        vectors, dim = self._vectors(_request_items([*requests, *self.train, *pseudo]))
+        feat = PairFeaturizer(self.items, vectors, dim, pop, with_wide=self.config.wide)
+        f_tr, f_rq = feat.transform(self.train), feat.transform(requests)
+        if self.zero_shot_weights is None:
+            f_cz = PairFeaturizer(self.items, vectors, dim, pop, with_wide=False).transform(pseudo)
+            y_cz = np.array([p["label"] for p in pseudo], dtype=np.float64)
+            self.zero_shot_weights = calibrate(f_cz.dense, y_cz)
+        f_tr.zero_shot = self.zero_shot_weights.score(f_tr.dense)
+        f_rq.zero_shot = self.zero_shot_weights.score(f_rq.dense)
+        return f_tr, f_rq
+
+    def __call__(self, requests: list[dict[str, Any]]) -> np.ndarray:
+        reqs = [as_dict(r) for r in requests]
+        if not reqs:
+            return np.zeros(0)
+        f_tr, f_rq = self.featurize(reqs)
+        if not self.use_labels:
+            return np.nan_to_num(f_rq.zero_shot, nan=0.0, posinf=0.0, neginf=0.0)
+        sd = Standardiser.fit(np.vstack([f_tr.dense, f_rq.dense]))
+        sw = Standardiser.fit(np.vstack([f_tr.wide, f_rq.wide]))
+        d_tr, d_rq = sd(f_tr.dense), sd(f_rq.dense)
+        w_tr, w_rq = sw(f_tr.wide), sw(f_rq.wide)
+        if self.head is None:
+            # many small solves: one BLAS thread avoids oversubscribing 2 shared cores
+            with threadpool_limits(1):
+                self.cv = choose_regularisation(
+                    f_tr.zero_shot, d_tr, w_tr, self.y, self.seed,
+                    repeats=self.config.cv_repeats,
+                )
+                lam_d, lam_w = self.cv.chosen
+                self.head = fit_head(f_tr.zero_shot, d_tr, w_tr, self.y, lam_d, lam_w)
+        out = predict_head(self.head, f_rq.zero_shot, d_rq, w_rq)
+        if self.config.finetune != "off":
+            out = self._blend_finetuned(reqs, out, f_tr, d_tr, w_tr)
+        return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)
+
+    def _blend_finetuned(self, reqs: list[dict[str, Any]], head_out: np.ndarray,
+                         f_tr: FeatureSet, d_tr: np.ndarray, w_tr: np.ndarray) -> np.ndarray:
+        from .finetune import blend_with_finetuned
+
+        out, self.blend_weight, self.finetuned = blend_with_finetuned(
+            self, reqs, head_out, f_tr, d_tr, w_tr
+        )
+        return out
+
+    def describe_choice(self) -> dict[str, Any]:
+        """What was used: for logs and the docs table."""
+        lam = self.cv.chosen if self.cv else (INF, INF)
+        return {
+            "mode": "head" if self.use_labels else "zero-shot",
+            "lam_dense": lam[0], "lam_wide": lam[1],
+            "cv_auc": self.cv.scores.get(lam) if self.cv else None,
+            "cv_auc_zero_shot": self.cv.scores.get((INF, INF)) if self.cv else None,
+            "alpha": self.head.alpha if self.head else 1.0,
+            "blend_weight": self.blend_weight,
+            "zero_shot_weights": list(self.zero_shot_weights.weights)
+            if self.zero_shot_weights else None,
+            "zero_shot_source": self.zero_shot_weights.source if self.zero_shot_weights else None,
+        }
+
+
+def build_binary_scorer(
+    items: list[dict[str, Any]], train: list[dict[str, Any]], setting: str, seed: int,
+    encoder: TextEncoder | None = None, config: FewShotConfig | None = None,
+) -> Scorer:
+    """Scorer for binary like/dislike requests (``history`` of ``{item, liked}``, ``target``).
+
+    ``items``: catalogue records (``id``, ``title``, optional year/genres/author...);
+    ``train``: labelled request-shaped rows (may be empty); ``setting``: ``"zero-shot"``
+    ignores labels, anything else (``"few-shot"``/``"trained"``) uses them; ``encoder``: any
+    object with ``encode(texts, batch_size=, show_progress=)`` returning unit rows, or None
+    for the packaged MiniLM. Returns a callable mapping a list of requests to one finite
+    score per request, higher = more likely liked.
+    """
+    return BinaryFewShotScorer(items, train, setting, seed, encoder, config or FewShotConfig())
