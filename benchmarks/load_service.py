@@ -178,12 +178,14 @@ async def run_load(base: str, n_items: int, seconds: float, concurrency: int, ca
         rng = random.Random(1)
         users = [{"id": f"u{i}", "attributes": {"age": 18 + i % 50},
                   "text": f"I like {rng.choice(TOPIC)}"} for i in range(n_users)]
-        r = await c.post("/api/v1/users/batch", json={"users": users})
+        # set-up is not timed and the recommender encodes each profile text: generous timeout
+        r = await c.post("/api/v1/users/batch", json={"users": users}, timeout=1800)
         r.raise_for_status()
         events = [{"user_id": f"u{i}", "item_id": f"s{rng.randrange(n_items)}", "kind": "like"}
                   for i in range(n_users) for _ in range(5)]
         for k in range(0, len(events), 2000):
-            (await c.post("/api/v1/events/batch", json={"events": events[k:k + 2000]})).raise_for_status()
+            (await c.post("/api/v1/events/batch", json={"events": events[k:k + 2000]},
+                          timeout=1800)).raise_for_status()
 
         queries = [f"something {rng.choice(ADJ)} about {rng.choice(TOPIC)} and {rng.choice(TOPIC)}"
                    for _ in range(500)]
@@ -286,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--duration", type=float, default=60.0, help="total seconds of load")
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--cap", type=int, default=50_000, help="most requests per phase")
-    ap.add_argument("--users", type=int, default=1000)
+    ap.add_argument("--users", type=int, default=200)
     ap.add_argument("--baseline-samples", type=int, default=200)
     args = ap.parse_args(argv)
 

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from dayone.data.catalog import Catalog
 from dayone.data.users import UserTable
 from dayone.encoders import Encoder
@@ -111,6 +113,72 @@ def event_to_history(item: str, kind: str, value: float | None) -> HistoryEntry:
                         weight=r.get("weight"))
 
 
+class PrewarmEncoder:
+    """Wraps the encoder so texts can be encoded *before* the write lock is taken.
+
+    Encoding a new item's description is the slowest part of adding it; done inside the
+    write lock it would stall every reader. The engine encodes the text first (readers keep
+    going), parks the vector here, and the recommender's own encode call under the lock
+    picks it up instead of running the model again.
+    """
+
+    def __init__(self, inner: Encoder, capacity: int = 10_000) -> None:
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.dim = inner.dim
+        self.capacity = capacity
+        self._docs: dict[str, np.ndarray] = {}
+        self._queries: dict[str, np.ndarray] = {}
+
+    def _park(self, store: dict[str, np.ndarray], texts: list[str], vecs: np.ndarray) -> None:
+        for t, v in zip(texts, vecs, strict=True):
+            if len(store) >= self.capacity:
+                store.pop(next(iter(store)), None)
+            store[t] = v
+
+    def prewarm(self, texts: list[str]) -> None:
+        todo = [t for t in dict.fromkeys(texts) if t not in self._docs]
+        if todo:
+            self._park(self._docs, todo, np.asarray(self.inner.encode(todo), dtype=np.float32))
+
+    def prewarm_query(self, texts: list[str]) -> None:
+        todo = [t for t in dict.fromkeys(texts) if t not in self._queries]
+        if todo:
+            self._park(self._queries, todo, self._inner_query(todo))
+
+    def _inner_query(self, texts: list[str]) -> np.ndarray:
+        q = getattr(self.inner, "encode_query", None)
+        out = q(texts) if q is not None else self.inner.encode(texts)
+        return np.asarray(out, dtype=np.float32)
+
+    def _take(self, store: dict[str, np.ndarray], texts: list[str],
+              compute: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        missing = []
+        for i, t in enumerate(texts):
+            v = store.pop(t, None)
+            if v is None:
+                missing.append(i)
+            else:
+                out[i] = v
+        if missing:
+            out[missing] = compute([texts[i] for i in missing])
+        return out
+
+    def encode(self, texts: list[str], batch_size: int = 64,
+               show_progress: bool = False) -> np.ndarray:
+        if not self._docs:
+            return np.asarray(self.inner.encode(texts, batch_size=batch_size,
+                                                show_progress=show_progress), dtype=np.float32)
+        return self._take(self._docs, texts, lambda ts: np.asarray(
+            self.inner.encode(ts, batch_size=batch_size), dtype=np.float32))
+
+    def encode_query(self, texts: list[str]) -> np.ndarray:
+        if not self._queries:
+            return self._inner_query(texts)
+        return self._take(self._queries, texts, self._inner_query)
+
+
 @dataclass
 class ModelState:
     version: int
@@ -139,7 +207,7 @@ class Engine:
     ) -> None:
         self.store = store
         self.config = config
-        self.encoder = encoder
+        self.encoder: PrewarmEncoder | None = PrewarmEncoder(encoder) if encoder else None
         self.data_dir = Path(data_dir) if data_dir is not None else None
         self.seed_records = seed_records
         self.category_fields = tuple(category_fields)
@@ -351,8 +419,18 @@ class Engine:
             return {c: len(m) for c, m in sorted(self._categories.items()) if m}
 
     # ------------------------------------------------------------------ writes
+    def _prewarm_items(self, rows: Sequence[ItemRow]) -> None:
+        if self.encoder is not None and len(rows) <= 256:
+            self.encoder.prewarm([self._rec.describe_item(r.fields) for r in rows])
+
+    def _prewarm_users(self, users: Sequence[UserRow]) -> None:
+        texts = [self._rec.describer.user(u.attributes, u.text) for u in users if u.text]
+        if self.encoder is not None and texts and len(texts) <= 256:
+            self.encoder.prewarm_query(texts)
+
     def upsert_items(self, records: Sequence[dict[str, Any]]) -> tuple[list[str], int]:
         rows = [ItemRow(str(r["id"]), _fields(r)) for r in records]
+        self._prewarm_items(rows)  # the slow part, outside the write lock
         with self.lock.write():
             seqs = self.store.upsert_items(rows)
             self._local_seqs.update(seqs)
@@ -373,6 +451,7 @@ class Engine:
         return gone, seq
 
     def upsert_users(self, users: Sequence[UserRow]) -> tuple[list[str], int]:
+        self._prewarm_users(users)
         with self.lock.write():
             seqs = self.store.upsert_users(users)
             self._local_seqs.update(seqs)

@@ -1,0 +1,88 @@
+"""Engine pieces with exact expectations: the event → signal mapping, the readers-writer lock,
+and encoding outside the write lock."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+
+from dayone.encoders import HashingEncoder
+from dayone.service.engine import PrewarmEncoder, RWLock, event_to_history, event_to_interaction
+from dayone.storage import EventRow
+
+
+def test_event_kinds_map_to_one_signal_each() -> None:
+    def sig(kind: str, value: float | None = None) -> dict:
+        row = event_to_interaction(EventRow("u", "i", kind, 5.0, value))
+        return {k: v for k, v in row.items() if k not in ("user", "item", "ts")}
+
+    assert sig("like") == {"liked": True}
+    assert sig("purchase", 30.0) == {"liked": True}
+    assert sig("dislike") == {"liked": False}
+    assert sig("rating", 4.5) == {"rating": 4.5}
+    assert sig("click") == {"weight": 1.0}
+    assert sig("click", 3.0) == {"weight": 3.0}
+    assert sig("click", -2.0) == {"weight": 1.0}
+    h = event_to_history("i", "dislike", None)
+    assert (h.item, h.liked, h.rating, h.weight) == ("i", False, None, None)
+
+
+def test_rwlock_readers_share_writers_exclude() -> None:
+    lock = RWLock()
+    inside: list[str] = []
+    peak = {"readers": 0}
+    active = {"readers": 0}
+    guard = threading.Lock()
+
+    def reader() -> None:
+        with lock.read():
+            with guard:
+                active["readers"] += 1
+                peak["readers"] = max(peak["readers"], active["readers"])
+                assert "writer" not in inside
+            time.sleep(0.05)
+            with guard:
+                active["readers"] -= 1
+
+    def writer() -> None:
+        with lock.write():
+            inside.append("writer")
+            assert active["readers"] == 0
+            time.sleep(0.02)
+            inside.remove("writer")
+
+    threads = [threading.Thread(target=reader) for _ in range(4)]
+    threads += [threading.Thread(target=writer) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert peak["readers"] >= 2  # readers overlapped
+
+
+class CountingEncoder(HashingEncoder):
+    def __init__(self) -> None:
+        super().__init__(64)
+        self.calls: list[list[str]] = []
+
+    def encode(self, texts: list[str], batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
+        self.calls.append(list(texts))
+        return super().encode(texts)
+
+
+def test_prewarmed_vectors_are_used_once_and_match() -> None:
+    inner = CountingEncoder()
+    enc = PrewarmEncoder(inner, capacity=2)
+    enc.prewarm(["alpha beta"])
+    assert inner.calls == [["alpha beta"]]
+    out = enc.encode(["alpha beta", "gamma"])  # the parked one is not re-encoded
+    assert inner.calls[-1] == ["gamma"]
+    np.testing.assert_allclose(out, HashingEncoder(64).encode(["alpha beta", "gamma"]))
+    enc.encode(["alpha beta"])  # taken once: a second call encodes again
+    assert inner.calls[-1] == ["alpha beta"]
+    enc.prewarm(["a", "b", "c"])  # bounded: the oldest parked vector is dropped
+    assert len(enc._docs) == 2
+    enc.prewarm_query(["q"])
+    np.testing.assert_allclose(enc.encode_query(["q"]), HashingEncoder(64).encode(["q"]))
