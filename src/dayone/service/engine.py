@@ -433,7 +433,7 @@ class Engine:
         self._prewarm_items(rows)  # the slow part, outside the write lock
         with self.lock.write():
             seqs = self.store.upsert_items(rows)
-            self._local_seqs.update(seqs)
+            self._mark_local(seqs)
             self._rec.add_items([{"id": r.id, **r.fields} for r in rows])
             for r in rows:
                 self._index_categories(r.id, r.fields)
@@ -446,7 +446,10 @@ class Engine:
             self._rec.remove_items(gone)
             for i in gone:
                 self._unindex_categories(i)
-            seq = self.store.last_seq()
+            # the delete's change-log entries replay idempotently; catching up moves
+            # applied_seq past them (and past anything another process wrote meanwhile)
+            self._catch_up_locked()
+            seq = self.applied_seq
         self._changed()
         return gone, seq
 
@@ -454,7 +457,7 @@ class Engine:
         self._prewarm_users(users)
         with self.lock.write():
             seqs = self.store.upsert_users(users)
-            self._local_seqs.update(seqs)
+            self._mark_local(seqs)
             for u in users:
                 self._rec.add_user(u.id, u.attributes, u.text)
         self._changed()
@@ -465,6 +468,7 @@ class Engine:
             gone = self.store.delete_users(ids)
             for u in gone:
                 _forget_user(self._rec, u)
+            self._catch_up_locked()
         self._changed()
         return gone
 
@@ -486,15 +490,24 @@ class Engine:
             new_users = [u for u in new_users if self.store.get_user(u) is None]
             if new_users:
                 useqs = self.store.upsert_users([UserRow(u) for u in new_users])
-                self._local_seqs.update(useqs)
+                self._mark_local(useqs)
                 for u in new_users:
                     rec.add_user(u)
             seqs = self.store.add_events(events)
-            self._local_seqs.update(seqs)
+            self._mark_local(seqs)
             rec.add_interactions([event_to_interaction(e) for e in events])
             self.events_since_refit += len(events)
         self._changed()
         return seqs
+
+    def _mark_local(self, seqs: Iterable[int]) -> None:
+        """Remember changes this process applied itself; when they directly follow
+        `applied_seq` (always, for a single process) advance it so the follower has nothing
+        to skip."""
+        self._local_seqs.update(seqs)
+        while self.applied_seq + 1 in self._local_seqs:
+            self.applied_seq += 1
+            self._local_seqs.discard(self.applied_seq)
 
     def _changed(self) -> None:
         if self.on_change is not None:
