@@ -86,3 +86,31 @@ def test_prewarmed_vectors_are_used_once_and_match() -> None:
     assert len(enc._docs) == 2
     enc.prewarm_query(["q"])
     np.testing.assert_allclose(enc.encode_query(["q"]), HashingEncoder(64).encode(["q"]))
+
+
+def test_writes_during_a_background_refit_are_kept_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Writes that land while the refit builds from its snapshot reach the new model exactly
+    once: not lost at the swap, not counted twice."""
+    from fastapi.testclient import TestClient
+
+    from dayone.service.testing import tiny_app
+
+    app = tiny_app(tmp_path)
+    with TestClient(app) as c:
+        engine = app.state.engine
+        c.post("/api/v1/events", json={"user_id": "r", "item_id": "m1", "kind": "like"})
+        original = engine._build_from_store
+
+        def build_then_write():  # type: ignore[no-untyped-def]
+            built = original()  # snapshot taken; now more writes arrive before the swap
+            engine.add_events([EventRow("r", "m2", "like", 1.0), EventRow("q", "m3", "click", 2.0)])
+            engine.upsert_items([{"id": "late", "title": "Late arrival"}])
+            return built
+
+        engine._build_from_store = build_then_write
+        assert c.post("/api/v1/models/refit", json={"wait": True}).status_code == 202
+        info = c.get("/api/v1/models/current").json()
+        assert info["version"] == 1 and info["n_events"] == 3 and info["n_items"] == 13
+        assert c.get("/api/v1/users/r").json()["n_events"] == 2
+        assert [h.item for h in engine.rec.histories["r"]] == ["m1", "m2"]
+        assert c.get("/api/v1/items/late/similar").status_code == 200
