@@ -121,13 +121,9 @@ class EvalConfig(BaseModel):
         description="user attributes for group gaps; age_band is derived from age",
     )
     strategies: list[str] = Field(
-        default_factory=lambda: [
-            "random",
-            "popularity",
-            "demographic-popularity",
-            "item-knn",
-            "dayone",
-        ]
+        default_factory=lambda: ["all"],
+        description="strategy names, or ['all'] = the four baselines plus every dayone strategy "
+        "this installation provides (dayone = Recommender, dayone-bench = the bench runner)",
     )
     encoder: str = Field(
         default="default", description="dayone encoder name for dayone strategies and ILD"

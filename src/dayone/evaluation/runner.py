@@ -310,6 +310,11 @@ def _run_cell(
         bar.update(1)
     catalogue = {i: n for n, i in enumerate(sp.view.catalog.ids)}
     known = sp.known[setting]
+    if error and all(a is None for a in answers):
+        # nothing came back: report the failure, not a row of zeros that reads like a result
+        return CellResult(
+            sp.protocol, setting, sname, sp.kind, known, len(cases), {}, {}, error=error
+        )
     if sp.kind == "binary":
         y = np.array([c.label for c in cases], dtype=np.int64)
         s = np.array(

@@ -303,6 +303,30 @@ class RecommenderStrategy:
             cfg,
             encoder=opts.get_encoder(),
         )
+        ids = view.catalog.ids
+        pick = np.random.default_rng([opts.seed, 11]).choice(
+            len(ids), min(self.reference_size, len(ids)), replace=False
+        )
+        self.reference = [ids[i] for i in sorted(pick)]
+
+    reference_size = 200
+
+    def _binary(self, ctx: dict[str, Any], target: str) -> float:
+        """The target's standing among a fixed, seeded reference sample of the catalogue:
+        the share of reference items it outscores (ties 1/2), plus a 1e-3 raw-score term.
+
+        The Recommender normalises scores over the rows it scores, so one item scored alone
+        always gets the same value; ranking it against the same reference items for every
+        request keeps scores comparable across requests, which pooled AUC needs."""
+        cands = [target] + [r for r in self.reference if r != target]
+        recs = self.rec.recommend(ctx, n=len(cands), candidates=cands, exclude_history=False)
+        scores = {r.item: r.score for r in recs}
+        t = scores.get(target)
+        if t is None:
+            return 0.0
+        others = np.array([v for k, v in scores.items() if k != target], dtype=float)
+        share = float(((others < t).sum() + 0.5 * (others == t).sum()) / max(len(others), 1))
+        return share + 1e-3 * float(t)
 
     def _context(self, request: dict[str, Any]) -> dict[str, Any]:
         user = request.get("user") or {}
@@ -324,7 +348,7 @@ class RecommenderStrategy:
     def __call__(self, request: dict[str, Any]) -> list[str] | float:
         ctx = self._context(request)
         if request.get("target") is not None:
-            return float(self.rec.explain(ctx, request["target"]).score)
+            return self._binary(ctx, str(request["target"]))
         recs = self.rec.recommend(
             ctx,
             n=int(request.get("n", 10)),
