@@ -358,3 +358,34 @@ def test_ml100k_new_user_split_reproduces_the_bench_task():
     mine = sp.groups["k=3"]
     assert [c.request["history"] for c in mine] == [r["history"] for r in reqs]
     assert [c.truth.relevant for c in mine] == [frozenset(t["relevant"]) for t in truth]
+
+
+def test_recommender_adapter_answers_ranking_and_binary():
+    from dayone.evaluation.strategies import RecommenderStrategy
+
+    data = synthetic()
+    sp = make_splits(data, small_config(protocols=["new-user", "few-shot"]))
+    strat = RecommenderStrategy(sp[0].view, StrategyOptions(encoder="hashing"))
+    for c in sp[0].groups["k=3"][:5]:
+        ranked = strat(c.request)
+        assert isinstance(ranked, list) and 0 < len(ranked) <= c.request["n"]
+        assert not set(ranked) & {h["item"] for h in c.request["history"]}
+    binary = RecommenderStrategy(sp[2].view, StrategyOptions(encoder="hashing"))
+    scores = [binary(c.request) for c in sp[2].groups["N=16"][:20]]
+    assert all(isinstance(s, float) and np.isfinite(s) for s in scores)
+    assert len(set(scores)) > 1  # a lone target must not always get the same score
+
+
+def test_split_written_as_a_bench_task_folder_round_trips(tmp_path):
+    from dayone.evaluation.bench import BenchTask
+    from dayone.evaluation.strategies import write_task_folder
+
+    data = synthetic()
+    sp = make_splits(data, small_config(protocols=["new-user"]))[0]
+    reqs = [c.request for c in sp.groups["k=1"]]
+    folder = tmp_path / "t"
+    folder.mkdir()
+    write_task_folder(folder, sp.view, reqs, binary=False)
+    task = BenchTask.load(folder)
+    assert task.requests == reqs and len(task.items) == len(data.catalog)
+    assert len(task.train) == len(sp.view.interactions) and not (folder / "truth.jsonl").exists()
