@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import checkerboard_interactions, checkerboard_records
 
+from conftest import checkerboard_interactions, checkerboard_records
 from dayone.data import Catalog, DataError, UserTable
 from dayone.encoders import HashingEncoder
 from dayone.recommender import Recommender, RecommenderConfig, UnknownItemError, UserContext

@@ -82,8 +82,12 @@ def register(app: typer.Typer) -> None:
         profile = {"age": 34, "occupation": "teacher", "country": "Canada"}
         typer.echo(f"\n2) A new visitor gives only a profile: {profile}")
         _print_recs(rec.recommend({"attributes": profile}, n=n), title)
-        picks = [{"item": "1", "rating": 5}, {"item": "4886", "rating": 4.5}, {"item": "6377", "rating": 5}]
-        typer.echo("\n3) A new visitor picks three films: " + ", ".join(title(p["item"]) for p in picks))
+        picks: list[dict[str, Any]] = [
+            {"item": "1", "rating": 5},
+            {"item": "4886", "rating": 4.5},
+            {"item": "6377", "rating": 5},
+        ]
+        typer.echo("\n3) A new visitor picks three films: " + ", ".join(title(str(p["item"])) for p in picks))
         _print_recs(rec.recommend({"history": picks}, n=n), title)
         new_item = {
             "id": "dayone-new-1",
@@ -99,7 +103,7 @@ def register(app: typer.Typer) -> None:
         ranked = [r.item for r in rec.recommend(request, n=len(rec.catalog))]
         typer.echo(
             f"\n   and it is recommendable at once: for \u201c{request}\u201d it ranks"
-            f" #{ranked.index('dayone-new-1') + 1} of {len(ranked)}"
+            f" #{ranked.index(str(new_item['id'])) + 1} of {len(ranked)}"
         )
 
     @app.command()
@@ -150,11 +154,18 @@ def register(app: typer.Typer) -> None:
         encoding: Annotated[str, typer.Option(help="file text encoding")] = "utf-8",
     ) -> None:
         """Load, describe, encode and save a recommender for your own catalogue."""
-        from dayone.data import InteractionMapping, ItemMapping, UserMapping, load_interactions, load_items, load_users
+        from dayone.data import (
+            InteractionMapping,
+            ItemMapping,
+            UserMapping,
+            load_interactions,
+            load_items,
+            load_users,
+        )
         from dayone.recommender import Recommender, RecommenderConfig
 
         try:
-            config = RecommenderConfig(encoder=encoder, domain=domain, language=language)  # type: ignore[arg-type]
+            config = RecommenderConfig(encoder=encoder, domain=domain, language=language)
             catalog = load_items(
                 items, ItemMapping(id=id_field, text=text or [], categorical=categorical or [], numeric=numeric or []), encoding
             )
@@ -190,7 +201,7 @@ def register(app: typer.Typer) -> None:
 
         try:
             rec = Recommender.load(str(model))
-            ctx = UserContext(user_id=user, text=text, attributes=_parse_attrs(attr), history=_parse_picks(pick))  # type: ignore[arg-type]
+            ctx = UserContext(user_id=user, text=text, attributes=_parse_attrs(attr), history=_parse_picks(pick))
             recs = rec.recommend(ctx, n=n)
         except (DataError, ValueError, UnknownItemError) as exc:
             _fail(exc)

@@ -16,7 +16,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from dayone.data import Catalog, InteractionMapping, ItemMapping, load_interactions, load_items, read_records
+from dayone.data import (
+    Catalog,
+    InteractionMapping,
+    ItemMapping,
+    load_interactions,
+    load_items,
+    read_records,
+)
 from dayone.encoders import Encoder, default_cache_dir, get_encoder
 from dayone.recommender import Recommender, RecommenderConfig
 

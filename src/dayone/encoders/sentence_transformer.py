@@ -38,7 +38,10 @@ class SentenceTransformerEncoder:
             raise FileNotFoundError(f"model directory not found: {self.path}")
         self._model: Any = SentenceTransformer(str(self.path), device="cpu")
         getdim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
-        self.dim = int(getdim())
+        dim = getdim()
+        if dim is None:
+            raise RuntimeError(f"model at {self.path} does not report an embedding size")
+        self.dim = int(dim)
         self.model_id = model_id or f"{self.path.name if path else 'all-MiniLM-L6-v2'}/torch-fp32"
 
     def encode(self, texts: list[str], batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
