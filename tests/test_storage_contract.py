@@ -151,3 +151,21 @@ def test_postgres_two_connections_see_each_other(pg_server: str) -> None:
     finally:
         a.close()
         b.close()
+
+
+def test_store_embedding_cache_encodes_each_text_once(tmp_path: Path) -> None:
+    from dayone.encoders import HashingEncoder
+    from dayone.storage.embeddings import StoreEmbeddingCache
+
+    store = SqliteStore(tmp_path / "e.db")
+    inner = HashingEncoder(32)
+    enc = StoreEmbeddingCache(inner, store)
+    a = enc.encode(["red apple", "green pear", "red apple"])
+    assert (enc.hits, enc.misses) == (0, 2)
+    np.testing.assert_allclose(a, inner.encode(["red apple", "green pear", "red apple"]))
+    other = StoreEmbeddingCache(inner, store)  # another process on the same store
+    np.testing.assert_allclose(other.encode(["green pear"]), a[1:2])
+    assert (other.hits, other.misses) == (1, 0)
+    np.testing.assert_allclose(enc.encode_query(["red apple"]), a[:1])
+    assert enc.encode([]).shape == (0, 32)
+    store.close()

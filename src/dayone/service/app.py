@@ -34,6 +34,7 @@ from dayone.service.observability import (
 from dayone.service.routers import events, health, items, models, recommendations, users
 from dayone.service.settings import Settings
 from dayone.storage import EventRow, open_store
+from dayone.storage.embeddings import StoreEmbeddingCache
 
 log = logging.getLogger("dayone.service")
 API_PREFIX = "/api/v1"
@@ -85,7 +86,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = open_store(settings.store_url, sqlite_synchronous=settings.sqlite_synchronous)
-        enc = encoder or get_encoder(settings.encoder)
+        # item vectors live in the store too: restarts, refits and sibling processes reuse them
+        enc = StoreEmbeddingCache(encoder or get_encoder(settings.encoder), store)
         engine = Engine(
             store,
             RecommenderConfig.model_validate({
