@@ -312,22 +312,32 @@ class Recommender:
         hprefs = np.asarray(signed.prefs, dtype=np.float64)
         if rows is None:
             rows = np.flatnonzero(self.index._alive[:n_rows])
-        mat = self.index._mat[rows]
+        if rows.shape[0] * 4 < n_rows:
+            subset = self.index._mat[rows]
+
+            def sims(q: np.ndarray) -> np.ndarray:
+                return subset @ q
+        else:
+            # most rows wanted: a product over the whole matrix view beats copying it
+            full = self.index._mat[:n_rows]
+
+            def sims(q: np.ndarray) -> np.ndarray:
+                return (full @ q)[rows]
         parts: dict[str, np.ndarray] = {}
         weights: dict[str, float] = {}
         if ctx.text:
             q = self._encode_query(self.describer.user(ctx.attributes, ctx.text))
-            raw_text = mat @ q
+            raw_text = sims(q)
             parts["text"] = _relative(raw_text)
             weights["text"] = w.text
         elif ctx.attributes:
             q = self._encode_query(self.describer.user(ctx.attributes))
-            parts["attributes_text"] = _relative(mat @ q)
+            parts["attributes_text"] = _relative(sims(q))
             weights["attributes_text"] = w.attributes_text
         n_pos = int((hprefs > 0).sum())
         if hrows.size:
             hv = history_vector(self.index._mat[hrows], hprefs)
-            parts["history"] = _relative(mat @ hv)
+            parts["history"] = _relative(sims(hv))
             weights["history"] = w.history
             if self.population.cooc is not None:
                 cf = self.population.cooccurrence_scores(hrows, hprefs, n_rows)[rows]
