@@ -1,0 +1,192 @@
+"""`dayone run-bench`: answer every request of a bench task with the project's rankers.
+
+The runner decides which kind of cold start a task poses from the data itself, not from its
+name, so hidden tasks in the same format are handled the same way:
+- binary requests (score one target) -> the few-shot binary scorer;
+- every request's candidates are items with no train interactions -> cold-item ranking;
+- implicit sequences (no ratings, history order matters, repeats allowed) -> sequential;
+- otherwise -> cold-user ranking (profile + a few interactions).
+Output validity (only allowed items, no repeats, at most n, finite scores) is enforced here,
+whatever a ranker returns.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from dayone.bench.encoding import default_encoder, encode_cached, item_text
+from dayone.bench.task import BenchTask, Request, load_task
+from dayone.encoders.base import Encoder
+from dayone.rankers.base import InteractionMatrix, UserEvidence
+
+
+@dataclass
+class RunSummary:
+    task: str
+    setting: str
+    seed: int
+    strategy: str
+    requests: int
+    seconds: float
+    info: dict[str, Any]
+
+
+def run_bench(
+    task_dir: str | Path,
+    out: str | Path,
+    setting: str | None = None,
+    seed: int = 0,
+    encoder: Encoder | None = None,
+    progress: bool = True,
+) -> RunSummary:
+    start = time.perf_counter()
+    task, setting = load_task(task_dir, setting)
+    np.random.seed(seed)
+    lazy = _LazyEncoder(encoder)
+    if task.kind == "binary":
+        strategy, info, lines = _run_binary(task, setting, seed, lazy, progress)
+    else:
+        strategy, info, lines = _run_ranking(task, setting, seed, lazy, progress)
+    out_path = Path(out)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(out_path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        for line in lines:
+            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+    tmp.replace(out_path)
+    return RunSummary(task.name, setting, seed, strategy, len(lines), time.perf_counter() - start, info)
+
+
+class _LazyEncoder:
+    """Loads the encoder only if a strategy asks for text vectors."""
+
+    def __init__(self, encoder: Encoder | None) -> None:
+        self._encoder = encoder
+
+    def get(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = default_encoder()
+        return self._encoder
+
+    def item_vectors(self, task: BenchTask, progress: bool) -> np.ndarray:
+        texts = [item_text(task.items[i]) for i in task.catalogue]
+        return encode_cached(self.get(), texts, show_progress=progress)
+
+
+# ---------------------------------------------------------------------------------- binary
+
+
+def _run_binary(
+    task: BenchTask, setting: str, seed: int, lazy: _LazyEncoder, progress: bool
+) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
+    items = [task.items[i] for i in task.catalogue]
+    train = task.train_examples() if task.has_train() else []
+    requests = task.raw_requests()
+    build: Callable[..., Callable[[list[dict[str, Any]]], np.ndarray]]
+    try:
+        from dayone.rankers.fewshot import build_binary_scorer  # type: ignore[attr-defined]
+
+        build, strategy = build_binary_scorer, "fewshot"
+        encoder: Any = lazy.get()
+    except ImportError:
+        from dayone.bench.fallback_binary import build_fallback_scorer
+
+        build, strategy, encoder = build_fallback_scorer, "fallback-likerate+content", None
+    scorer = build(items, train, setting, seed, encoder)
+    scores: list[float] = []
+    batch = 256
+    for lo in tqdm(range(0, len(requests), batch), disable=not progress, desc="scoring", unit="batch"):
+        chunk = requests[lo : lo + batch]
+        s = np.asarray(scorer(chunk), dtype=np.float64).reshape(-1)
+        if len(s) != len(chunk):
+            raise RuntimeError(f"binary scorer returned {len(s)} scores for {len(chunk)} requests")
+        scores.extend(s.tolist())
+    lines = [
+        {"id": r["id"], "score": float(v) if math.isfinite(v) else 0.0}
+        for r, v in zip(requests, scores, strict=True)
+    ]
+    return strategy, {"train_examples": len(train)}, lines
+
+
+# --------------------------------------------------------------------------------- ranking
+
+
+def _run_ranking(
+    task: BenchTask, setting: str, seed: int, lazy: _LazyEncoder, progress: bool
+) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
+    index = {i: k for k, i in enumerate(task.catalogue)}
+    rows = task.train_interactions() if (task.has_train() and task._train_allowed) else []
+    m = InteractionMatrix.build(task.catalogue, [(r.user, r.item, r.rating, r.ts) for r in rows]) if rows else None
+    E = lazy.item_vectors(task, progress)
+    scenario = detect_scenario(task, m)
+    ranker = build_ranker(scenario, task, m, E, setting, seed)
+    lines = []
+    for req in tqdm(task.requests, disable=not progress, desc=f"ranking ({scenario})", unit="req"):
+        user = evidence(req, index)
+        scores = ranker.score(user)
+        lines.append({"id": req.id, "items": top_allowed(req, task.catalogue, index, scores)})
+    return scenario, dict(getattr(ranker, "info", {})), lines
+
+
+def evidence(req: Request, index: dict[str, int]) -> UserEvidence:
+    return UserEvidence(
+        items=np.array([index[h.item] for h in req.history], dtype=np.int64),
+        ratings=np.array([np.nan if h.rating is None else h.rating for h in req.history], dtype=float),
+        liked=[h.liked for h in req.history],
+        attributes=dict(req.attributes),
+    )
+
+
+def top_allowed(req: Request, catalogue: list[str], index: dict[str, int], scores: np.ndarray) -> list[str]:
+    """The n best allowed items, best first; NaN scores rank last, ties by catalogue order."""
+    allowed = np.array([index[i] for i in req.allowed(catalogue)], dtype=np.int64)
+    if not len(allowed):
+        return []
+    s = np.nan_to_num(np.asarray(scores, dtype=np.float64)[allowed], nan=-np.inf, posinf=1e300, neginf=-1e300)
+    order = np.lexsort((allowed, -s))[: req.n]
+    return [catalogue[allowed[k]] for k in order]
+
+
+def detect_scenario(task: BenchTask, m: InteractionMatrix | None) -> str:
+    """cold-item | sequential | cold-user, from the requests and train data."""
+    reqs = task.requests
+    if reqs and all(r.candidates is not None for r in reqs):
+        warm: set[int] = set(m.items.tolist()) if m is not None else set()
+        index = {i: k for k, i in enumerate(task.catalogue)}
+        cands = {index[c] for r in reqs for c in (r.candidates or [])}
+        if m is not None and not (cands & warm):
+            return "cold-item"
+        if m is None and reqs and all(r.history for r in reqs):
+            return "cold-item"
+    explicit = any(h.rating is not None or h.liked is not None for r in reqs for h in r.history)
+    if not explicit and (any(not r.exclude_history for r in reqs) or not task.users):
+        return "sequential"
+    return "cold-user"
+
+
+def build_ranker(
+    scenario: str, task: BenchTask, m: InteractionMatrix | None, E: np.ndarray, setting: str, seed: int
+) -> Any:
+    lengths = [len(r.history) for r in task.requests]
+    if scenario == "cold-user":
+        from dayone.rankers.cold_user import ColdUserRanker
+
+        if m is None:
+            m = InteractionMatrix.build(task.catalogue, [])
+        return ColdUserRanker.fit(task.catalogue, m, task.users, E, setting, lengths, seed=seed)
+    if scenario == "sequential":
+        from dayone.rankers.sequential import SequentialRanker
+
+        return SequentialRanker.fit(task.catalogue, m, E, setting, lengths, seed=seed)
+    from dayone.rankers.cold_item import ColdItemRanker
+
+    return ColdItemRanker.fit(task.catalogue, [task.items[i] for i in task.catalogue], m, task.users, E, setting, seed=seed)
