@@ -7,7 +7,8 @@ block of embedding products. Every feature is defined for empty histories, unkno
 
 Dense features (names in :data:`DENSE_NAMES`):
 - ``user_rate_logit``: logit of the user's like rate, shrunk toward the population base rate
-  with strength 2 (a user with 1/1 likes is not a 100 % liker).
+  with an empirical-Bayes strength (:func:`population.user_prior_strength`; a user with
+  1/1 likes is not a 100 % liker).
 - ``log_hist_len``: log(1 + history length): short histories make every other signal noisier.
 - ``cos_liked_mean`` / ``cos_disliked_mean`` / ``sim_contrast``: cosine of the target to the
   mean liked / disliked embedding and their difference (0 where a group is empty).
@@ -72,7 +73,8 @@ def logit(p: np.ndarray | float) -> np.ndarray:
 
 
 def kernel_like_rate(
-    sims: np.ndarray, liked: np.ndarray, base: float, temperature: float = KERNEL_TEMPERATURE
+    sims: np.ndarray, liked: np.ndarray, base: float, temperature: float = KERNEL_TEMPERATURE,
+    strength: float = PRIOR_STRENGTH,
 ) -> float:
     """Similarity-weighted like rate, shrunk toward ``base``.
 
@@ -86,7 +88,7 @@ def kernel_like_rate(
     z = sims / temperature
     w = np.exp(z - z.max())
     w = n * w / w.sum()
-    return float((np.dot(w, liked) + PRIOR_STRENGTH * base) / (n + PRIOR_STRENGTH))
+    return float((np.dot(w, liked) + strength * base) / (n + strength))
 
 
 def _year(fields: Mapping[str, Any] | None) -> float | None:
@@ -133,6 +135,7 @@ class PairFeaturizer:
         dim: int,
         population: Population,
         with_wide: bool = True,
+        user_strength: float = PRIOR_STRENGTH,
     ) -> None:
         self.items = items
         self.vectors = vectors
@@ -140,6 +143,7 @@ class PairFeaturizer:
         self.population = population
         self.base = population.base_rate()
         self.with_wide = with_wide
+        self.user_strength = user_strength
         self._zero = np.zeros(dim, dtype=np.float32)
 
     def _vec(self, item: str) -> np.ndarray:
@@ -166,7 +170,8 @@ class PairFeaturizer:
         liked = np.array([1.0 if f else 0.0 for _, f in hist])
         k = float(liked.sum()) if n else 0.0
         base = self.base
-        p_user = (k + PRIOR_STRENGTH * base) / (n + PRIOR_STRENGTH)
+        a = self.user_strength
+        p_user = (k + a * base) / (n + a)
 
         e_t = self._vec(target)
         H = np.stack([self._vec(i) for i, _ in hist]) if n else np.zeros((0, self.dim))
@@ -189,7 +194,7 @@ class PairFeaturizer:
         max_d = float(sims[dmask].max()) if dmask.any() else overall
         mean_l = float(sims[lmask].mean()) if lmask.any() else overall
         mean_d = float(sims[dmask].mean()) if dmask.any() else overall
-        p_ker = kernel_like_rate(sims, liked, base)
+        p_ker = kernel_like_rate(sims, liked, base, strength=a)
         kernel_gain = float(logit(p_ker) - logit(p_user))
 
         t_fields = self.items.get(target)

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 
 def user_key(request: Mapping[str, Any]) -> str:
     """The user a request belongs to: ``user.id`` when given, else the request id."""
@@ -88,3 +90,28 @@ class Population:
         if total == 0:
             return 0.5
         return sum(self.ratings.values()) / total
+
+
+def user_prior_strength(rows: Iterable[Mapping[str, Any]], default: float = 2.0) -> float:
+    """Empirical-Bayes strength ``a`` of the Beta prior on users' like rates.
+
+    Method of moments over the given histories (label-free): the spread of observed like
+    rates minus the spread binomial noise alone would give is the true between-user spread;
+    ``a = m(1-m)/var_true - 1``. Few rows or no excess spread fall back to ``default`` /
+    the cap, so a single request still gets a sensible shrinkage.
+    """
+    rates, sizes = [], []
+    for row in rows:
+        flags = [f for e in (row.get("history") or []) if (f := liked_flag(e)) is not None]
+        if len(flags) >= 2:
+            rates.append(sum(flags) / len(flags))
+            sizes.append(len(flags))
+    if len(rates) < 20:
+        return default
+    r = np.asarray(rates)
+    m = float(r.mean())
+    noise = float(np.mean(m * (1 - m) / np.asarray(sizes)))
+    var_true = float(r.var()) - noise
+    if var_true <= 1e-6:
+        return 50.0
+    return float(np.clip(m * (1 - m) / var_true - 1.0, 0.5, 50.0))

@@ -16,6 +16,7 @@ whole batch for the documented behaviour.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -37,7 +38,7 @@ from .linear_head import (
     fit_head,
     predict_head,
 )
-from .population import Population
+from .population import Population, user_prior_strength
 from .zeroshot import ZeroShotWeights, calibrate
 
 Scorer = Callable[[list[dict[str, Any]]], np.ndarray]
@@ -96,6 +97,8 @@ class BinaryFewShotScorer:
         self.finetuned: Any = None
         self.blend_weight: float = 0.0
         self.zero_shot_weights: ZeroShotWeights | None = None
+        self.blend_cv: dict[float, float] = {}
+        self.timings: dict[str, float] = {}
 
     # -- vectors -------------------------------------------------------------------------
     def _vectors(self, ids: set[str]) -> tuple[dict[str, np.ndarray], int]:
@@ -118,13 +121,21 @@ class BinaryFewShotScorer:
         pop = Population.from_rows(pool, labelled=self.train)
         cloze_pool = pool if self.config.transductive else list(self.train)
         pseudo = cloze_rows(cloze_pool, requests, self.config.cloze_rows, self.seed)
+        t0 = time.perf_counter()
         vectors, dim = self._vectors(_request_items([*requests, *self.train, *pseudo]))
-        feat = PairFeaturizer(self.items, vectors, dim, pop, with_wide=self.config.wide)
+        t1 = time.perf_counter()
+        strength = user_prior_strength(pool)
+        feat = PairFeaturizer(self.items, vectors, dim, pop, with_wide=self.config.wide,
+                              user_strength=strength)
         f_tr, f_rq = feat.transform(self.train), feat.transform(requests)
+        t2 = time.perf_counter()
         if self.zero_shot_weights is None:
-            f_cz = PairFeaturizer(self.items, vectors, dim, pop, with_wide=False).transform(pseudo)
+            f_cz = PairFeaturizer(self.items, vectors, dim, pop, with_wide=False,
+                                  user_strength=strength).transform(pseudo)
             y_cz = np.array([p["label"] for p in pseudo], dtype=np.float64)
             self.zero_shot_weights = calibrate(f_cz.dense, y_cz)
+        t3 = time.perf_counter()
+        self.timings.update(encode=t1 - t0, features=t2 - t1, calibrate=t3 - t2)
         f_tr.zero_shot = self.zero_shot_weights.score(f_tr.dense)
         f_rq.zero_shot = self.zero_shot_weights.score(f_rq.dense)
         return f_tr, f_rq
@@ -140,6 +151,7 @@ class BinaryFewShotScorer:
         sw = Standardiser.fit(np.vstack([f_tr.wide, f_rq.wide]))
         d_tr, d_rq = sd(f_tr.dense), sd(f_rq.dense)
         w_tr, w_rq = sw(f_tr.wide), sw(f_rq.wide)
+        t0 = time.perf_counter()
         if self.head is None:
             # many small solves: one BLAS thread avoids oversubscribing 2 shared cores
             with threadpool_limits(1):
@@ -149,9 +161,12 @@ class BinaryFewShotScorer:
                 )
                 lam_d, lam_w = self.cv.chosen
                 self.head = fit_head(f_tr.zero_shot, d_tr, w_tr, self.y, lam_d, lam_w)
+            self.timings["cv_and_fit"] = time.perf_counter() - t0
         out = predict_head(self.head, f_rq.zero_shot, d_rq, w_rq)
         if self.config.finetune != "off":
+            t0 = time.perf_counter()
             out = self._blend_finetuned(reqs, out, f_tr, d_tr, w_tr)
+            self.timings["finetune"] = time.perf_counter() - t0
         return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)
 
     def _blend_finetuned(self, reqs: list[dict[str, Any]], head_out: np.ndarray,
@@ -176,6 +191,9 @@ class BinaryFewShotScorer:
             "zero_shot_weights": list(self.zero_shot_weights.weights)
             if self.zero_shot_weights else None,
             "zero_shot_source": self.zero_shot_weights.source if self.zero_shot_weights else None,
+            "blend_cv": self.blend_cv,
+            "finetune_spread": self.finetuned.spread() if self.finetuned else None,
+            "timings": {k: round(v, 2) for k, v in self.timings.items()},
         }
 
 
