@@ -55,7 +55,7 @@ class FewShotConfig(BaseModel):
     )
     min_history: int = Field(default=3, ge=0)
     per_user: int = Field(default=5, ge=1, description="examples drawn per user")
-    max_test: int = Field(default=1000, ge=10, description="test examples (held-out users only)")
+    max_test: int = Field(default=500, ge=10, description="test examples (held-out users only)")
     negatives: Literal["auto", "labels", "sampled"] = Field(
         default="auto",
         description="labels: negative = non-positive interaction; sampled: negative = a random "

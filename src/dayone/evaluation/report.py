@@ -215,7 +215,8 @@ def _markdown(
     for n in d.get("notes", []):
         L.append(f"- {n}")
     L += [
-        f"Seed {result.config.seed}; total time {result.timings.get('total', 0):.0f} s "
+        f"Seed {result.config.seed}; total time {result.timings.get('total', 0):.0f} s wall, "
+        f"{result.timings.get('cpu_total', 0):.0f} s CPU "
         f"(splits {result.timings.get('split', 0):.0f} s, item vectors {result.timings.get('item_vectors', 0):.0f} s).",
         "Intervals are 95% percentile bootstrap intervals "
         f"({result.config.bootstrap} resamples of requests; binary: of users).",

@@ -169,6 +169,7 @@ def evaluate_data(
 ) -> RunResult:
     say = log or (lambda _m: None)
     t0 = time.perf_counter()
+    cpu0 = time.process_time()
     timings: dict[str, float] = {}
     factories = resolve_strategies(cfg.strategies)
     if extra_strategies:
@@ -268,6 +269,9 @@ def evaluate_data(
                 cells.append(cell)
     bar.close()
     timings["total"] = time.perf_counter() - t0
+    # CPU seconds of this process (all threads): wall time on a shared machine depends on
+    # what else runs, CPU time much less so
+    timings["cpu_total"] = time.process_time() - cpu0
     return RunResult(
         data=data.summary(),
         config=cfg,

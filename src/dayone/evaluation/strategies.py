@@ -309,7 +309,7 @@ class RecommenderStrategy:
         )
         self.reference = [ids[i] for i in sorted(pick)]
 
-    reference_size = 200
+    reference_size = 100
 
     def _binary(self, ctx: dict[str, Any], target: str) -> float:
         """The target's standing among a fixed, seeded reference sample of the catalogue:
