@@ -389,3 +389,30 @@ def test_split_written_as_a_bench_task_folder_round_trips(tmp_path):
     task = BenchTask.load(folder)
     assert task.requests == reqs and len(task.items) == len(data.catalog)
     assert len(task.train) == len(sp.view.interactions) and not (folder / "truth.jsonl").exists()
+
+
+def test_positive_rules_for_each_signal():
+    df = normalise_interactions(
+        pd.DataFrame(
+            {
+                "user": ["a"] * 6,
+                "item": list("pqrstu"),
+                "rating": [5, 3, None, None, None, None],
+                "weight": [None, None, 10, 1, None, None],
+                "liked": [None, None, None, None, True, False],
+            }
+        )
+    )
+    assert positive_mask(df, None).tolist() == [True, False, True, True, True, False]
+    assert positive_mask(df, 5).tolist() == [True, False, True, False, True, False]
+
+
+def test_interactions_without_timestamps_use_file_order(tmp_path):
+    from dayone.evaluation.datasets import detect_and_load
+
+    (tmp_path / "items.csv").write_text("id,title\na,A\nb,B\nc,C\n")
+    (tmp_path / "likes.csv").write_text("user,item,liked\nu,c,true\nu,a,false\nv,b,true\n")
+    d = detect_and_load(tmp_path / "likes.csv", items=tmp_path / "items.csv")
+    assert not d.has_timestamps and d.interactions["ts"].tolist() == [0.0, 1.0, 0.0]
+    with pytest.raises(DataError):
+        detect_and_load(tmp_path / "nothing-here")
