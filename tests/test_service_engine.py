@@ -114,3 +114,25 @@ def test_writes_during_a_background_refit_are_kept_once(tmp_path) -> None:  # ty
         assert c.get("/api/v1/users/r").json()["n_events"] == 2
         assert [h.item for h in engine.rec.histories["r"]] == ["m1", "m2"]
         assert c.get("/api/v1/items/late/similar").status_code == 200
+
+
+def test_periodic_refit_and_metrics_counters(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """With refit_interval_s set, new events trigger a background refit without any call;
+    the events and refits counters show on /metrics."""
+    from fastapi.testclient import TestClient
+
+    from dayone.service.testing import tiny_app
+
+    with TestClient(tiny_app(tmp_path, refit_interval_s=0.1)) as c:
+        for user in ("a", "b"):
+            c.post("/api/v1/events/batch", json={"events": [
+                {"user_id": user, "item_id": "m1", "kind": "like"},
+                {"user_id": user, "item_id": "m2", "kind": "rating", "value": 4}]})
+        deadline = time.monotonic() + 30
+        while c.get("/api/v1/models/current").json()["version"] < 1:
+            assert time.monotonic() < deadline, "no periodic refit happened"
+            time.sleep(0.05)
+        text = c.get("/metrics").text
+        assert 'dayone_events_total{kind="like"} 2.0' in text
+        assert 'dayone_events_total{kind="rating"} 2.0' in text
+        assert "dayone_refits_total 1.0" in text or "dayone_refits_total 2.0" in text

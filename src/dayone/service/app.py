@@ -99,6 +99,8 @@ def create_app(
             seed_records=seed or seed_for(settings.catalog),
             category_fields=settings.category_fields,
             history_limit=settings.history_limit,
+            on_refit=metrics.refits.inc,
+            on_events=metrics.count_events,
         )
         engine.start()
         engine.start_background(settings.sync_interval_s, settings.refit_interval_s)

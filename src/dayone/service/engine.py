@@ -204,6 +204,8 @@ class Engine:
         category_fields: Sequence[str] = ("category", "categories", "genre", "genres"),
         history_limit: int = 200,
         on_change: Callable[[Engine], None] | None = None,
+        on_refit: Callable[[], None] | None = None,
+        on_events: Callable[[Sequence[EventRow]], None] | None = None,
     ) -> None:
         self.store = store
         self.config = config
@@ -213,6 +215,8 @@ class Engine:
         self.category_fields = tuple(category_fields)
         self.history_limit = history_limit
         self.on_change = on_change
+        self.on_refit = on_refit
+        self.on_events = on_events
         self.lock = RWLock()
         self.rec: Recommender | None = None
         self.applied_seq = 0
@@ -497,6 +501,8 @@ class Engine:
             self._mark_local(seqs)
             rec.add_interactions([event_to_interaction(e) for e in events])
             self.events_since_refit += len(events)
+        if self.on_events is not None:
+            self.on_events(events)
         self._changed()
         return seqs
 
@@ -689,6 +695,8 @@ class Engine:
                 self._rebuild_categories()
             log.info("refit done", extra={"version": version, "change_seq": seq,
                                           "seconds": round(time.perf_counter() - t0, 3)})
+            if self.on_refit is not None:
+                self.on_refit()
             self._changed()
         except Exception:
             log.exception("refit failed; the previous model keeps serving")

@@ -12,6 +12,7 @@ import logging
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -39,6 +40,11 @@ class Metrics:
         self.applied_seq = Gauge("dayone_applied_change_seq",
                                  "Last store change applied to this process's model",
                                  registry=self.registry)
+
+
+    def count_events(self, events: Sequence[Any]) -> None:
+        for e in events:
+            self.events.labels(e.kind).inc()
 
 
 class JsonFormatter(logging.Formatter):
