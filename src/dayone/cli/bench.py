@@ -1,9 +1,51 @@
-"""CLI commands for bench (placeholder until that capability lands)."""
+"""`dayone run-bench`: answer a bench task's requests (see dayone.bench.runner)."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import typer
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
+
+    @app.command("run-bench")
+    def run_bench_cmd(
+        task_dir: Path = typer.Argument(..., help="A bench task folder (task.json, items.jsonl, requests.jsonl, ...)."),
+        out: Path = typer.Option(..., "--out", help="Where to write responses.jsonl."),
+        setting: str | None = typer.Option(
+            None,
+            "--setting",
+            help="zero-shot | trained (default: trained when the task allows fitting on train.jsonl).",
+        ),
+        seed: int = typer.Option(0, "--seed", help="Seed for every stochastic step."),
+        quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+    ) -> None:
+        """Write one response per request of TASK_DIR to --out (never reads truth.jsonl)."""
+        from dayone.bench.runner import run_bench
+        from dayone.bench.task import SETTINGS
+        from dayone.data.errors import DataError
+
+        if setting is not None and setting not in SETTINGS:
+            raise typer.BadParameter(f"must be one of {', '.join(SETTINGS)}", param_hint="--setting")
+        try:
+            summary = run_bench(task_dir, out, setting=setting, seed=seed, progress=not quiet)
+        except (DataError, PermissionError) as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(code=2) from exc
+        typer.echo(
+            json.dumps(
+                {
+                    "task": summary.task,
+                    "setting": summary.setting,
+                    "seed": summary.seed,
+                    "strategy": summary.strategy,
+                    "requests": summary.requests,
+                    "seconds": round(summary.seconds, 1),
+                    "info": summary.info,
+                    "out": str(out),
+                }
+            )
+        )

@@ -202,17 +202,19 @@ class CoordinateAscentBlend:
         feature_names: list[str],
         start: np.ndarray,
         k: int = 10,
+        metric_fn: Callable[[np.ndarray, np.ndarray], float] | None = None,
         grid: tuple[float, ...] = (-1.0, -0.5, -0.25, 0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0),
         passes: int = 2,
     ) -> CoordinateAscentBlend:
-        """users: (standardised features items x f, positive indices, excluded indices)."""
+        """users: (standardised features items x f, positive indices, excluded indices);
+        `metric_fn(scores, positives)` replaces NDCG@k (e.g. an AUC for full-list tasks)."""
 
         def metric(w: np.ndarray) -> float:
             total = 0.0
             for Z, pos, excl in users:
                 s = Z @ w.astype(np.float32)
                 s[excl] = -np.inf
-                total += ndcg_at(s, pos, k)
+                total += metric_fn(s, pos) if metric_fn is not None else ndcg_at(s, pos, k)
             return total / max(len(users), 1)
 
         w = start.astype(np.float64).copy()

@@ -33,7 +33,7 @@ class EASE:
         return np.asarray(x @ self.B, dtype=np.float64)
 
     def score(self, user: UserEvidence, weights: np.ndarray | None = None) -> np.ndarray:
-        x = np.zeros(self.B.shape[0], dtype=np.float32)
-        if len(user.items):
-            np.add.at(x, user.items, 1.0 if weights is None else weights)
-        return self.score_vector(x)
+        if not len(user.items):
+            return np.zeros(self.B.shape[0])
+        w = np.ones(len(user.items), dtype=np.float32) if weights is None else weights.astype(np.float32)
+        return np.asarray(w @ self.B[user.items], dtype=np.float64)

@@ -1,0 +1,357 @@
+"""The bench runner on tiny synthetic task folders: valid output of both kinds, every
+scenario, input errors that name file/row/field, and truth.jsonl never opened."""
+
+from __future__ import annotations
+
+import builtins
+import gzip
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from dayone.bench.runner import detect_scenario, run_bench
+from dayone.bench.task import load_task
+from dayone.data.errors import DataError
+from dayone.encoders.hashing import HashingEncoder
+
+GENRES = ["Action", "Comedy", "Drama", "Horror"]
+
+
+def _write(path: Path, rows: list[dict[str, Any]], gz: bool = False) -> None:
+    text = "".join(json.dumps(r) + "\n" for r in rows)
+    if gz:
+        with gzip.open(str(path) + ".gz", "wt", encoding="utf-8") as h:
+            h.write(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+
+
+def _items(n: int = 40) -> list[dict[str, Any]]:
+    return [
+        {"id": f"i{k}", "title": f"{GENRES[k % 4]} film number {k}", "year": 1990 + k % 8, "genres": [GENRES[k % 4]]}
+        for k in range(n)
+    ]
+
+
+def make_cold_user_task(root: Path, gz_requests: bool = False) -> Path:
+    rng = np.random.default_rng(0)
+    items = _items()
+    users = [{"id": f"u{u}", "attributes": {"age": int(18 + u % 40), "gender": "MF"[u % 2]}} for u in range(30)]
+    train = []
+    for u in range(24):
+        fav = u % 4
+        for t, k in enumerate(rng.choice(40, size=12, replace=False)):
+            rating = 5 if k % 4 == fav else int(rng.integers(1, 4))
+            train.append({"user": f"u{u}", "item": f"i{k}", "rating": rating, "ts": 1000 + t})
+    requests = []
+    truth = []
+    for u in range(24, 30):
+        requests.append(
+            {"id": f"r{u}", "user": {"id": f"u{u}", "attributes": users[u]["attributes"]},
+             "history": [{"item": f"i{u % 4}", "rating": 5}], "candidates": None, "n": 5}
+        )
+        truth.append({"id": f"r{u}", "relevant": [f"i{u % 4 + 4}"]})
+    task = root / "cold-user"
+    task.mkdir()
+    (task / "task.json").write_text(json.dumps({"name": "cold-user", "kind": "ranking", "primary": "ndcg@10", "settings": ["cold-user"]}))
+    _write(task / "items.jsonl", items)
+    _write(task / "users.jsonl", users)
+    _write(task / "train.jsonl", train)
+    _write(task / "requests.jsonl", requests, gz=gz_requests)
+    _write(task / "truth.jsonl", truth)
+    return task
+
+
+def make_sequential_task(root: Path) -> Path:
+    items = _items()
+    train = []
+    for u in range(20):
+        seq = [(u + 3 * t) % 40 for t in range(6)]
+        train += [{"user": f"s{u}", "item": f"i{k}", "ts": t} for t, k in enumerate(seq)]
+    requests = [
+        {"id": f"q{u}", "user": {"id": f"s{u}"}, "history": [{"item": f"i{(u + 3 * t) % 40}"} for t in range(7)],
+         "candidates": None, "exclude_history": False, "n": 10}
+        for u in range(20)
+    ]
+    task = root / "seq"
+    task.mkdir()
+    (task / "task.json").write_text(json.dumps({"name": "seq", "kind": "ranking", "settings": ["zero-shot", "trained"]}))
+    _write(task / "items.jsonl", items)
+    _write(task / "train.jsonl", train)
+    _write(task / "requests.jsonl", requests)
+    _write(task / "truth.jsonl", [{"id": r["id"], "relevant": ["i0"]} for r in requests])
+    return task
+
+
+def make_cold_item_task(root: Path) -> Path:
+    rng = np.random.default_rng(1)
+    items = _items()
+    cold = [f"i{k}" for k in range(30, 40)]
+    users = [{"id": f"u{u}", "attributes": {"age": 20 + u}} for u in range(15)]
+    train = []
+    for u in range(15):
+        for k in rng.choice(30, size=10, replace=False):
+            train.append({"user": f"u{u}", "item": f"i{k}", "rating": 5 if k % 4 == u % 4 else 2, "ts": int(k)})
+    requests = [
+        {"id": f"c{u}", "user": {"id": f"u{u}"},
+         "history": [{"item": r["item"], "rating": r["rating"]} for r in train if r["user"] == f"u{u}"],
+         "candidates": cold, "n": len(cold)}
+        for u in range(15)
+    ]
+    task = root / "cold-item"
+    task.mkdir()
+    (task / "task.json").write_text(json.dumps({"name": "cold-item", "kind": "ranking", "settings": ["cold-item"]}))
+    _write(task / "items.jsonl", items)
+    _write(task / "users.jsonl", users)
+    _write(task / "train.jsonl", train)
+    _write(task / "requests.jsonl", requests)
+    _write(task / "truth.jsonl", [{"id": r["id"], "relevant": [cold[0]]} for r in requests])
+    return task
+
+
+def make_binary_task(root: Path) -> Path:
+    items = _items()
+    def req(k: int) -> dict[str, Any]:
+        return {"id": f"b{k}", "user": {"id": f"u{k}"},
+                "history": [{"item": f"i{j}", "liked": j % 2 == k % 2} for j in range(k % 5, k % 5 + 6)],
+                "candidates": [f"i{(k * 7) % 40}"], "n": 1, "target": f"i{(k * 7) % 40}"}
+    train = [dict(req(100 + k), label=k % 2) for k in range(8)]
+    requests = [req(k) for k in range(12)]
+    task = root / "binary"
+    task.mkdir()
+    (task / "task.json").write_text(json.dumps({"name": "binary", "kind": "binary", "settings": ["few-shot"]}))
+    _write(task / "items.jsonl", items)
+    _write(task / "train.jsonl", train)
+    _write(task / "requests.jsonl", requests)
+    _write(task / "truth.jsonl", [{"id": r["id"], "label": k % 2, "user": f"u{k}"} for k, r in enumerate(requests)])
+    return task
+
+
+def _read(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def _check_ranking(task: Path, out: Path) -> None:
+    reqs = {r["id"]: r for _, r in _iter(task / "requests.jsonl")}
+    items = {json.loads(line)["id"] for line in (task / "items.jsonl").read_text().splitlines()}
+    resp = _read(out)
+    assert sorted(r["id"] for r in resp) == sorted(reqs)
+    for r in resp:
+        q = reqs[r["id"]]
+        assert len(r["items"]) <= q["n"]
+        assert len(set(r["items"])) == len(r["items"])
+        assert set(r["items"]) <= items
+        if q.get("candidates") is not None:
+            assert set(r["items"]) <= set(q["candidates"])
+        if q.get("exclude_history", True):
+            assert not set(r["items"]) & {h["item"] for h in q["history"]}
+        assert r["items"], "every request should get a non-empty list here"
+
+
+def _iter(path: Path) -> Any:
+    if not path.exists():
+        path = Path(str(path) + ".gz")
+        lines = gzip.open(path, "rt").read().splitlines()
+    else:
+        lines = path.read_text().splitlines()
+    return enumerate((json.loads(x) for x in lines), 1)
+
+
+@pytest.fixture
+def enc() -> HashingEncoder:
+    return HashingEncoder(64)
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DAYONE_CACHE", str(tmp_path / "cache"))
+
+
+@pytest.mark.parametrize("setting", ["zero-shot", "trained"])
+def test_cold_user_task_valid(tmp_path: Path, enc: HashingEncoder, setting: str) -> None:
+    task = make_cold_user_task(tmp_path, gz_requests=True)
+    out = tmp_path / "out.jsonl"
+    summary = run_bench(task, out, setting=setting, encoder=enc, progress=False)
+    assert summary.strategy == "cold-user"
+    _check_ranking(task, out)
+
+
+@pytest.mark.parametrize("setting", ["zero-shot", "trained"])
+def test_sequential_task_valid(tmp_path: Path, enc: HashingEncoder, setting: str) -> None:
+    task = make_sequential_task(tmp_path)
+    out = tmp_path / "out.jsonl"
+    summary = run_bench(task, out, setting=setting, encoder=enc, progress=False)
+    assert summary.strategy == "sequential"
+    _check_ranking(task, out)
+
+
+@pytest.mark.parametrize("setting", ["zero-shot", "trained"])
+def test_cold_item_task_valid(tmp_path: Path, enc: HashingEncoder, setting: str) -> None:
+    task = make_cold_item_task(tmp_path)
+    out = tmp_path / "out.jsonl"
+    summary = run_bench(task, out, setting=setting, encoder=enc, progress=False)
+    assert summary.strategy == "cold-item"
+    _check_ranking(task, out)
+    resp = _read(out)
+    assert all(len(r["items"]) == 10 for r in resp)  # n = all candidates: rank them all
+
+
+def test_binary_task_valid(tmp_path: Path, enc: HashingEncoder) -> None:
+    task = make_binary_task(tmp_path)
+    out = tmp_path / "out.jsonl"
+    run_bench(task, out, encoder=enc, progress=False)
+    resp = _read(out)
+    assert [r["id"] for r in resp] == [f"b{k}" for k in range(12)]
+    assert all(isinstance(r["score"], float) and math.isfinite(r["score"]) for r in resp)
+
+
+def test_binary_fallback_scorer_orders_by_like_rate(tmp_path: Path) -> None:
+    from dayone.bench.fallback_binary import build_fallback_scorer
+
+    items = _items()
+    scorer = build_fallback_scorer(items, [], "zero-shot", 0)
+    happy = {"history": [{"item": "i1", "liked": True}] * 4, "target": "i9"}
+    grumpy = {"history": [{"item": "i1", "liked": False}] * 4, "target": "i9"}
+    s = scorer([happy, grumpy])
+    assert s[0] > s[1]
+
+
+def test_truth_is_never_opened(tmp_path: Path, enc: HashingEncoder, monkeypatch: pytest.MonkeyPatch) -> None:
+    tasks = [make_cold_user_task(tmp_path), make_sequential_task(tmp_path), make_cold_item_task(tmp_path), make_binary_task(tmp_path)]
+    opened: list[str] = []
+    real_open, real_gzip_open = builtins.open, gzip.open
+    real_path_open = Path.open
+
+    def guard(path: Any) -> None:
+        opened.append(str(path))
+        if "truth" in Path(str(path)).name:
+            raise AssertionError(f"runner opened {path}")
+
+    def fake_open(file: Any, *a: Any, **k: Any) -> Any:
+        guard(file)
+        return real_open(file, *a, **k)
+
+    def fake_gzip_open(file: Any, *a: Any, **k: Any) -> Any:
+        guard(file)
+        return real_gzip_open(file, *a, **k)
+
+    def fake_path_open(self: Path, *a: Any, **k: Any) -> Any:
+        guard(self)
+        return real_path_open(self, *a, **k)
+
+    monkeypatch.setattr(builtins, "open", fake_open)
+    monkeypatch.setattr(gzip, "open", fake_gzip_open)
+    monkeypatch.setattr(Path, "open", fake_path_open)
+    for task in tasks:
+        for setting in ("zero-shot", "trained"):
+            run_bench(task, tmp_path / f"{task.name}-{setting}.jsonl", setting=setting, encoder=enc, progress=False)
+    assert any("requests" in p for p in opened)  # the guard saw the reads
+    assert not any("truth" in Path(p).name for p in opened)
+
+
+def test_scientific_style_zero_shot_refuses_train(tmp_path: Path) -> None:
+    task_dir = make_sequential_task(tmp_path)
+    task, setting = load_task(task_dir, "zero-shot")
+    with pytest.raises(PermissionError):
+        task.train_interactions()
+    task, setting = load_task(task_dir, None)
+    assert setting == "trained"
+    assert task.train_interactions()
+
+
+def test_zero_shot_sequential_never_opens_train(tmp_path: Path, enc: HashingEncoder, monkeypatch: pytest.MonkeyPatch) -> None:
+    task = make_sequential_task(tmp_path)
+    real_open = builtins.open
+
+    def fake_open(file: Any, *a: Any, **k: Any) -> Any:
+        assert "train" not in Path(str(file)).name, "zero-shot read train.jsonl"
+        return real_open(file, *a, **k)
+
+    monkeypatch.setattr(builtins, "open", fake_open)
+    run_bench(task, tmp_path / "o.jsonl", setting="zero-shot", encoder=enc, progress=False)
+
+
+def test_scenarios_detected_from_data(tmp_path: Path) -> None:
+    from dayone.rankers.base import InteractionMatrix
+
+    for make, expected in ((make_cold_user_task, "cold-user"), (make_sequential_task, "sequential"), (make_cold_item_task, "cold-item")):
+        task, _ = load_task(make(tmp_path), "trained")
+        rows = task.train_interactions()
+        m = InteractionMatrix.build(task.catalogue, [(r.user, r.item, r.rating, r.ts) for r in rows])
+        assert detect_scenario(task, m) == expected
+
+
+# ------------------------------------------------------------------------------ input errors
+
+
+def _broken(tmp_path: Path, edit: str) -> Path:
+    task = make_cold_user_task(tmp_path)
+    reqs = [json.loads(x) for x in (task / "requests.jsonl").read_text().splitlines()]
+    if edit == "unknown-history-item":
+        reqs[1]["history"][0]["item"] = "nope"
+    elif edit == "bad-n":
+        reqs[2]["n"] = 0
+    elif edit == "bad-json":
+        (task / "requests.jsonl").write_text((task / "requests.jsonl").read_text() + "{oops\n")
+        return task
+    elif edit == "missing-id":
+        del reqs[0]["id"]
+    elif edit == "bad-rating":
+        reqs[3]["history"][0]["rating"] = "five"
+    _write(task / "requests.jsonl", reqs)
+    return task
+
+
+@pytest.mark.parametrize(
+    ("edit", "row", "field"),
+    [("unknown-history-item", 2, "history[0]"), ("bad-n", 3, "n"), ("bad-json", 7, None), ("missing-id", 1, "id"), ("bad-rating", 4, "rating")],
+)
+def test_input_errors_name_file_row_field(tmp_path: Path, edit: str, row: int, field: str | None) -> None:
+    task = _broken(tmp_path, edit)
+    with pytest.raises(DataError) as info:
+        load_task(task, "trained")
+    assert info.value.file == "requests.jsonl"
+    assert info.value.row == row
+    assert info.value.field == field
+
+
+def test_missing_items_file_is_a_clear_error(tmp_path: Path) -> None:
+    task = make_cold_user_task(tmp_path)
+    (task / "items.jsonl").unlink()
+    with pytest.raises(DataError, match="items.jsonl"):
+        load_task(task)
+
+
+def test_train_with_unknown_item_names_the_row(tmp_path: Path) -> None:
+    task_dir = make_cold_user_task(tmp_path)
+    rows = [json.loads(x) for x in (task_dir / "train.jsonl").read_text().splitlines()]
+    rows[4]["item"] = "ghost"
+    _write(task_dir / "train.jsonl", rows)
+    task, _ = load_task(task_dir, "trained")
+    with pytest.raises(DataError) as info:
+        task.train_interactions()
+    assert (info.value.file, info.value.row, info.value.field) == ("train.jsonl", 5, "item")
+
+
+def test_cli_run_bench(tmp_path: Path, enc: HashingEncoder, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    import dayone.bench.runner as runner_mod
+    from dayone.cli.main import app
+
+    monkeypatch.setattr(runner_mod, "default_encoder", lambda: enc)
+    task = make_sequential_task(tmp_path)
+    out = tmp_path / "cli.jsonl"
+    result = CliRunner().invoke(app, ["run-bench", str(task), "--out", str(out), "--setting", "zero-shot", "--seed", "1", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output.strip().splitlines()[-1])["setting"] == "zero-shot"
+    _check_ranking(task, out)
+    bad = CliRunner().invoke(app, ["run-bench", str(task), "--out", str(out), "--setting", "sometimes"])
+    assert bad.exit_code != 0
+    broken = _broken(tmp_path / "x" if (tmp_path / "x").mkdir() is None else tmp_path, "bad-n")
+    err = CliRunner().invoke(app, ["run-bench", str(broken), "--out", str(out), "--quiet"])
+    assert err.exit_code == 2
