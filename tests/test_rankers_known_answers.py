@@ -1,0 +1,158 @@
+"""Known-answer tests for each ranking strategy on small synthetic data."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from dayone.rankers.base import InteractionMatrix, UserEvidence, default_like_threshold
+from dayone.rankers.blend import CoordinateAscentBlend, ndcg_at, standardise_per_user
+from dayone.rankers.content_map import ContentRegressor, attribute_features
+from dayone.rankers.cooccurrence import CoOccurrence
+from dayone.rankers.demographic import AttributePopularity
+from dayone.rankers.ease import EASE
+from dayone.rankers.foldin import ALSFoldIn
+from dayone.rankers.popularity import PopularityPriors
+from dayone.rankers.sequential import sequences_of
+from dayone.rankers.text import TextSimilarity
+from dayone.rankers.transitions import Transitions
+
+
+def _ev(items: list[int], ratings: list[float] | None = None, attrs: dict | None = None) -> UserEvidence:
+    r = np.array(ratings if ratings is not None else [np.nan] * len(items), dtype=float)
+    return UserEvidence(items=np.array(items, dtype=np.int64), ratings=r, liked=[None] * len(items), attributes=attrs or {})
+
+
+def _matrix(rows: list[tuple[str, str, float | None, float | None]], n_items: int) -> InteractionMatrix:
+    return InteractionMatrix.build([f"i{k}" for k in range(n_items)], rows)
+
+
+def test_like_threshold_is_scale_relative() -> None:
+    assert default_like_threshold(np.array([1.0, 5.0])) == 4.0
+    assert default_like_threshold(np.array([1.0, 10.0])) == 8.0
+
+
+def test_popularity_counts_positives_recency_and_shrinks_means() -> None:
+    rows = [("a", "i0", 5.0, 0.0), ("b", "i0", 5.0, 1.0), ("c", "i0", 1.0, 2.0),
+            ("a", "i1", 2.0, 0.0), ("b", "i1", 2.0, 0.0), ("c", "i1", 2.0, 0.0), ("d", "i1", 2.0, 0.0),
+            ("a", "i2", 5.0, 100.0)]
+    pop = PopularityPriors.fit(_matrix(rows, 3))
+    assert pop.log_count[1] > pop.log_count[0] > pop.log_count[2]  # raw counts
+    assert pop.log_positive[0] > pop.log_positive[2] > pop.log_positive[1]  # likes only
+    assert np.argmax(pop.log_recent) in (0, 2) and pop.log_recent[2] > pop.log_recent[1]  # recent wins over old
+    assert pop.shrunk_mean[0] > pop.shrunk_mean[1]
+    assert pop.shrunk_mean[2] < 5.0  # one 5-star rating is shrunk towards the mean
+
+
+def test_cooccurrence_recovers_planted_pair() -> None:
+    rng = np.random.default_rng(0)
+    X = (rng.random((200, 30)) < 0.1).astype(np.float32)
+    X[:60, 3] = 1.0
+    X[:60, 17] = 1.0  # 3 and 17 always together
+    S = CoOccurrence.fit(sp.csr_matrix(X)).S
+    assert int(np.argmax(S[3])) == 17 and int(np.argmax(S[17])) == 3
+
+
+def test_ease_on_checkerboard_scores_the_same_block() -> None:
+    # two disjoint user groups: group A takes even items, group B odd items
+    X = np.zeros((40, 10), dtype=np.float32)
+    X[:20, 0::2] = 1.0
+    X[20:, 1::2] = 1.0
+    model = EASE.fit(sp.csr_matrix(X), lam=1.0)
+    s = model.score(_ev([0, 2]))
+    assert s[[4, 6, 8]].min() > s[[1, 3, 5, 7, 9]].max()
+    assert np.allclose(np.diag(model.B), 0.0)
+
+
+def test_als_fold_in_prefers_the_users_cluster() -> None:
+    X = np.zeros((60, 12), dtype=np.float32)
+    X[:30, :6] = 1.0
+    X[30:, 6:] = 1.0
+    model = ALSFoldIn.fit(sp.csr_matrix(X), factors=4, reg=0.1, alpha=5.0, iterations=10, seed=0)
+    s = model.score(_ev([7]))
+    assert s[6:].mean() > s[:6].mean()
+    assert np.allclose(model.user_factor(np.zeros(0, dtype=np.int64)), 0.0)
+
+
+def test_transitions_predict_the_next_item() -> None:
+    seqs = [np.array([0, 1, 2]), np.array([0, 1, 2]), np.array([3, 1, 4])]
+    t = Transitions.fit(seqs, 5, window=1)
+    assert int(np.argmax(t.score(_ev([5 - 5, 1])))) == 2  # after ... 1 -> 2 (seen twice) beats 4 (once)
+    assert int(np.argmax(t.score(_ev([0])))) == 1
+
+
+def test_sequences_follow_timestamps() -> None:
+    m = _matrix([("u", "i2", None, 2.0), ("u", "i0", None, 0.0), ("v", "i1", None, 0.0), ("u", "i1", None, 1.0)], 3)
+    seqs = sequences_of(m)
+    assert [s.tolist() for s in seqs] == [[0, 1, 2], [1]]
+
+
+def test_text_similarity_uses_preference_and_recency() -> None:
+    E = np.eye(4, dtype=np.float32)
+    text = TextSimilarity(E, like_threshold=4.0)
+    s = text.score(_ev([0, 1], [5.0, 1.0]))
+    assert s[0] > s[2] > s[1]  # liked item up, disliked down
+    seq = TextSimilarity(E, recency_decay=0.5)
+    s = seq.score(_ev([0, 1]), use_preference=False)
+    assert s[1] > s[0]  # newest counts most
+    assert int(np.argmax(text.last_item(_ev([2, 3])))) == 3
+
+
+def test_text_neighbour_rating_follows_similar_items() -> None:
+    E = np.array([[1, 0], [0.99, 0.1], [0, 1], [0.1, 0.99]], dtype=np.float32)
+    E /= np.linalg.norm(E, axis=1, keepdims=True)
+    pred = TextSimilarity(E, like_threshold=4.0).neighbour_rating(_ev([0, 2], [5.0, 1.0]), k=1)
+    assert pred[1] > 0 > pred[3]
+
+
+def test_demographic_popularity_follows_similar_profiles() -> None:
+    rows = []
+    users = {}
+    for u in range(40):
+        young = u < 20
+        users[f"u{u}"] = {"age": 20 if young else 60, "gender": "F" if u % 2 else "M"}
+        rows.append((f"u{u}", "i0" if young else "i1", 5.0, None))
+        rows.append((f"u{u}", "i2", 5.0, None))
+    demo = AttributePopularity.fit(_matrix(rows, 3), users)
+    young = demo.score(_ev([], attrs={"age": 22}))
+    old = demo.score(_ev([], attrs={"age": 58}))
+    assert young[0] > young[1] and old[1] > old[0]
+    assert set(demo.attribute_keys()) == {"age", "gender"}
+    assert demo.per_attribute({"age": 21}, "age")[0] > demo.per_attribute({"age": 21}, "age")[1]
+
+
+def test_content_map_learns_a_linear_target() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 5))
+    y = X @ np.array([1.0, -2.0, 0.0, 0.5, 0.0])
+    reg = ContentRegressor.fit(X[:150], y[:150], alpha=0.1)
+    assert np.corrcoef(reg.predict(X[150:]), y[150:])[0, 1] > 0.99
+
+
+def test_attribute_features_one_hot_lists_and_standardise_numbers() -> None:
+    items = [{"id": str(k), "genres": ["A"] if k % 2 else ["B"], "year": 1990 + k} for k in range(12)]
+    X, names = attribute_features(items)
+    assert "genres=A" in names and "year" in names
+    assert X[1, names.index("genres=A")] == 1.0 and X[0, names.index("genres=A")] == 0.0
+    assert abs(X[:, names.index("year")].mean()) < 1e-9
+
+
+def test_ndcg_at_known_values() -> None:
+    s = np.array([3.0, 2.0, 1.0, 0.0])
+    assert ndcg_at(s, np.array([0]), 10) == 1.0
+    assert np.isclose(ndcg_at(s, np.array([1]), 10), 1 / np.log2(3))
+    assert ndcg_at(s, np.array([3]), 2) == 0.0
+
+
+def test_coordinate_ascent_finds_the_informative_feature() -> None:
+    rng = np.random.default_rng(0)
+    users = []
+    for _ in range(30):
+        pos = rng.choice(50, size=3, replace=False)
+        good = rng.normal(size=50)
+        good[pos] += 3.0
+        F = np.column_stack([rng.normal(size=50), good])
+        users.append((standardise_per_user(F), pos, np.zeros(0, dtype=np.int64)))
+    blend = CoordinateAscentBlend.fit(users, ["noise", "good"], start=np.array([1.0, 0.0]))
+    assert blend.val_metric > blend.start_metric
+    assert abs(blend.w[1]) > abs(blend.w[0])
