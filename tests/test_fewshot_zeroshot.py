@@ -63,3 +63,27 @@ def test_flat_kernel_is_the_smoothed_like_rate() -> None:
     assert abs(flat - (2 + 2 * 0.5) / (3 + 2)) < 1e-9
     sharp = kernel_like_rate(sims, liked, base=0.5, temperature=0.01)
     assert sharp < flat  # the most similar item (0.9) was disliked
+
+
+def test_prepared_scorer_scores_chunks_like_one_batch() -> None:
+    items = make_items()
+    rng = np.random.default_rng(11)
+    ids = [it["id"] for it in items]
+
+    def rows(n: int, tag: str, labelled: bool) -> list[dict]:
+        out = []
+        for i in range(n):
+            r = request(f"{tag}{i}", f"{tag}u{i % 9}",
+                        [(ids[j], bool(rng.random() < 0.5)) for j in rng.choice(len(ids), 6)],
+                        ids[int(rng.integers(len(ids)))])
+            if labelled:
+                r["label"] = int(rng.random() < 0.5)
+            out.append(r)
+        return out
+
+    train, reqs = rows(40, "t", True), rows(50, "q", False)
+    whole = build_binary_scorer(items, train, "few-shot", 0, encoder=KeywordEncoder())(reqs)
+    chunked = build_binary_scorer(items, train, "few-shot", 0, encoder=KeywordEncoder())
+    chunked.prepare(reqs)  # type: ignore[attr-defined]
+    parts = np.concatenate([chunked(reqs[:20]), chunked(reqs[20:])])
+    np.testing.assert_allclose(parts, whole, rtol=1e-9, atol=1e-9)

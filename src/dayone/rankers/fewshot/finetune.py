@@ -175,20 +175,21 @@ def choose_blend(
 
 
 def blend_with_finetuned(
-    scorer: BinaryFewShotScorer, reqs: list[dict[str, Any]], head_out: np.ndarray,
+    scorer: BinaryFewShotScorer, reqs: list[dict[str, Any]],
     f_tr: FeatureSet, d_tr: np.ndarray, w_tr: np.ndarray,
 ) -> tuple[np.ndarray, float, FineTuned]:
-    """Head log-odds plus ``w`` × the standardised mean fine-tuned score (w from CV)."""
+    """The term added to the head's log-odds: ``w`` × the standardised mean fine-tuned
+    score over seeds (``w`` from CV in ``auto`` mode, 0.5 in ``on`` mode)."""
     if scorer.config.finetune == "auto":
         w, scorer.blend_cv = choose_blend(scorer, f_tr, d_tr, w_tr)
     else:
         w = 0.5
     ft = FineTuned()
     if w == 0.0:
-        return head_out, 0.0, ft
+        return np.zeros(len(reqs)), 0.0, ft
     for s in range(scorer.config.finetune_seeds):
         both = finetune_and_score(scorer.train, [*scorer.train, *reqs], scorer.items,
                                   scorer.seed + s)
         n = len(scorer.train)
         ft.per_seed.append(_z(both[n:], both[:n]))
-    return head_out + w * ft.mean(), w, ft
+    return w * ft.mean(), w, ft

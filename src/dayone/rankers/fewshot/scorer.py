@@ -72,6 +72,26 @@ def _request_items(rows: Sequence[Mapping[str, Any]]) -> set[str]:
     return out
 
 
+class _Context:
+    """Everything fixed by the batch a scorer was prepared on: population, EB strength,
+    zero-shot weights. Transforms any rows (train, chunks of requests) consistently."""
+
+    def __init__(self, owner: BinaryFewShotScorer, feat: PairFeaturizer,
+                 weights: ZeroShotWeights) -> None:
+        self.owner = owner
+        self.feat = feat
+        self.weights = weights
+
+    def transform(self, rows: Sequence[Mapping[str, Any]]) -> FeatureSet:
+        missing = _request_items(rows) - set(self.feat.vectors)
+        if missing:  # rows outside the prepared batch: encode their items too
+            extra, _ = self.owner._vectors(missing)
+            self.feat.vectors = {**self.feat.vectors, **extra}
+        fs = self.feat.transform(rows)
+        fs.zero_shot = self.weights.score(fs.dense)
+        return fs
+
+
 class BinaryFewShotScorer:
     """Stateful callable behind :func:`build_binary_scorer` (exposes what it chose)."""
 
@@ -98,6 +118,11 @@ class BinaryFewShotScorer:
         self.blend_weight: float = 0.0
         self.zero_shot_weights: ZeroShotWeights | None = None
         self.blend_cv: dict[float, float] = {}
+        self._context: _Context | None = None
+        self._sd: Standardiser | None = None
+        self._sw: Standardiser | None = None
+        self._f_tr: FeatureSet | None = None
+        self._ft_term: dict[str, float] = {}
         self.timings: dict[str, float] = {}
 
     # -- vectors -------------------------------------------------------------------------
@@ -113,70 +138,84 @@ class BinaryFewShotScorer:
         return {i: mat[j] for j, i in enumerate(known)}, dim
 
     # -- scoring -------------------------------------------------------------------------
-    def featurize(self, requests: Sequence[Mapping[str, Any]]) -> tuple[FeatureSet, FeatureSet]:
-        """Features of (train rows, requests) under the population of this batch."""
+    def prepare(self, requests: Sequence[Mapping[str, Any]]) -> None:
+        """Fit against the whole batch ``requests`` before scoring it in chunks.
+
+        The population features, the cloze calibration and the standardisation pool the
+        batch's histories, so a caller that scores in chunks should call this once with all
+        requests first; otherwise the first chunk is taken as the batch.
+        """
+        reqs = [as_dict(r) for r in requests]
+        self._context = self._build_context(reqs)
+        f_tr = self._context.transform(self.train)
+        f_rq = self._context.transform(reqs)
+        self._sd = Standardiser.fit(np.vstack([f_tr.dense, f_rq.dense]))
+        self._sw = Standardiser.fit(np.vstack([f_tr.wide, f_rq.wide]))
+        self._f_tr = f_tr
+        if not self.use_labels:
+            return
+        d_tr, w_tr = self._sd(f_tr.dense), self._sw(f_tr.wide)
+        t0 = time.perf_counter()
+        # many small solves: one BLAS thread avoids oversubscribing 2 shared cores
+        with threadpool_limits(1):
+            self.cv = choose_regularisation(
+                f_tr.zero_shot, d_tr, w_tr, self.y, self.seed, repeats=self.config.cv_repeats
+            )
+            lam_d, lam_w = self.cv.chosen
+            self.head = fit_head(f_tr.zero_shot, d_tr, w_tr, self.y, lam_d, lam_w)
+        self.timings["cv_and_fit"] = time.perf_counter() - t0
+        if self.config.finetune != "off":
+            t0 = time.perf_counter()
+            from .finetune import blend_with_finetuned
+
+            term, self.blend_weight, self.finetuned = blend_with_finetuned(
+                self, reqs, f_tr, d_tr, w_tr
+            )
+            self._ft_term = {str(r.get("id")): float(v) for r, v in zip(reqs, term, strict=True)}
+            self.timings["finetune"] = time.perf_counter() - t0
+
+    def _build_context(self, requests: Sequence[Mapping[str, Any]]) -> _Context:
         pool: list[Mapping[str, Any]] = list(self.train)
         if self.config.transductive:
             pool += list(requests)
         pop = Population.from_rows(pool, labelled=self.train)
-        cloze_pool = pool if self.config.transductive else list(self.train)
-        pseudo = cloze_rows(cloze_pool, requests, self.config.cloze_rows, self.seed)
+        pseudo = cloze_rows(pool, requests, self.config.cloze_rows, self.seed)
         t0 = time.perf_counter()
         vectors, dim = self._vectors(_request_items([*requests, *self.train, *pseudo]))
         t1 = time.perf_counter()
         strength = user_prior_strength(pool)
         feat = PairFeaturizer(self.items, vectors, dim, pop, with_wide=self.config.wide,
                               user_strength=strength)
-        f_tr, f_rq = feat.transform(self.train), feat.transform(requests)
-        t2 = time.perf_counter()
-        if self.zero_shot_weights is None:
-            f_cz = PairFeaturizer(self.items, vectors, dim, pop, with_wide=False,
-                                  user_strength=strength).transform(pseudo)
-            y_cz = np.array([p["label"] for p in pseudo], dtype=np.float64)
-            self.zero_shot_weights = calibrate(f_cz.dense, y_cz)
-        t3 = time.perf_counter()
-        self.timings.update(encode=t1 - t0, features=t2 - t1, calibrate=t3 - t2)
-        f_tr.zero_shot = self.zero_shot_weights.score(f_tr.dense)
-        f_rq.zero_shot = self.zero_shot_weights.score(f_rq.dense)
-        return f_tr, f_rq
+        f_cz = PairFeaturizer(self.items, vectors, dim, pop, with_wide=False,
+                              user_strength=strength).transform(pseudo)
+        y_cz = np.array([p["label"] for p in pseudo], dtype=np.float64)
+        weights = calibrate(f_cz.dense, y_cz)
+        self.zero_shot_weights = weights
+        self.timings.update(encode=t1 - t0, calibrate=time.perf_counter() - t1)
+        return _Context(self, feat, weights)
+
+    def featurize(self, requests: Sequence[Mapping[str, Any]]) -> tuple[FeatureSet, FeatureSet]:
+        """Features of (train rows, requests) under a context built from this batch."""
+        ctx = self._build_context(requests)
+        return ctx.transform(self.train), ctx.transform(requests)
 
     def __call__(self, requests: list[dict[str, Any]]) -> np.ndarray:
         reqs = [as_dict(r) for r in requests]
         if not reqs:
             return np.zeros(0)
-        f_tr, f_rq = self.featurize(reqs)
-        if not self.use_labels:
-            return np.nan_to_num(f_rq.zero_shot, nan=0.0, posinf=0.0, neginf=0.0)
-        sd = Standardiser.fit(np.vstack([f_tr.dense, f_rq.dense]))
-        sw = Standardiser.fit(np.vstack([f_tr.wide, f_rq.wide]))
-        d_tr, d_rq = sd(f_tr.dense), sd(f_rq.dense)
-        w_tr, w_rq = sw(f_tr.wide), sw(f_rq.wide)
+        if self._context is None:
+            self.prepare(reqs)
+        assert self._context is not None and self._sd is not None and self._sw is not None
         t0 = time.perf_counter()
-        if self.head is None:
-            # many small solves: one BLAS thread avoids oversubscribing 2 shared cores
-            with threadpool_limits(1):
-                self.cv = choose_regularisation(
-                    f_tr.zero_shot, d_tr, w_tr, self.y, self.seed,
-                    repeats=self.config.cv_repeats,
-                )
-                lam_d, lam_w = self.cv.chosen
-                self.head = fit_head(f_tr.zero_shot, d_tr, w_tr, self.y, lam_d, lam_w)
-            self.timings["cv_and_fit"] = time.perf_counter() - t0
+        f_rq = self._context.transform(reqs)
+        self.timings["features"] = self.timings.get("features", 0.0) + time.perf_counter() - t0
+        if not self.use_labels or self.head is None:
+            return np.nan_to_num(f_rq.zero_shot, nan=0.0, posinf=0.0, neginf=0.0)
+        d_rq, w_rq = self._sd(f_rq.dense), self._sw(f_rq.wide)
         out = predict_head(self.head, f_rq.zero_shot, d_rq, w_rq)
-        if self.config.finetune != "off":
-            t0 = time.perf_counter()
-            out = self._blend_finetuned(reqs, out, f_tr, d_tr, w_tr)
-            self.timings["finetune"] = time.perf_counter() - t0
+        if self._ft_term:
+            out = out + np.array([self._ft_term.get(str(r.get("id")), 0.0) for r in reqs])
         return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)
-
-    def _blend_finetuned(self, reqs: list[dict[str, Any]], head_out: np.ndarray,
-                         f_tr: FeatureSet, d_tr: np.ndarray, w_tr: np.ndarray) -> np.ndarray:
-        from .finetune import blend_with_finetuned
-
-        out, self.blend_weight, self.finetuned = blend_with_finetuned(
-            self, reqs, head_out, f_tr, d_tr, w_tr
-        )
-        return out
 
     def describe_choice(self) -> dict[str, Any]:
         """What was used: for logs and the docs table."""
