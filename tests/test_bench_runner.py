@@ -32,7 +32,12 @@ def _write(path: Path, rows: list[dict[str, Any]], gz: bool = False) -> None:
 
 def _items(n: int = 40) -> list[dict[str, Any]]:
     return [
-        {"id": f"i{k}", "title": f"{GENRES[k % 4]} film number {k}", "year": 1990 + k % 8, "genres": [GENRES[k % 4]]}
+        {
+            "id": f"i{k}",
+            "title": f"{GENRES[k % 4]} film number {k}",
+            "year": 1990 + k % 8,
+            "genres": [GENRES[k % 4]],
+        }
         for k in range(n)
     ]
 
@@ -40,7 +45,10 @@ def _items(n: int = 40) -> list[dict[str, Any]]:
 def make_cold_user_task(root: Path, gz_requests: bool = False) -> Path:
     rng = np.random.default_rng(0)
     items = _items()
-    users = [{"id": f"u{u}", "attributes": {"age": int(18 + u % 40), "gender": "MF"[u % 2]}} for u in range(30)]
+    users = [
+        {"id": f"u{u}", "attributes": {"age": int(18 + u % 40), "gender": "MF"[u % 2]}}
+        for u in range(30)
+    ]
     train = []
     for u in range(24):
         fav = u % 4
@@ -51,13 +59,27 @@ def make_cold_user_task(root: Path, gz_requests: bool = False) -> Path:
     truth = []
     for u in range(24, 30):
         requests.append(
-            {"id": f"r{u}", "user": {"id": f"u{u}", "attributes": users[u]["attributes"]},
-             "history": [{"item": f"i{u % 4}", "rating": 5}], "candidates": None, "n": 5}
+            {
+                "id": f"r{u}",
+                "user": {"id": f"u{u}", "attributes": users[u]["attributes"]},
+                "history": [{"item": f"i{u % 4}", "rating": 5}],
+                "candidates": None,
+                "n": 5,
+            }
         )
         truth.append({"id": f"r{u}", "relevant": [f"i{u % 4 + 4}"]})
     task = root / "cold-user"
     task.mkdir()
-    (task / "task.json").write_text(json.dumps({"name": "cold-user", "kind": "ranking", "primary": "ndcg@10", "settings": ["cold-user"]}))
+    (task / "task.json").write_text(
+        json.dumps(
+            {
+                "name": "cold-user",
+                "kind": "ranking",
+                "primary": "ndcg@10",
+                "settings": ["cold-user"],
+            }
+        )
+    )
     _write(task / "items.jsonl", items)
     _write(task / "users.jsonl", users)
     _write(task / "train.jsonl", train)
@@ -73,13 +95,21 @@ def make_sequential_task(root: Path) -> Path:
         seq = [(u + 3 * t) % 40 for t in range(6)]
         train += [{"user": f"s{u}", "item": f"i{k}", "ts": t} for t, k in enumerate(seq)]
     requests = [
-        {"id": f"q{u}", "user": {"id": f"s{u}"}, "history": [{"item": f"i{(u + 3 * t) % 40}"} for t in range(7)],
-         "candidates": None, "exclude_history": False, "n": 10}
+        {
+            "id": f"q{u}",
+            "user": {"id": f"s{u}"},
+            "history": [{"item": f"i{(u + 3 * t) % 40}"} for t in range(7)],
+            "candidates": None,
+            "exclude_history": False,
+            "n": 10,
+        }
         for u in range(20)
     ]
     task = root / "seq"
     task.mkdir()
-    (task / "task.json").write_text(json.dumps({"name": "seq", "kind": "ranking", "settings": ["zero-shot", "trained"]}))
+    (task / "task.json").write_text(
+        json.dumps({"name": "seq", "kind": "ranking", "settings": ["zero-shot", "trained"]})
+    )
     _write(task / "items.jsonl", items)
     _write(task / "train.jsonl", train)
     _write(task / "requests.jsonl", requests)
@@ -95,16 +125,31 @@ def make_cold_item_task(root: Path) -> Path:
     train = []
     for u in range(15):
         for k in rng.choice(30, size=10, replace=False):
-            train.append({"user": f"u{u}", "item": f"i{k}", "rating": 5 if k % 4 == u % 4 else 2, "ts": int(k)})
+            train.append(
+                {
+                    "user": f"u{u}",
+                    "item": f"i{k}",
+                    "rating": 5 if k % 4 == u % 4 else 2,
+                    "ts": int(k),
+                }
+            )
     requests = [
-        {"id": f"c{u}", "user": {"id": f"u{u}"},
-         "history": [{"item": r["item"], "rating": r["rating"]} for r in train if r["user"] == f"u{u}"],
-         "candidates": cold, "n": len(cold)}
+        {
+            "id": f"c{u}",
+            "user": {"id": f"u{u}"},
+            "history": [
+                {"item": r["item"], "rating": r["rating"]} for r in train if r["user"] == f"u{u}"
+            ],
+            "candidates": cold,
+            "n": len(cold),
+        }
         for u in range(15)
     ]
     task = root / "cold-item"
     task.mkdir()
-    (task / "task.json").write_text(json.dumps({"name": "cold-item", "kind": "ranking", "settings": ["cold-item"]}))
+    (task / "task.json").write_text(
+        json.dumps({"name": "cold-item", "kind": "ranking", "settings": ["cold-item"]})
+    )
     _write(task / "items.jsonl", items)
     _write(task / "users.jsonl", users)
     _write(task / "train.jsonl", train)
@@ -115,19 +160,33 @@ def make_cold_item_task(root: Path) -> Path:
 
 def make_binary_task(root: Path) -> Path:
     items = _items()
+
     def req(k: int) -> dict[str, Any]:
-        return {"id": f"b{k}", "user": {"id": f"u{k}"},
-                "history": [{"item": f"i{j}", "liked": j % 2 == k % 2} for j in range(k % 5, k % 5 + 6)],
-                "candidates": [f"i{(k * 7) % 40}"], "n": 1, "target": f"i{(k * 7) % 40}"}
+        return {
+            "id": f"b{k}",
+            "user": {"id": f"u{k}"},
+            "history": [
+                {"item": f"i{j}", "liked": j % 2 == k % 2} for j in range(k % 5, k % 5 + 6)
+            ],
+            "candidates": [f"i{(k * 7) % 40}"],
+            "n": 1,
+            "target": f"i{(k * 7) % 40}",
+        }
+
     train = [dict(req(100 + k), label=k % 2) for k in range(8)]
     requests = [req(k) for k in range(12)]
     task = root / "binary"
     task.mkdir()
-    (task / "task.json").write_text(json.dumps({"name": "binary", "kind": "binary", "settings": ["few-shot"]}))
+    (task / "task.json").write_text(
+        json.dumps({"name": "binary", "kind": "binary", "settings": ["few-shot"]})
+    )
     _write(task / "items.jsonl", items)
     _write(task / "train.jsonl", train)
     _write(task / "requests.jsonl", requests)
-    _write(task / "truth.jsonl", [{"id": r["id"], "label": k % 2, "user": f"u{k}"} for k, r in enumerate(requests)])
+    _write(
+        task / "truth.jsonl",
+        [{"id": r["id"], "label": k % 2, "user": f"u{k}"} for k, r in enumerate(requests)],
+    )
     return task
 
 
@@ -155,7 +214,8 @@ def _check_ranking(task: Path, out: Path) -> None:
 def _iter(path: Path) -> Any:
     if not path.exists():
         path = Path(str(path) + ".gz")
-        lines = gzip.open(path, "rt").read().splitlines()
+        with gzip.open(path, "rt") as handle:
+            lines = handle.read().splitlines()
     else:
         lines = path.read_text().splitlines()
     return enumerate((json.loads(x) for x in lines), 1)
@@ -220,8 +280,15 @@ def test_binary_fallback_scorer_orders_by_like_rate(tmp_path: Path) -> None:
     assert s[0] > s[1]
 
 
-def test_truth_is_never_opened(tmp_path: Path, enc: HashingEncoder, monkeypatch: pytest.MonkeyPatch) -> None:
-    tasks = [make_cold_user_task(tmp_path), make_sequential_task(tmp_path), make_cold_item_task(tmp_path), make_binary_task(tmp_path)]
+def test_truth_is_never_opened(
+    tmp_path: Path, enc: HashingEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tasks = [
+        make_cold_user_task(tmp_path),
+        make_sequential_task(tmp_path),
+        make_cold_item_task(tmp_path),
+        make_binary_task(tmp_path),
+    ]
     opened: list[str] = []
     real_open, real_gzip_open = builtins.open, gzip.open
     real_path_open = Path.open
@@ -248,7 +315,13 @@ def test_truth_is_never_opened(tmp_path: Path, enc: HashingEncoder, monkeypatch:
     monkeypatch.setattr(Path, "open", fake_path_open)
     for task in tasks:
         for setting in ("zero-shot", "trained"):
-            run_bench(task, tmp_path / f"{task.name}-{setting}.jsonl", setting=setting, encoder=enc, progress=False)
+            run_bench(
+                task,
+                tmp_path / f"{task.name}-{setting}.jsonl",
+                setting=setting,
+                encoder=enc,
+                progress=False,
+            )
     assert any("requests" in p for p in opened)  # the guard saw the reads
     assert not any("truth" in Path(p).name for p in opened)
 
@@ -263,7 +336,9 @@ def test_scientific_style_zero_shot_refuses_train(tmp_path: Path) -> None:
     assert task.train_interactions()
 
 
-def test_zero_shot_sequential_never_opens_train(tmp_path: Path, enc: HashingEncoder, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_zero_shot_sequential_never_opens_train(
+    tmp_path: Path, enc: HashingEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
     task = make_sequential_task(tmp_path)
     real_open = builtins.open
 
@@ -278,10 +353,16 @@ def test_zero_shot_sequential_never_opens_train(tmp_path: Path, enc: HashingEnco
 def test_scenarios_detected_from_data(tmp_path: Path) -> None:
     from dayone.rankers.base import InteractionMatrix
 
-    for make, expected in ((make_cold_user_task, "cold-user"), (make_sequential_task, "sequential"), (make_cold_item_task, "cold-item")):
+    for make, expected in (
+        (make_cold_user_task, "cold-user"),
+        (make_sequential_task, "sequential"),
+        (make_cold_item_task, "cold-item"),
+    ):
         task, _ = load_task(make(tmp_path), "trained")
         rows = task.train_interactions()
-        m = InteractionMatrix.build(task.catalogue, [(r.user, r.item, r.rating, r.ts) for r in rows])
+        m = InteractionMatrix.build(
+            task.catalogue, [(r.user, r.item, r.rating, r.ts) for r in rows]
+        )
         assert detect_scenario(task, m) == expected
 
 
@@ -308,9 +389,17 @@ def _broken(tmp_path: Path, edit: str) -> Path:
 
 @pytest.mark.parametrize(
     ("edit", "row", "field"),
-    [("unknown-history-item", 2, "history[0]"), ("bad-n", 3, "n"), ("bad-json", 7, None), ("missing-id", 1, "id"), ("bad-rating", 4, "rating")],
+    [
+        ("unknown-history-item", 2, "history[0]"),
+        ("bad-n", 3, "n"),
+        ("bad-json", 7, None),
+        ("missing-id", 1, "id"),
+        ("bad-rating", 4, "rating"),
+    ],
 )
-def test_input_errors_name_file_row_field(tmp_path: Path, edit: str, row: int, field: str | None) -> None:
+def test_input_errors_name_file_row_field(
+    tmp_path: Path, edit: str, row: int, field: str | None
+) -> None:
     task = _broken(tmp_path, edit)
     with pytest.raises(DataError) as info:
         load_task(task, "trained")
@@ -337,7 +426,9 @@ def test_train_with_unknown_item_names_the_row(tmp_path: Path) -> None:
     assert (info.value.file, info.value.row, info.value.field) == ("train.jsonl", 5, "item")
 
 
-def test_cli_run_bench(tmp_path: Path, enc: HashingEncoder, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_run_bench(
+    tmp_path: Path, enc: HashingEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from typer.testing import CliRunner
 
     import dayone.bench.runner as runner_mod
@@ -346,11 +437,26 @@ def test_cli_run_bench(tmp_path: Path, enc: HashingEncoder, monkeypatch: pytest.
     monkeypatch.setattr(runner_mod, "default_encoder", lambda: enc)
     task = make_sequential_task(tmp_path)
     out = tmp_path / "cli.jsonl"
-    result = CliRunner().invoke(app, ["run-bench", str(task), "--out", str(out), "--setting", "zero-shot", "--seed", "1", "--quiet"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "run-bench",
+            str(task),
+            "--out",
+            str(out),
+            "--setting",
+            "zero-shot",
+            "--seed",
+            "1",
+            "--quiet",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output.strip().splitlines()[-1])["setting"] == "zero-shot"
     _check_ranking(task, out)
-    bad = CliRunner().invoke(app, ["run-bench", str(task), "--out", str(out), "--setting", "sometimes"])
+    bad = CliRunner().invoke(
+        app, ["run-bench", str(task), "--out", str(out), "--setting", "sometimes"]
+    )
     assert bad.exit_code != 0
     broken = _broken(tmp_path / "x" if (tmp_path / "x").mkdir() is None else tmp_path, "bad-n")
     err = CliRunner().invoke(app, ["run-bench", str(broken), "--out", str(out), "--quiet"])

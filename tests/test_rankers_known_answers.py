@@ -18,12 +18,21 @@ from dayone.rankers.text import TextSimilarity
 from dayone.rankers.transitions import Transitions
 
 
-def _ev(items: list[int], ratings: list[float] | None = None, attrs: dict | None = None) -> UserEvidence:
+def _ev(
+    items: list[int], ratings: list[float] | None = None, attrs: dict | None = None
+) -> UserEvidence:
     r = np.array(ratings if ratings is not None else [np.nan] * len(items), dtype=float)
-    return UserEvidence(items=np.array(items, dtype=np.int64), ratings=r, liked=[None] * len(items), attributes=attrs or {})
+    return UserEvidence(
+        items=np.array(items, dtype=np.int64),
+        ratings=r,
+        liked=[None] * len(items),
+        attributes=attrs or {},
+    )
 
 
-def _matrix(rows: list[tuple[str, str, float | None, float | None]], n_items: int) -> InteractionMatrix:
+def _matrix(
+    rows: list[tuple[str, str, float | None, float | None]], n_items: int
+) -> InteractionMatrix:
     return InteractionMatrix.build([f"i{k}" for k in range(n_items)], rows)
 
 
@@ -33,13 +42,22 @@ def test_like_threshold_is_scale_relative() -> None:
 
 
 def test_popularity_counts_positives_recency_and_shrinks_means() -> None:
-    rows = [("a", "i0", 5.0, 0.0), ("b", "i0", 5.0, 1.0), ("c", "i0", 1.0, 2.0),
-            ("a", "i1", 2.0, 0.0), ("b", "i1", 2.0, 0.0), ("c", "i1", 2.0, 0.0), ("d", "i1", 2.0, 0.0),
-            ("a", "i2", 5.0, 100.0)]
+    rows = [
+        ("a", "i0", 5.0, 0.0),
+        ("b", "i0", 5.0, 1.0),
+        ("c", "i0", 1.0, 2.0),
+        ("a", "i1", 2.0, 0.0),
+        ("b", "i1", 2.0, 0.0),
+        ("c", "i1", 2.0, 0.0),
+        ("d", "i1", 2.0, 0.0),
+        ("a", "i2", 5.0, 100.0),
+    ]
     pop = PopularityPriors.fit(_matrix(rows, 3))
     assert pop.log_count[1] > pop.log_count[0] > pop.log_count[2]  # raw counts
     assert pop.log_positive[0] > pop.log_positive[2] > pop.log_positive[1]  # likes only
-    assert np.argmax(pop.log_recent) in (0, 2) and pop.log_recent[2] > pop.log_recent[1]  # recent wins over old
+    assert (
+        np.argmax(pop.log_recent) in (0, 2) and pop.log_recent[2] > pop.log_recent[1]
+    )  # recent wins over old
     assert pop.shrunk_mean[0] > pop.shrunk_mean[1]
     assert pop.shrunk_mean[2] < 5.0  # one 5-star rating is shrunk towards the mean
 
@@ -77,12 +95,22 @@ def test_als_fold_in_prefers_the_users_cluster() -> None:
 def test_transitions_predict_the_next_item() -> None:
     seqs = [np.array([0, 1, 2]), np.array([0, 1, 2]), np.array([3, 1, 4])]
     t = Transitions.fit(seqs, 5, window=1)
-    assert int(np.argmax(t.score(_ev([5 - 5, 1])))) == 2  # after ... 1 -> 2 (seen twice) beats 4 (once)
+    assert (
+        int(np.argmax(t.score(_ev([5 - 5, 1])))) == 2
+    )  # after ... 1 -> 2 (seen twice) beats 4 (once)
     assert int(np.argmax(t.score(_ev([0])))) == 1
 
 
 def test_sequences_follow_timestamps() -> None:
-    m = _matrix([("u", "i2", None, 2.0), ("u", "i0", None, 0.0), ("v", "i1", None, 0.0), ("u", "i1", None, 1.0)], 3)
+    m = _matrix(
+        [
+            ("u", "i2", None, 2.0),
+            ("u", "i0", None, 0.0),
+            ("v", "i1", None, 0.0),
+            ("u", "i1", None, 1.0),
+        ],
+        3,
+    )
     seqs = sequences_of(m)
     assert [s.tolist() for s in seqs] == [[0, 1, 2], [1]]
 
@@ -130,7 +158,9 @@ def test_content_map_learns_a_linear_target() -> None:
 
 
 def test_attribute_features_one_hot_lists_and_standardise_numbers() -> None:
-    items = [{"id": str(k), "genres": ["A"] if k % 2 else ["B"], "year": 1990 + k} for k in range(12)]
+    items = [
+        {"id": str(k), "genres": ["A"] if k % 2 else ["B"], "year": 1990 + k} for k in range(12)
+    ]
     X, names = attribute_features(items)
     assert "genres=A" in names and "year" in names
     assert X[1, names.index("genres=A")] == 1.0 and X[0, names.index("genres=A")] == 0.0

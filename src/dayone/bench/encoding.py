@@ -30,7 +30,9 @@ class _SentenceTransformerEncoder:
         self.model_id = "all-minilm-l6-v2/torch"
         self.dim = int(self._model.get_sentence_embedding_dimension() or 384)
 
-    def encode(self, texts: list[str], batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
+    def encode(
+        self, texts: list[str], batch_size: int = 64, show_progress: bool = False
+    ) -> np.ndarray:
         vecs = self._model.encode(
             texts, batch_size=batch_size, show_progress_bar=show_progress, convert_to_numpy=True
         )
@@ -40,10 +42,10 @@ class _SentenceTransformerEncoder:
 def default_encoder() -> Encoder:
     """The project's default encoder, or the packaged MiniLM when the factory is absent."""
     try:
-        from dayone.encoders import get_encoder  # type: ignore[attr-defined]
+        from dayone.encoders import get_encoder
     except ImportError:
         return _SentenceTransformerEncoder()
-    return get_encoder("default")  # type: ignore[no-any-return]
+    return get_encoder("default")
 
 
 def cache_dir() -> Path:

@@ -18,18 +18,28 @@ from dayone.bench.encoding import item_text
 
 
 def build_fallback_scorer(
-    items: list[dict[str, Any]], train: list[dict[str, Any]], setting: str, seed: int, encoder: Any = None
+    items: list[dict[str, Any]],
+    train: list[dict[str, Any]],
+    setting: str,
+    seed: int,
+    encoder: Any = None,
 ) -> Callable[[list[dict[str, Any]]], np.ndarray]:
     ids = [str(it["id"]) for it in items]
     index = {i: k for k, i in enumerate(ids)}
-    tfidf = TfidfVectorizer(min_df=1, sublinear_tf=True).fit_transform([item_text(it) for it in items])
+    tfidf = TfidfVectorizer(min_df=1, sublinear_tf=True).fit_transform(
+        [item_text(it) for it in items]
+    )
 
     def score(requests: list[dict[str, Any]]) -> np.ndarray:
         out = np.zeros(len(requests))
         for r, req in enumerate(requests):
             hist = req.get("history") or []
-            liked = [index[h["item"]] for h in hist if h.get("liked") is True and h["item"] in index]
-            disliked = [index[h["item"]] for h in hist if h.get("liked") is False and h["item"] in index]
+            liked = [
+                index[h["item"]] for h in hist if h.get("liked") is True and h["item"] in index
+            ]
+            disliked = [
+                index[h["item"]] for h in hist if h.get("liked") is False and h["item"] in index
+            ]
             rate = (len(liked) + 1.0) / (len(liked) + len(disliked) + 2.0)
             content = 0.0
             target = index.get(str(req.get("target")))

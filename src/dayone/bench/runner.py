@@ -63,7 +63,9 @@ def run_bench(
         for line in lines:
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")
     tmp.replace(out_path)
-    return RunSummary(task.name, setting, seed, strategy, len(lines), time.perf_counter() - start, info)
+    return RunSummary(
+        task.name, setting, seed, strategy, len(lines), time.perf_counter() - start, info
+    )
 
 
 class _LazyEncoder:
@@ -93,7 +95,7 @@ def _run_binary(
     requests = task.raw_requests()
     build: Callable[..., Callable[[list[dict[str, Any]]], np.ndarray]]
     try:
-        from dayone.rankers.fewshot import build_binary_scorer  # type: ignore[attr-defined]
+        from dayone.rankers.fewshot import build_binary_scorer
 
         build, strategy = build_binary_scorer, "fewshot"
         encoder: Any = lazy.get()
@@ -104,7 +106,9 @@ def _run_binary(
     scorer = build(items, train, setting, seed, encoder)
     scores: list[float] = []
     batch = 256
-    for lo in tqdm(range(0, len(requests), batch), disable=not progress, desc="scoring", unit="batch"):
+    for lo in tqdm(
+        range(0, len(requests), batch), disable=not progress, desc="scoring", unit="batch"
+    ):
         chunk = requests[lo : lo + batch]
         s = np.asarray(scorer(chunk), dtype=np.float64).reshape(-1)
         if len(s) != len(chunk):
@@ -125,33 +129,51 @@ def _run_ranking(
 ) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
     index = {i: k for k, i in enumerate(task.catalogue)}
     rows = task.train_interactions() if (task.has_train() and task._train_allowed) else []
-    m = InteractionMatrix.build(task.catalogue, [(r.user, r.item, r.rating, r.ts) for r in rows]) if rows else None
+    m = (
+        InteractionMatrix.build(task.catalogue, [(r.user, r.item, r.rating, r.ts) for r in rows])
+        if rows
+        else None
+    )
     E = lazy.item_vectors(task, progress)
     scenario = detect_scenario(task, m)
     ranker = build_ranker(scenario, task, m, E, setting, seed)
     lines = []
-    for req in tqdm(task.requests, disable=not progress, desc=f"ranking ({scenario})", unit="req"):
-        user = evidence(req, index)
-        scores = ranker.score(user)
-        lines.append({"id": req.id, "items": top_allowed(req, task.catalogue, index, scores)})
+    batch = 256 if hasattr(ranker, "score_batch") else 1
+    bar = tqdm(
+        total=len(task.requests), disable=not progress, desc=f"ranking ({scenario})", unit="req"
+    )
+    for lo in range(0, len(task.requests), batch):
+        chunk = task.requests[lo : lo + batch]
+        users = [evidence(req, index) for req in chunk]
+        scores = ranker.score_batch(users) if batch > 1 else [ranker.score(users[0])]
+        for req, s in zip(chunk, scores, strict=True):
+            lines.append({"id": req.id, "items": top_allowed(req, task.catalogue, index, s)})
+        bar.update(len(chunk))
+    bar.close()
     return scenario, dict(getattr(ranker, "info", {})), lines
 
 
 def evidence(req: Request, index: dict[str, int]) -> UserEvidence:
     return UserEvidence(
         items=np.array([index[h.item] for h in req.history], dtype=np.int64),
-        ratings=np.array([np.nan if h.rating is None else h.rating for h in req.history], dtype=float),
+        ratings=np.array(
+            [np.nan if h.rating is None else h.rating for h in req.history], dtype=float
+        ),
         liked=[h.liked for h in req.history],
         attributes=dict(req.attributes),
     )
 
 
-def top_allowed(req: Request, catalogue: list[str], index: dict[str, int], scores: np.ndarray) -> list[str]:
+def top_allowed(
+    req: Request, catalogue: list[str], index: dict[str, int], scores: np.ndarray
+) -> list[str]:
     """The n best allowed items, best first; NaN scores rank last, ties by catalogue order."""
     allowed = np.array([index[i] for i in req.allowed(catalogue)], dtype=np.int64)
     if not len(allowed):
         return []
-    s = np.nan_to_num(np.asarray(scores, dtype=np.float64)[allowed], nan=-np.inf, posinf=1e300, neginf=-1e300)
+    s = np.nan_to_num(
+        np.asarray(scores, dtype=np.float64)[allowed], nan=-np.inf, posinf=1e300, neginf=-1e300
+    )
     order = np.lexsort((allowed, -s))[: req.n]
     return [catalogue[allowed[k]] for k in order]
 
@@ -174,7 +196,12 @@ def detect_scenario(task: BenchTask, m: InteractionMatrix | None) -> str:
 
 
 def build_ranker(
-    scenario: str, task: BenchTask, m: InteractionMatrix | None, E: np.ndarray, setting: str, seed: int
+    scenario: str,
+    task: BenchTask,
+    m: InteractionMatrix | None,
+    E: np.ndarray,
+    setting: str,
+    seed: int,
 ) -> Any:
     lengths = [len(r.history) for r in task.requests]
     if scenario == "cold-user":
@@ -189,4 +216,12 @@ def build_ranker(
         return SequentialRanker.fit(task.catalogue, m, E, setting, lengths, seed=seed)
     from dayone.rankers.cold_item import ColdItemRanker
 
-    return ColdItemRanker.fit(task.catalogue, [task.items[i] for i in task.catalogue], m, task.users, E, setting, seed=seed)
+    return ColdItemRanker.fit(
+        task.catalogue,
+        [task.items[i] for i in task.catalogue],
+        m,
+        task.users,
+        E,
+        setting,
+        seed=seed,
+    )

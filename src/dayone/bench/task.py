@@ -36,7 +36,7 @@ def _resolve(task_dir: Path, stem: str) -> Path | None:
 def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield (1-based row, object) for each non-blank line; gzip by suffix."""
     opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as handle:  # type: ignore[operator]
+    with opener(path, "rt", encoding="utf-8") as handle:
         for row, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -52,7 +52,9 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 def _req_str(obj: dict[str, Any], key: str, file: str, row: int) -> str:
     value = obj.get(key)
     if not isinstance(value, str) or not value:
-        raise DataError(f"missing or not a non-empty string: {value!r}", file=file, row=row, field=key)
+        raise DataError(
+            f"missing or not a non-empty string: {value!r}", file=file, row=row, field=key
+        )
     return value
 
 
@@ -87,10 +89,7 @@ class Request:
 
     def allowed(self, catalogue: list[str]) -> list[str]:
         """The items this request may return, in catalogue order when candidates is null."""
-        if self.candidates is not None:
-            pool = list(dict.fromkeys(self.candidates))
-        else:
-            pool = catalogue
+        pool = list(dict.fromkeys(self.candidates)) if self.candidates is not None else catalogue
         if self.exclude_history:
             seen = {h.item for h in self.history}
             pool = [i for i in pool if i not in seen]
@@ -166,7 +165,9 @@ class BenchTask:
             _parse_request(obj, path.name, row, self.items, binary=True)
             label = obj.get("label")
             if label not in (0, 1) or isinstance(label, bool):
-                raise DataError(f"must be 0 or 1, got {label!r}", file=path.name, row=row, field="label")
+                raise DataError(
+                    f"must be 0 or 1, got {label!r}", file=path.name, row=row, field="label"
+                )
             out.append(obj)
         return out
 
@@ -239,17 +240,25 @@ def _parse_request(
     candidates = obj.get("candidates")
     if candidates is not None:
         if not isinstance(candidates, list) or not all(isinstance(c, str) for c in candidates):
-            raise DataError("must be null or a list of item ids", file=file, row=row, field="candidates")
+            raise DataError(
+                "must be null or a list of item ids", file=file, row=row, field="candidates"
+            )
         unknown = [c for c in candidates if c not in items]
         if unknown:
-            raise DataError(f"unknown item id {unknown[0]!r}", file=file, row=row, field="candidates")
+            raise DataError(
+                f"unknown item id {unknown[0]!r}", file=file, row=row, field="candidates"
+            )
     n = obj.get("n", 10)
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise DataError(f"must be a positive integer, got {n!r}", file=file, row=row, field="n")
     target = obj.get("target")
-    if binary:
-        if not isinstance(target, str) or target not in items:
-            raise DataError(f"binary requests need a known target, got {target!r}", file=file, row=row, field="target")
+    if binary and (not isinstance(target, str) or target not in items):
+        raise DataError(
+            f"binary requests need a known target, got {target!r}",
+            file=file,
+            row=row,
+            field="target",
+        )
     exclude = obj.get("exclude_history", True)
     if not isinstance(exclude, bool):
         raise DataError("must be true/false", file=file, row=row, field="exclude_history")
@@ -278,7 +287,11 @@ def load_task(task_dir: str | Path, setting: str | None = None) -> tuple[BenchTa
     except json.JSONDecodeError as exc:
         raise DataError(f"not valid JSON ({exc.msg})", file="task.json") from exc
     if meta.get("kind") not in ("ranking", "binary"):
-        raise DataError(f"must be 'ranking' or 'binary', got {meta.get('kind')!r}", file="task.json", field="kind")
+        raise DataError(
+            f"must be 'ranking' or 'binary', got {meta.get('kind')!r}",
+            file="task.json",
+            field="kind",
+        )
     setting = setting or default_setting(meta)
     allowed = train_allowed(meta, setting)
 
@@ -299,7 +312,9 @@ def load_task(task_dir: str | Path, setting: str | None = None) -> tuple[BenchTa
             uid = _req_str(obj, "id", users_path.name, row)
             attrs = obj.get("attributes") or {}
             if not isinstance(attrs, dict):
-                raise DataError("must be an object", file=users_path.name, row=row, field="attributes")
+                raise DataError(
+                    "must be an object", file=users_path.name, row=row, field="attributes"
+                )
             users[uid] = attrs
 
     req_path = _resolve(path, "requests")
@@ -311,7 +326,9 @@ def load_task(task_dir: str | Path, setting: str | None = None) -> tuple[BenchTa
     for row, obj in read_jsonl(req_path):
         req = _parse_request(obj, req_path.name, row, items, binary=binary)
         if req.id in seen:
-            raise DataError(f"duplicate request id {req.id!r}", file=req_path.name, row=row, field="id")
+            raise DataError(
+                f"duplicate request id {req.id!r}", file=req_path.name, row=row, field="id"
+            )
         seen.add(req.id)
         requests.append(req)
     task = BenchTask(path, meta, items, users, requests, _train_allowed=allowed)

@@ -13,7 +13,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command("run-bench")
     def run_bench_cmd(
-        task_dir: Path = typer.Argument(..., help="A bench task folder (task.json, items.jsonl, requests.jsonl, ...)."),
+        task_dir: Path = typer.Argument(
+            ..., help="A bench task folder (task.json, items.jsonl, requests.jsonl, ...)."
+        ),
         out: Path = typer.Option(..., "--out", help="Where to write responses.jsonl."),
         setting: str | None = typer.Option(
             None,
@@ -29,7 +31,9 @@ def register(app: typer.Typer) -> None:
         from dayone.data.errors import DataError
 
         if setting is not None and setting not in SETTINGS:
-            raise typer.BadParameter(f"must be one of {', '.join(SETTINGS)}", param_hint="--setting")
+            raise typer.BadParameter(
+                f"must be one of {', '.join(SETTINGS)}", param_hint="--setting"
+            )
         try:
             summary = run_bench(task_dir, out, setting=setting, seed=seed, progress=not quiet)
         except (DataError, PermissionError) as exc:

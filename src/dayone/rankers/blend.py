@@ -103,7 +103,12 @@ class ListwiseLinear:
 
     @classmethod
     def fit(
-        cls, X: np.ndarray, y: np.ndarray, groups: np.ndarray, feature_names: list[str], l2: float = 1e-3
+        cls,
+        X: np.ndarray,
+        y: np.ndarray,
+        groups: np.ndarray,
+        feature_names: list[str],
+        l2: float = 1e-3,
     ) -> ListwiseLinear:
         from scipy.optimize import minimize
 
@@ -135,14 +140,18 @@ class ListwiseLinear:
             # d/dw of sum_i t_i logp_i = sum_i t_i (z_i - sum_j p_j z_j); sum_i t_i = 1 per group
             return value, grad + 2 * l2 * w
 
-        res = minimize(loss, np.zeros(Z.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 500})
+        res = minimize(
+            loss, np.zeros(Z.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 500}
+        )
         return cls(res.x, mu, sd, list(feature_names))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return np.asarray(((X - self.mu) / self.sd) @ self.w, dtype=np.float64)
 
 
-def rerank_top(base: np.ndarray, top: int, blend_scores: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+def rerank_top(
+    base: np.ndarray, top: int, blend_scores: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
     """Scores where the `top` items by `base` are ordered by the blend (evaluated on their
     indices) and placed above everything else, which keeps its `base` order."""
     order = np.argsort(-base, kind="stable")

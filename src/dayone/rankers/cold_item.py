@@ -71,7 +71,9 @@ class _Fitted:
         factor_map = ContentRegressor.fit(C[warm], als.item_factors[warm], alpha=5.0)
         pop_map = ContentRegressor.fit(C[warm], pop.log_count[warm], alpha=5.0)
         counts = np.expm1(pop.log_count[warm])
-        quality_map = ContentRegressor.fit(C[warm], pop.shrunk_mean[warm], alpha=5.0, weights=np.sqrt(counts))
+        quality_map = ContentRegressor.fit(
+            C[warm], pop.shrunk_mean[warm], alpha=5.0, weights=np.sqrt(counts)
+        )
         return cls(text, als, factor_map, pop_map, quality_map, A, C, m.like_threshold)
 
     def features(self, user: UserEvidence, cand: np.ndarray) -> np.ndarray:

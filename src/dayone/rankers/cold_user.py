@@ -27,9 +27,20 @@ from dayone.rankers.popularity import PopularityPriors
 from dayone.rankers.text import TextSimilarity
 
 FEATURES = [
-    "pop_count", "pop_positive", "pop_recent", "pop_mean",
-    "demographic", "ease", "ease_pref", "als", "cooc", "text", "text_knn",
-    "n_history", "hist_mean_rating", "hist_positive_frac",
+    "pop_count",
+    "pop_positive",
+    "pop_recent",
+    "pop_mean",
+    "demographic",
+    "ease",
+    "ease_pref",
+    "als",
+    "cooc",
+    "text",
+    "text_knn",
+    "n_history",
+    "hist_mean_rating",
+    "hist_positive_frac",
 ]
 
 
@@ -60,7 +71,9 @@ class _Fitted:
             PopularityPriors.fit(m),
             AttributePopularity.fit(m, users),
             EASE.fit(X, lam=ease_lam) if collaborative else None,
-            ALSFoldIn.fit(X, factors=32, reg=20.0, alpha=5.0, iterations=6, seed=seed) if collaborative else None,
+            ALSFoldIn.fit(X, factors=32, reg=20.0, alpha=5.0, iterations=6, seed=seed)
+            if collaborative
+            else None,
             CoOccurrence.fit(X) if collaborative else None,
             TextSimilarity(E, like_threshold=m.like_threshold) if E is not None else None,
             m.like_threshold,
@@ -127,7 +140,9 @@ class ColdUserRanker:
         fitted = _Fitted.fit(m, users, E, collaborative, seed, ease_lam)
         if not trained:
             return cls(item_ids, fitted, None, setting)
-        sims = simulate_cold_users(m, users, E, history_lengths, seed, folds, ease_lam, collaborative)
+        sims = simulate_cold_users(
+            m, users, E, history_lengths, seed, folds, ease_lam, collaborative
+        )
         names = fitted.feature_names()
         start = np.zeros(len(names))
         start[names.index("demographic")] = 1.0
@@ -172,7 +187,9 @@ def candidate_score(F: np.ndarray) -> np.ndarray:
 def evidence_from_rows(
     items: np.ndarray, ratings: np.ndarray, attributes: dict[str, Any]
 ) -> UserEvidence:
-    return UserEvidence(items=items, ratings=ratings, liked=[None] * len(items), attributes=attributes)
+    return UserEvidence(
+        items=items, ratings=ratings, liked=[None] * len(items), attributes=attributes
+    )
 
 
 def simulate_cold_users(

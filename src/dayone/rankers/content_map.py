@@ -66,7 +66,9 @@ class ContentRegressor:
     model: Ridge
 
     @classmethod
-    def fit(cls, X: np.ndarray, y: np.ndarray, alpha: float = 10.0, weights: np.ndarray | None = None) -> ContentRegressor:
+    def fit(
+        cls, X: np.ndarray, y: np.ndarray, alpha: float = 10.0, weights: np.ndarray | None = None
+    ) -> ContentRegressor:
         return cls(Ridge(alpha=alpha).fit(X, y, sample_weight=weights))
 
     def predict(self, X: np.ndarray) -> np.ndarray:

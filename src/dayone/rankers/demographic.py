@@ -37,7 +37,11 @@ class AttributePopularity:
         scales: dict[str, float] = {}
         keys = {k for a in attrs for k in a}
         for k in keys:
-            vals = [a[k] for a in attrs if isinstance(a.get(k), int | float) and not isinstance(a.get(k), bool)]
+            vals = [
+                a[k]
+                for a in attrs
+                if isinstance(a.get(k), int | float) and not isinstance(a.get(k), bool)
+            ]
             if len(vals) >= max(2, len(attrs) // 2):
                 scales[k] = float(np.std(vals)) or 1.0
         pos = m.binary(positive_only=True)
@@ -50,7 +54,9 @@ class AttributePopularity:
             if numeric:
                 cache[(key, numeric)] = np.array(
                     [
-                        float(a[key]) if isinstance(a.get(key), int | float) and not isinstance(a.get(key), bool) else np.nan
+                        float(a[key])
+                        if isinstance(a.get(key), int | float) and not isinstance(a.get(key), bool)
+                        else np.nan
                         for a in self.attrs
                     ]
                 )
@@ -64,7 +70,11 @@ class AttributePopularity:
         for key, value in profile.items():
             if value is None:
                 continue
-            if key in self.numeric_scale and isinstance(value, int | float) and not isinstance(value, bool):
+            if (
+                key in self.numeric_scale
+                and isinstance(value, int | float)
+                and not isinstance(value, bool)
+            ):
                 d = (self._column(key, True) - float(value)) / self.numeric_scale[key]
                 k = np.exp(-0.5 * (d / self.bandwidth) ** 2)
                 sims *= np.where(np.isnan(k), 0.5, 0.2 + 0.8 * k)

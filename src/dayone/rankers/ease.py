@@ -35,5 +35,9 @@ class EASE:
     def score(self, user: UserEvidence, weights: np.ndarray | None = None) -> np.ndarray:
         if not len(user.items):
             return np.zeros(self.B.shape[0])
-        w = np.ones(len(user.items), dtype=np.float32) if weights is None else weights.astype(np.float32)
+        w = (
+            np.ones(len(user.items), dtype=np.float32)
+            if weights is None
+            else weights.astype(np.float32)
+        )
         return np.asarray(w @ self.B[user.items], dtype=np.float64)

@@ -37,7 +37,9 @@ class _Fitted:
     pop: np.ndarray | None
 
     @classmethod
-    def fit(cls, sequences: list[np.ndarray], n_items: int, E: np.ndarray | None, ease_lam: float) -> _Fitted:
+    def fit(
+        cls, sequences: list[np.ndarray], n_items: int, E: np.ndarray | None, ease_lam: float
+    ) -> _Fitted:
         text = TextSimilarity(E, recency_decay=ZERO_SHOT_DECAY) if E is not None else None
         if not sequences:
             return cls(text, None, None, None, None)
@@ -45,18 +47,49 @@ class _Fitted:
 
         rows = np.concatenate([np.full(len(s), u) for u, s in enumerate(sequences)])
         cols = np.concatenate(sequences)
-        X = sp.csr_matrix((np.ones(len(cols), dtype=np.float32), (rows, cols)), shape=(len(sequences), n_items))
+        X = sp.csr_matrix(
+            (np.ones(len(cols), dtype=np.float32), (rows, cols)), shape=(len(sequences), n_items)
+        )
         X.data[:] = 1.0
         pop = np.log1p(np.bincount(cols, minlength=n_items).astype(float))
-        return cls(text, Transitions.fit(sequences, n_items), EASE.fit(X, lam=ease_lam), CoOccurrence.fit(X), pop)
+        return cls(
+            text,
+            Transitions.fit(sequences, n_items),
+            EASE.fit(X, lam=ease_lam),
+            CoOccurrence.fit(X),
+            pop,
+        )
 
-    def features(self, user: UserEvidence, n_items: int) -> np.ndarray:
+    def text_batch(self, users: list[UserEvidence]) -> tuple[np.ndarray, np.ndarray] | None:
+        """Profile and last-item similarities for many users in two matrix products (a
+        per-user mat-vec re-reads the whole embedding table each time: memory-bound)."""
+        if self.text is None:
+            return None
+        E = self.text.E
+        P = np.zeros((len(users), E.shape[1]), dtype=np.float32)
+        L = np.zeros((len(users), E.shape[1]), dtype=np.float32)
+        for r, u in enumerate(users):
+            if len(u.items):
+                p = self.text.profile(u, use_preference=False)
+                norm = float(np.linalg.norm(p))
+                P[r] = p / norm if norm > 0 else 0.0
+                L[r] = E[u.items[-1]]
+        return P @ E.T, L @ E.T
+
+    def features(
+        self,
+        user: UserEvidence,
+        n_items: int,
+        text_rows: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> np.ndarray:
         F = np.zeros((n_items, len(FEATURES)), dtype=np.float32)
         if not len(user.items):
             if self.pop is not None:
                 F[:, 6] = self.pop
             return F
-        if self.text is not None:
+        if text_rows is not None:
+            F[:, 0], F[:, 1] = text_rows
+        elif self.text is not None:
             F[:, 0] = self.text.score(user, use_preference=False)
             F[:, 1] = self.text.last_item(user)
         F[user.items, 2] = 1.0
@@ -106,11 +139,18 @@ class SequentialRanker:
         truncated = [s[:-1] if len(s) >= 2 else s for s in seqs]
         sim_fit = _Fitted.fit(truncated, n, E, ease_lam)
         chosen = rng.choice(eligible, size=min(max_sim_users, len(eligible)), replace=False)
+        evs = [
+            UserEvidence(items=truncated[u], ratings=np.full(len(truncated[u]), np.nan))
+            for u in chosen
+        ]
+        text = sim_fit.text_batch(evs)
         sims = []
-        for u in chosen:
-            hist = truncated[u]
-            ev = UserEvidence(items=hist, ratings=np.full(len(hist), np.nan))
-            sims.append((standardise_per_user(sim_fit.features(ev, n)), np.array([seqs[u][-1]]), np.zeros(0, dtype=np.int64)))
+        for r, (u, ev) in enumerate(zip(chosen, evs, strict=True)):
+            rows = (text[0][r], text[1][r]) if text is not None else None
+            F = sim_fit.features(ev, n, rows)
+            sims.append(
+                (standardise_per_user(F), np.array([seqs[u][-1]]), np.zeros(0, dtype=np.int64))
+            )
         start = np.zeros(len(FEATURES))
         start[0], start[1], start[2] = 1.0, 0.5, -1.0
         blend = CoordinateAscentBlend.fit(sims, FEATURES, start)
@@ -123,10 +163,16 @@ class SequentialRanker:
         return cls(n, _Fitted.fit(seqs, n, E, ease_lam), blend, info)
 
     def score(self, user: UserEvidence) -> np.ndarray:
-        F = self.fitted.features(user, self.n_items)
-        if self.blend is None:
-            return zero_shot_score(F)
-        return self.blend.predict(F)
+        return self.score_batch([user])[0]
+
+    def score_batch(self, users: list[UserEvidence]) -> np.ndarray:
+        text = self.fitted.text_batch(users)
+        out = np.zeros((len(users), self.n_items))
+        for r, user in enumerate(users):
+            rows = (text[0][r], text[1][r]) if text is not None else None
+            F = self.fitted.features(user, self.n_items, rows)
+            out[r] = zero_shot_score(F) if self.blend is None else self.blend.predict(F)
+        return out
 
 
 def sequences_of(m: InteractionMatrix) -> list[np.ndarray]:

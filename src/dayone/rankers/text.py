@@ -25,7 +25,11 @@ class TextSimilarity:
     def profile(self, user: UserEvidence, use_preference: bool = True) -> np.ndarray:
         if not len(user.items):
             return np.zeros(self.E.shape[1])
-        w = user.preference_weights(self.like_threshold) if use_preference else np.ones(len(user.items))
+        w = (
+            user.preference_weights(self.like_threshold)
+            if use_preference
+            else np.ones(len(user.items))
+        )
         if use_preference and np.all(w <= 0):  # only dislikes known: fall back to attention
             w = np.ones(len(user.items))
         age = np.arange(len(user.items))[::-1]
