@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
 from dayone.rankers.fewshot import build_binary_scorer
 from dayone.rankers.fewshot.finetune import FineTuneConfig, finetune_and_score
 
-ITEMS = [
+ITEMS: list[dict[str, Any]] = [
     {"id": "sw", "title": "Star Wars (1977)", "genres": ["Action", "Sci-Fi", "Adventure"]},
     {"id": "al", "title": "Alien (1979)", "genres": ["Horror", "Sci-Fi"]},
     {"id": "st", "title": "Star Trek: First Contact (1996)", "genres": ["Action", "Sci-Fi"]},
