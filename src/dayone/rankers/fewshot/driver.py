@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .scorer import BinaryFewShotScorer, FewShotConfig
 
 
@@ -41,6 +43,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-wide", action="store_true")
     ap.add_argument("--finetune", choices=["off", "auto", "on"], default="off")
     ap.add_argument("--cache-dir", default=".dayone-cache")
+    ap.add_argument("--subsample", type=int, default=0,
+                    help="score only N requests (numpy default_rng(0) choice): for slow scorers")
+    ap.add_argument("--cross-encoder-only", action="store_true",
+                    help="write the fine-tuned cross-encoder's own scores (mean of --ft-seeds)")
+    ap.add_argument("--ft-seeds", type=int, default=3)
+    ap.add_argument("--ft-epochs", type=int, default=1)
     args = ap.parse_args(argv)
 
     meta = json.loads((args.task_dir / "task.json").read_text())
@@ -48,6 +56,12 @@ def main(argv: list[str] | None = None) -> None:
     items = read_jsonl(args.task_dir / "items.jsonl")
     train = read_jsonl(args.task_dir / "train.jsonl")
     requests = read_jsonl(args.task_dir / "requests.jsonl")
+    if args.subsample and args.subsample < len(requests):
+        keep = np.random.default_rng(0).choice(len(requests), args.subsample, replace=False)
+        requests = [requests[i] for i in sorted(keep.tolist())]
+    if args.cross_encoder_only:
+        _cross_encoder_only(args, items, train, requests)
+        return
     config = FewShotConfig(
         transductive=not args.no_transductive, wide=not args.no_wide,
         finetune=args.finetune, cache_dir=args.cache_dir,
@@ -63,6 +77,32 @@ def main(argv: list[str] | None = None) -> None:
     info = {"task": meta.get("name"), "setting": setting, "seconds": round(elapsed, 1),
             **scorer.describe_choice()}
     print(json.dumps(info))
+
+
+def _cross_encoder_only(args: argparse.Namespace, items: list[dict[str, Any]],
+                        train: list[dict[str, Any]], requests: list[dict[str, Any]]) -> None:
+    """Seed §5 alone: mean over seeds of the standardised cross-encoder score."""
+    from .finetune import FineTuneConfig, finetune_and_score
+
+    catalogue = {str(it["id"]): it for it in items}
+    per_seed = []
+    t0 = time.perf_counter()
+    for s in range(args.ft_seeds):
+        both = finetune_and_score(train, [*train, *requests], catalogue, args.seed + s,
+                                  FineTuneConfig(epochs=args.ft_epochs))
+        ref = both[: len(train)]
+        per_seed.append((both[len(train):] - ref.mean()) / (ref.std() or 1.0))
+    scores = np.mean(per_seed, axis=0)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with args.out.open("w", encoding="utf-8") as fh:
+        for r, v in zip(requests, scores, strict=True):
+            fh.write(json.dumps({"id": r["id"], "score": float(v)}) + "\n")
+        for k, seed_scores in enumerate(per_seed):  # per-seed files for the spread
+            with args.out.with_suffix(f".seed{k}.jsonl").open("w", encoding="utf-8") as fs:
+                for r, v in zip(requests, seed_scores, strict=True):
+                    fs.write(json.dumps({"id": r["id"], "score": float(v)}) + "\n")
+    print(json.dumps({"scorer": "cross-encoder", "seeds": args.ft_seeds,
+                      "seconds": round(time.perf_counter() - t0, 1)}))
 
 
 if __name__ == "__main__":
