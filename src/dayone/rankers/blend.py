@@ -212,8 +212,8 @@ class CoordinateAscentBlend:
         start: np.ndarray,
         k: int = 10,
         metric_fn: Callable[[np.ndarray, np.ndarray], float] | None = None,
-        grid: tuple[float, ...] = (-1.0, -0.5, -0.25, 0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0),
-        passes: int = 2,
+        grid: tuple[float, ...] = (-1.0, -0.5, -0.25, 0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0),
+        passes: int = 3,
     ) -> CoordinateAscentBlend:
         """users: (standardised features items x f, positive indices, excluded indices);
         `metric_fn(scores, positives)` replaces NDCG@k (e.g. an AUC for full-list tasks)."""

@@ -68,8 +68,8 @@ class _Fitted:
         X = m.binary()
         als = ALSFoldIn.fit(X, factors=24, reg=20.0, alpha=5.0, iterations=6, seed=seed)
         pop = PopularityPriors.fit(m)
-        factor_map = ContentRegressor.fit(C[warm], als.item_factors[warm], alpha=5.0)
-        pop_map = ContentRegressor.fit(C[warm], pop.log_count[warm], alpha=5.0)
+        factor_map = ContentRegressor.fit(C[warm], als.item_factors[warm])
+        pop_map = ContentRegressor.fit(C[warm], pop.log_count[warm])
         counts = np.expm1(pop.log_count[warm])
         quality_map = ContentRegressor.fit(
             C[warm], pop.shrunk_mean[warm], alpha=5.0, weights=np.sqrt(counts)
@@ -194,8 +194,8 @@ def _ascend(
     users: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
     start: np.ndarray,
     objective: Any,
-    grid: tuple[float, ...] = (-1.0, -0.5, -0.25, 0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0),
-    passes: int = 2,
+    grid: tuple[float, ...] = (-1.0, -0.5, -0.25, 0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0),
+    passes: int = 3,
 ) -> CoordinateAscentBlend:
     """Coordinate ascent of a linear blend on an arbitrary objective(w)."""
     w = start.astype(np.float64).copy()

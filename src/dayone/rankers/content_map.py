@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.linear_model import Ridge
+from sklearn.linear_model import Ridge, RidgeCV
 
 
 def attribute_features(items: list[dict[str, Any]]) -> tuple[np.ndarray, list[str]]:

@@ -62,7 +62,7 @@ class AttributePopularity:
                 )
             else:
                 cache[(key, numeric)] = np.array([str(a.get(key, "")) for a in self.attrs])
-        return cache[(key, numeric)]  # type: ignore[no-any-return]
+        return cache[(key, numeric)]  # type: ignore[no-any-return,unused-ignore]
 
     def similarity(self, profile: dict[str, Any]) -> np.ndarray:
         """Kernel similarity of `profile` to every train user, in [0, 1]."""
