@@ -63,12 +63,21 @@ class ContentRegressor:
     """content features -> target(s), ridge with an intercept."""
 
     source = "content-map"
-    model: Ridge
+    model: Ridge | RidgeCV
 
     @classmethod
     def fit(
-        cls, X: np.ndarray, y: np.ndarray, alpha: float = 10.0, weights: np.ndarray | None = None
+        cls,
+        X: np.ndarray,
+        y: np.ndarray,
+        alpha: float | None = None,
+        weights: np.ndarray | None = None,
     ) -> ContentRegressor:
+        """`alpha=None`: chosen by efficient leave-one-out CV over a log grid (the right
+        strength depends on how many warm items there are and how noisy the target is)."""
+        if alpha is None:
+            cv = RidgeCV(alphas=(0.3, 1.0, 3.0, 10.0, 30.0, 100.0))
+            return cls(cv.fit(X, y, sample_weight=weights))
         return cls(Ridge(alpha=alpha).fit(X, y, sample_weight=weights))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
