@@ -172,3 +172,44 @@ def test_interactions_with_unknown_items_rejected() -> None:
             checkerboard_interactions().assign(item="zzz"),
             encoder=HashingEncoder(),
         )
+
+
+def test_explain_agrees_with_recommend(rec: Recommender) -> None:
+    ctx = {"text": "space rocket", "history": [{"item": "s1", "rating": 5}]}
+    top = rec.recommend(ctx, n=1)[0]
+    e = rec.explain(ctx, top.item)
+    assert e.score == pytest.approx(top.score) and e.source == top.source
+
+
+def test_deleted_item_in_stored_history_is_skipped(rec: Recommender) -> None:
+    rec.remove_items(["s0"])
+    assert "s0" not in ids(rec.recommend({"user_id": "u0"}, n=9))
+
+
+def test_text_similarity_without_any_interactions() -> None:
+    bare = Recommender.build(Catalog.from_records(checkerboard_records()), encoder=HashingEncoder())
+    assert ids(bare.similar_items("wedding love", n=1))[0].startswith("l")
+    assert len(bare.recommend(None, n=3)) == 3
+
+
+def test_ann_index_survives_add_delete_add() -> None:
+    rec = Recommender.build(
+        Catalog.from_records(checkerboard_records()),
+        checkerboard_interactions(),
+        config=RecommenderConfig(index="hnsw"),
+        encoder=HashingEncoder(),
+    )
+    rec.add_items([{"id": "x1", "title": "rocket orbit"}])
+    rec.remove_items(["x1", "s2"])
+    rec.add_items([{"id": "x2", "title": "rocket orbit mars"}])
+    got = ids(rec.recommend("rocket orbit mars", n=20))
+    assert got[0] == "x2" and "x1" not in got and "s2" not in got
+    assert ids(rec.recommend({"user_id": "u0"}, n=3))
+
+
+def test_many_events_and_users_in_batches(rec: Recommender) -> None:
+    rec.add_users([{"id": f"n{i}", "attributes": {"gender": "F"}, "text": "space"} for i in range(20)])
+    for i in range(50):
+        rec.add_interactions([{"user": f"n{i % 20}", "item": f"s{i % 5}", "rating": 5}])
+    assert len(rec.interactions) == len(checkerboard_interactions()) + 50
+    assert rec.histories["n0"][0].item == "s0"

@@ -94,11 +94,25 @@ class Recommender:
         self.ann: HnswIndex | None = None
         self.population = Population()
         self.users = UserTable()
-        self.interactions: pd.DataFrame = empty_interactions()
+        self._log: list[pd.DataFrame] = [empty_interactions()]
+        self._query_cache: dict[str, np.ndarray] = {}
         self.histories: dict[str, list[HistoryEntry]] = {}
         self.user_index = ExactIndex(self.encoder.dim)
         self.scale = RatingScale()
         self.version = 0
+
+    @property
+    def interactions(self) -> pd.DataFrame:
+        """Every interaction the recommender holds; events appended online are concatenated
+        lazily so that recording one event does not copy the whole log."""
+        if len(self._log) > 1:
+            frames = [f for f in self._log if len(f)]
+            self._log = [pd.concat(frames, ignore_index=True) if frames else empty_interactions()]
+        return self._log[0]
+
+    @interactions.setter
+    def interactions(self, df: pd.DataFrame) -> None:
+        self._log = [df]
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -224,9 +238,18 @@ class Recommender:
         return len(self.index._ids)
 
     def _encode_query(self, text: str) -> np.ndarray:
+        """Encode a user-side text, remembering recent ones: a known user's stored profile
+        text and popular onboarding phrases repeat across requests."""
+        hit = self._query_cache.get(text)
+        if hit is not None:
+            return hit
         query = getattr(self.encoder, "encode_query", None)
         vec = query([text]) if query is not None else self.encoder.encode([text])
-        return np.asarray(vec, dtype=np.float32)[0]
+        out = np.asarray(vec, dtype=np.float32)[0]
+        if len(self._query_cache) >= 4096:
+            self._query_cache.pop(next(iter(self._query_cache)))
+        self._query_cache[text] = out
+        return out
 
     # ------------------------------------------------------------------ online updates
     def add_items(self, records: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -244,8 +267,19 @@ class Recommender:
         self.version += 1
 
     def add_user(self, user_id: str, attributes: Mapping[str, Any] | None = None, text: str | None = None) -> None:
-        self.users.add(user_id, dict(attributes or {}), text)
-        self._rebuild_user_vectors([user_id])
+        self.add_users([{"id": user_id, "attributes": dict(attributes or {}), "text": text}])
+
+    def add_users(self, records: Sequence[Mapping[str, Any]]) -> None:
+        """Add or update profiles; their texts are encoded in one batch."""
+        texts = [
+            self.describer.user(dict(r.get("attributes") or {}), r["text"]) for r in records if r.get("text")
+        ]
+        if texts:
+            for text, vec in zip(texts, self.encoder.encode(texts, batch_size=self.config.batch_size), strict=True):
+                self._query_cache[text] = vec
+        for r in records:
+            self.users.add(str(r["id"]), dict(r.get("attributes") or {}), r.get("text"))
+        self._rebuild_user_vectors([str(r["id"]) for r in records])
         self.version += 1
 
     def add_interactions(self, interactions: pd.DataFrame | Sequence[Mapping[str, Any]]) -> int:
@@ -255,7 +289,7 @@ class Recommender:
         background); everything a single event can change is updated here.
         """
         df = normalise_interactions(pd.DataFrame(list(interactions)) if not isinstance(interactions, pd.DataFrame) else interactions)
-        unknown = sorted(set(df["item"]) - set(self.catalog.ids))
+        unknown = sorted({i for i in df["item"] if i not in self.index})
         if unknown:
             raise UnknownItemError(unknown, "interactions")
         prefs = preference(df, self.config.rating_threshold) if len(df) else np.zeros(0)
@@ -276,7 +310,7 @@ class Recommender:
                 )
             )
             touched.add(user)
-        self.interactions = pd.concat([self.interactions, df], ignore_index=True) if len(self.interactions) else df
+        self._log.append(df)
         self._rebuild_user_vectors(touched)
         self.version += 1
         return len(df)
@@ -296,7 +330,8 @@ class Recommender:
         if ctx.user_id is None:
             return ctx
         profile = self.users.get(ctx.user_id)
-        stored = self.histories.get(ctx.user_id, [])
+        # stored history may name items deleted since; the request's own history stays strict
+        stored = [h for h in self.histories.get(ctx.user_id, []) if h.item in self.index]
         attrs = {**(profile.attributes if profile else {}), **ctx.attributes}
         text = ctx.text or (profile.text if profile else None)
         return UserContext(user_id=ctx.user_id, text=text, attributes=attrs, history=[*stored, *ctx.history])
@@ -392,11 +427,14 @@ class Recommender:
             signed = sign_history(known, self.scale)
             queries.append(history_vector(self.index._mat[self.index.rows(signed.items)], np.asarray(signed.prefs)))
         for q in queries:
-            pool.update(i for i, _ in self.ann.search(q, 1000, exclude=exclude)[0])
+            # exclusions are applied after scoring, so the ANN needs no per-label filter
+            pool.update(i for i, _ in self.ann.search(q, 300)[0])
         rows = list(self.index.rows(pool))
-        pop = self.population.popularity(self._n_rows())
-        rows.extend(top_k(pop, 500).tolist())
-        return np.unique(np.asarray(rows, dtype=np.int64))
+        n_rows = self._n_rows()
+        pop = np.where(self.index._alive[:n_rows], self.population.popularity(n_rows), -np.inf)
+        rows.extend(top_k(pop, 300).tolist())
+        out = np.unique(np.asarray(rows, dtype=np.int64))
+        return out[self.index._alive[out]]
 
     def recommend(
         self,
@@ -427,8 +465,10 @@ class Recommender:
         if item_id not in self.index:
             raise UnknownItemError([item_id], "explain")
         ctx = self._merged(self._context_for(context))
-        scored = self._score(ctx, self.index.rows([item_id]))
-        return self._explain_at(scored, 0)
+        # score against the whole catalogue: relative strategies need the other items
+        scored = self._score(ctx)
+        j = int(np.flatnonzero(scored.rows == self.index.rows([item_id])[0])[0])
+        return self._explain_at(scored, j)
 
     def _explain_at(self, scored: _Scored, j: int) -> Recommendation:
         row = int(scored.rows[j])
@@ -492,13 +532,15 @@ class Recommender:
             scored = self._score(ctx)
             # popularity alone must not decide "similar": keep only item-to-item evidence
             for name in ("popularity", "quality", "demographic"):
-                scored.weights[name] = 0.0
+                if name in scored.weights:
+                    scored.weights[name] = 0.0
         else:
             if not item_or_text.strip():
                 raise ValueError("give an item id or a non-empty text")
             scored = self._score(UserContext(text=item_or_text))
             for name in ("popularity", "quality"):
-                scored.weights[name] *= 0.3
+                if name in scored.weights:
+                    scored.weights[name] *= 0.3
         scored.total = sum(
             (scored.weights[k] * v for k, v in scored.parts.items()), np.zeros(scored.rows.shape[0])
         )
