@@ -416,3 +416,14 @@ def test_interactions_without_timestamps_use_file_order(tmp_path):
     assert not d.has_timestamps and d.interactions["ts"].tolist() == [0.0, 1.0, 0.0]
     with pytest.raises(DataError):
         detect_and_load(tmp_path / "nothing-here")
+
+
+def test_skip_leaves_a_strategy_out_of_one_protocol_and_says_so():
+    result = evaluate_data(
+        synthetic(),
+        small_config(protocols=["new-user", "warm"], skip={"warm": ["item-knn"]}),
+        progress=False,
+    )
+    ran = {(c.protocol, c.strategy) for c in result.cells}
+    assert ("new-user", "item-knn") in ran and ("warm", "item-knn") not in ran
+    assert any("item-knn not run on warm" in n for n in result.notes)

@@ -125,6 +125,11 @@ class EvalConfig(BaseModel):
         description="strategy names, or ['all'] = the four baselines plus every dayone strategy "
         "this installation provides (dayone = Recommender, dayone-bench = the bench runner)",
     )
+    skip: dict[ProtocolName, list[str]] = Field(
+        default_factory=dict,
+        description="strategies not to run on a protocol, e.g. {'new-item': ['dayone-bench']} "
+        "when one strategy's fit is too slow for the time budget; the report says so",
+    )
     encoder: str = Field(
         default="default", description="dayone encoder name for dayone strategies and ILD"
     )

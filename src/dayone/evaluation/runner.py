@@ -210,6 +210,12 @@ def evaluate_data(
         user_counts = sp.view.interactions.groupby("item")["user"].nunique().to_dict()
         n_train_users = int(sp.view.interactions["user"].nunique())
         for sname, factory in factories.items():
+            if sname in cfg.skip.get(sp.protocol, []):  # type: ignore[call-overload]
+                bar.update(sum(len(cases) for cases in sp.groups.values()))
+                note = f"{sname} not run on {sp.protocol} (config skip)"
+                if note not in notes:
+                    notes.append(note)
+                continue
             bar.set_postfix_str(f"{sp.protocol} / {sname}: building")
             tb = time.perf_counter()
             try:
