@@ -63,7 +63,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
         domain: Annotated[
             str | None,
-            typer.Option(help="description domain for an interactions file (movie, product, ...)"),
+            typer.Option(
+                help="description domain (movie, product, ...) for a file or a bench task"
+            ),
         ] = None,
         config: Annotated[
             Path | None,
@@ -95,7 +97,15 @@ def register(app: typer.Typer) -> None:
         try:
             if is_task_dir(data):
                 code = _bench_mode(
-                    data, out, responses or [], strategy or [], encoder, seed, bootstrap, quiet
+                    data,
+                    out,
+                    responses or [],
+                    strategy or [],
+                    encoder,
+                    seed,
+                    bootstrap,
+                    quiet,
+                    domain,
                 )
                 raise typer.Exit(code)
             if responses:
@@ -201,6 +211,7 @@ def _bench_mode(
     seed: int | None,
     bootstrap: int | None,
     quiet: bool,
+    domain: str | None = None,
 ) -> int:
     """Score responses files, or run strategies on the task and score their answers."""
     from dayone.evaluation.bench import (
@@ -219,7 +230,7 @@ def _bench_mode(
     if strategies:
         factories = resolve_strategies(strategies)
         opts = StrategyOptions(seed=seed or 0, encoder=encoder or "default")
-        view = task_view(task)
+        view = task_view(task, domain or "generic")
         for name, factory in factories.items():
             t0 = time.perf_counter()
             strat = factory(view, opts)

@@ -266,7 +266,7 @@ def write_responses(path: Path, answers: dict[str, Any], binary: bool) -> None:
 # --------------------------------------------------------------------------- strategies on a task
 
 
-def task_view(task: BenchTask) -> Any:
+def task_view(task: BenchTask, domain: str = "generic") -> Any:
     """The `TrainingView` a system may fit on for this task: items, users and train.jsonl
     (interactions for ranking tasks, labelled examples for binary ones). Never truth."""
     import pandas as pd
@@ -292,7 +292,6 @@ def task_view(task: BenchTask) -> Any:
             else normalise_interactions(pd.DataFrame({"user": [], "item": []}))
         )
         examples = []
-    domain = "movie" if "ml100k" in task.name or "movie" in task.name else "generic"
     return TrainingView(catalog, inter, users, domain, examples=examples)
 
 
