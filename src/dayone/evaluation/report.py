@@ -59,22 +59,46 @@ def plot_curve(result: RunResult, metric: str, out: Path) -> Path | None:
     for c in cells:
         by_strategy[c.strategy].append(c)
     xs_all: set[float] = set()
-    for name, cs in by_strategy.items():
-        cs = sorted(cs, key=lambda c: (c.protocol == "warm", c.known))
+
+    def bars(cs: list[CellResult]) -> tuple[list[float], list[float], np.ndarray]:
         x = [c.known for c in cs]
         y = [c.metrics[metric] for c in cs]
         lo = [c.metrics[metric] - c.ci95.get(metric, (math.nan, math.nan))[0] for c in cs]
         hi = [c.ci95.get(metric, (math.nan, math.nan))[1] - c.metrics[metric] for c in cs]
         yerr = np.array([lo, hi], dtype=float)
-        yerr = np.where(np.isfinite(yerr), np.maximum(yerr, 0), 0)
-        xs_all.update(x)
-        ax.errorbar(x, y, yerr=yerr, marker="o", capsize=3, label=name, linewidth=1.5)
+        return x, y, np.where(np.isfinite(yerr), np.maximum(yerr, 0), 0)
+
+    for name, cs in by_strategy.items():
+        # the new-user curve is a line; the warm point is a separate star of the same colour
+        # (its x, the median history of warm users, may fall anywhere on the k axis)
+        cold = sorted((c for c in cs if c.protocol == "new-user"), key=lambda c: c.known)
+        warm_cs = [c for c in cs if c.protocol == "warm"]
+        color = None
+        if cold:
+            x, y, yerr = bars(cold)
+            xs_all.update(x)
+            line = ax.errorbar(x, y, yerr=yerr, marker="o", capsize=3, label=name, linewidth=1.5)
+            color = line[0].get_color()
+        if warm_cs:
+            x, y, yerr = bars(warm_cs)
+            xs_all.update(x)
+            ax.errorbar(
+                x,
+                y,
+                yerr=yerr,
+                marker="*",
+                markersize=12,
+                capsize=3,
+                linestyle="none",
+                color=color,
+                label=None if cold else f"{name} (warm)",
+            )
     warm = [c for c in cells if c.protocol == "warm"]
     if warm:
         wx = warm[0].known
         ax.axvline(wx, color="grey", linestyle=":", linewidth=1)
         ax.annotate(
-            f"warm (median {wx:g} known)",
+            f"\u2605 = warm users (median {wx:g} known)",
             (wx, ax.get_ylim()[1]),
             fontsize=8,
             ha="right",
