@@ -5,6 +5,7 @@
 #
 #   scripts/bench_all.sh [OUT_DIR] [BENCH_DIR]        (defaults: runs/bench ../shared/bench)
 #   TASKS="ml100k-newuser-k1 scientific-seq" SEEDS="0" scripts/bench_all.sh   # a subset
+#   SETTINGS="trained" SEEDS="1 2" scripts/bench_all.sh                        # add seeds
 #
 # Runs one task at a time under `nice` (shared 2-core machines).
 set -euo pipefail
@@ -21,7 +22,7 @@ for task in $TASKS; do
   kind=$($PY -c "import json,sys; print(json.load(open(sys.argv[1]))['kind'])" "$dir/task.json")
   ntrain=$($PY -c "import json,sys; print(json.load(open(sys.argv[1])).get('counts',{}).get('train',1))" "$dir/task.json")
   # zero-shot is deterministic (one run); trained fits are seeded (SEEDS runs).
-  settings="zero-shot trained"
+  settings=${SETTINGS:-"zero-shot trained"}
   if [ "$kind" = "binary" ] && [ "$ntrain" = "0" ]; then settings="zero-shot"; fi
   for setting in $settings; do
     seeds="$SEEDS"
