@@ -25,6 +25,10 @@ class BlendWeights(BaseModel):
     quality: float = Field(0.15, ge=0)
 
 
+# positive-interaction counts where the learned hand-over switches weights: 0, 1-2, 3-5, 6+
+EVIDENCE_EDGES = (0, 1, 3, 6)
+
+
 class RecommenderConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     encoder: str = "default"
@@ -36,4 +40,12 @@ class RecommenderConfig(BaseModel):
     rating_threshold: float | None = None
     cooccurrence: bool = True
     weights: BlendWeights = Field(default_factory=BlendWeights)
+    handover: list[BlendWeights] | None = Field(
+        default=None,
+        description="learned weights per evidence bucket (EVIDENCE_EDGES); set by learn_handover",
+    )
+    learn_handover: bool = Field(
+        default=True,
+        description="at build, learn the hand-over on simulated new users when there are enough users",
+    )
     batch_size: int = Field(64, ge=1, le=4096)

@@ -24,7 +24,7 @@ from dayone.descriptions import Describer
 from dayone.encoders import Encoder, get_encoder
 from dayone.index import ExactIndex, HnswIndex, top_k
 from dayone.profiles import HistoryEntry, RatingScale, UserContext, history_vector, sign_history
-from dayone.recommender.config import RecommenderConfig
+from dayone.recommender.config import EVIDENCE_EDGES, BlendWeights, RecommenderConfig
 from dayone.recommender.population import Population
 from dayone.recommender.results import Recommendation, UserMatch
 
@@ -53,17 +53,18 @@ class UnknownItemError(KeyError):
         return str(self.args[0])
 
 
-def _relative(sims: np.ndarray) -> np.ndarray:
+def _relative(sims: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
     """Rescale similarities so the median item scores 0 and the best match 1.
 
     Raw cosines of a sentence encoder sit in a narrow band (0.3-0.5 for most items), which
     would let any prior with a [0, 1] range drown the language signal; this puts every
     similarity strategy on the same footing as popularity.
     """
-    if sims.size == 0:
-        return sims
-    mid = float(np.median(sims))
-    top = float(sims.max())
+    ref = sims if reference is None else reference
+    if sims.size == 0 or ref.size == 0:
+        return np.zeros_like(sims)
+    mid = float(np.median(ref))
+    top = float(ref.max())
     if top - mid <= 1e-9:
         return np.zeros_like(sims)
     return np.maximum((sims - mid) / (top - mid), -1.0)
@@ -100,6 +101,7 @@ class Recommender:
         self.user_index = ExactIndex(self.encoder.dim)
         self.scale = RatingScale()
         self.version = 0
+        self.handover_report: dict[str, Any] = {}
 
     @property
     def interactions(self) -> pd.DataFrame:
@@ -136,6 +138,8 @@ class Recommender:
                 raise UnknownItemError(unknown, "interactions")
             rec.interactions = df
         rec.refit()
+        if rec.config.learn_handover and rec.config.handover is None and len(rec.interactions):
+            rec.handover_report = rec.learn_handover(show_progress=show_progress)
         return rec
 
     def describe_item(self, fields: Mapping[str, Any]) -> str:
@@ -337,74 +341,95 @@ class Recommender:
         return UserContext(user_id=ctx.user_id, text=text, attributes=attrs, history=[*stored, *ctx.history])
 
     def _score(self, ctx: UserContext, rows: np.ndarray | None = None) -> _Scored:
+        """Score `rows` (default: every live item) for one context.
+
+        Each strategy is normalised with statistics of the whole live catalogue, not of the
+        rows asked for, so a score means the same thing whether one candidate or all items
+        are ranked (binary like/dislike scoring relies on that).
+        """
         n_rows = self._n_rows()
-        w = self.config.weights
         unknown = [h.item for h in ctx.history if h.item not in self.index]
         if unknown:
             raise UnknownItemError(unknown, "history")
         signed = sign_history(ctx.history, self.scale)
         hrows = self.index.rows(signed.items)
         hprefs = np.asarray(signed.prefs, dtype=np.float64)
+        alive = np.flatnonzero(self.index._alive[:n_rows])
         if rows is None:
-            rows = np.flatnonzero(self.index._alive[:n_rows])
-        if rows.shape[0] * 4 < n_rows:
-            subset = self.index._mat[rows]
+            rows = alive
+        full = self.index._mat[:n_rows]
+        n_pos = int((hprefs > 0).sum())
+        w = self.weights_for(n_pos)
+        ramp = self.config.handover is None  # learned weights replace the hand-set ramps
 
-            def sims(q: np.ndarray) -> np.ndarray:
-                return subset @ q
-        else:
-            # most rows wanted: a product over the whole matrix view beats copying it
-            full = self.index._mat[:n_rows]
+        def relative(values: np.ndarray) -> np.ndarray:
+            return _relative(values, reference=values[alive])[rows]
 
-            def sims(q: np.ndarray) -> np.ndarray:
-                return (full @ q)[rows]
         parts: dict[str, np.ndarray] = {}
         weights: dict[str, float] = {}
+        raw_text = None
         if ctx.text:
             q = self._encode_query(self.describer.user(ctx.attributes, ctx.text))
-            raw_text = sims(q)
-            parts["text"] = _relative(raw_text)
+            all_text = full @ q
+            raw_text = all_text[rows]
+            parts["text"] = relative(all_text)
             weights["text"] = w.text
         elif ctx.attributes:
             q = self._encode_query(self.describer.user(ctx.attributes))
-            parts["attributes_text"] = _relative(sims(q))
+            parts["attributes_text"] = relative(full @ q)
             weights["attributes_text"] = w.attributes_text
-        n_pos = int((hprefs > 0).sum())
         if hrows.size:
             hv = history_vector(self.index._mat[hrows], hprefs)
-            parts["history"] = _relative(sims(hv))
+            parts["history"] = relative(full @ hv)
             weights["history"] = w.history
             if self.population.cooc is not None:
-                cf = self.population.cooccurrence_scores(hrows, hprefs, n_rows)[rows]
-                top = float(np.abs(cf).max()) if cf.size else 0.0
+                cf = self.population.cooccurrence_scores(hrows, hprefs, n_rows)
+                top = float(np.abs(cf[alive]).max()) if alive.size else 0.0
                 if top > 0:
-                    parts["cooccurrence"] = cf / top
+                    parts["cooccurrence"] = cf[rows] / top
                     # the collaborative signal earns trust with every positive pick
-                    weights["cooccurrence"] = w.cooccurrence * min(1.0, (n_pos + 1) / 4.0)
-        pop = self.population.popularity(n_rows)[rows]
-        if pop.any():
-            parts["popularity"] = pop
+                    weights["cooccurrence"] = w.cooccurrence * (min(1.0, (n_pos + 1) / 4.0) if ramp else 1.0)
+        pop_all = self.population.popularity(n_rows)
+        if pop_all.any():
+            parts["popularity"] = pop_all[rows]
             # popularity matters most when we know least about the person
-            weights["popularity"] = w.popularity / (1.0 + 0.15 * n_pos)
-            q = self.population.quality(n_rows)[rows]
-            if q.any():
-                parts["quality"] = q / max(float(np.abs(q).max()), 1e-9)
+            weights["popularity"] = w.popularity / (1.0 + 0.15 * n_pos) if ramp else w.popularity
+            qual = self.population.quality(n_rows)
+            if qual.any():
+                parts["quality"] = qual[rows] / max(float(np.abs(qual[alive]).max()), 1e-9)
                 weights["quality"] = w.quality
         matched: list[str] = []
         if ctx.attributes and self.population.groups:
             demo, matched = self.population.demographic(ctx.attributes, n_rows)
             if matched:
                 parts["demographic"] = demo[rows]
-                weights["demographic"] = w.demographic / (1.0 + 0.15 * n_pos)
-                if "popularity" in weights:  # the specific prior takes over from the global one
+                weights["demographic"] = w.demographic / (1.0 + 0.15 * n_pos) if ramp else w.demographic
+                if ramp and "popularity" in weights:  # the specific prior takes over from the global one
                     weights["popularity"] *= 0.5
         total = np.zeros(rows.shape[0], dtype=np.float64)
         for name, arr in parts.items():
             total += weights[name] * arr
-        scored = _Scored(rows, total, parts, weights, hrows, hprefs, matched, ctx)
-        if ctx.text:
-            scored.raw_text = raw_text
-        return scored
+        return _Scored(rows, total, parts, weights, hrows, hprefs, matched, ctx, raw_text)
+
+    def weights_for(self, n_pos: int) -> BlendWeights:
+        """The blend weights for a user with `n_pos` positive interactions.
+
+        With a learned hand-over (`learn_handover`), each evidence bucket has its own weights;
+        otherwise the configured zero-shot weights apply, ramped inside `_score`.
+        """
+        if self.config.handover is None:
+            return self.config.weights
+        bucket = sum(1 for edge in EVIDENCE_EDGES[1:] if n_pos >= edge)
+        return self.config.handover[bucket]
+
+    def learn_handover(self, seed: int = 0, max_users: int = 300, show_progress: bool = False) -> dict[str, Any]:
+        """Learn per-evidence blend weights on simulated new users carved from the interactions.
+
+        See `dayone.recommender.handover`; the result is stored in the config (and so saved).
+        """
+        from dayone.recommender.handover import learn_handover
+
+        return learn_handover(self, seed=seed, max_users=max_users, show_progress=show_progress)
 
     def _candidate_rows(
         self, ctx: UserContext, candidates: Iterable[str] | None, exclude: set[str]
