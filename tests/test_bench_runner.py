@@ -461,3 +461,15 @@ def test_cli_run_bench(
     broken = _broken(tmp_path / "x" if (tmp_path / "x").mkdir() is None else tmp_path, "bad-n")
     err = CliRunner().invoke(app, ["run-bench", str(broken), "--out", str(out), "--quiet"])
     assert err.exit_code == 2
+
+
+def test_binary_zero_shot_gets_no_labels_and_answers(tmp_path: Path, enc: HashingEncoder) -> None:
+    """A zero-shot run of a binary task must not read train.jsonl, yet answer every request."""
+    task = make_binary_task(tmp_path)
+    out = tmp_path / "zs.jsonl"
+    summary = run_bench(task, out, setting="zero-shot", encoder=enc, progress=False)
+    assert summary.setting == "zero-shot" and summary.info["train_examples"] == 0
+    resp = _read(out)
+    assert len(resp) == 12 and all(math.isfinite(r["score"]) for r in resp)
+    few = run_bench(task, tmp_path / "fs.jsonl", setting="trained", encoder=enc, progress=False)
+    assert few.info["train_examples"] == 8

@@ -91,7 +91,9 @@ def _run_binary(
     task: BenchTask, setting: str, seed: int, lazy: _LazyEncoder, progress: bool
 ) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
     items = [task.items[i] for i in task.catalogue]
-    train = task.train_examples() if task.has_train() else []
+    # binary train rows are labels: a zero-shot run never sees them
+    use_train = setting != "zero-shot" and task.has_train() and task._train_allowed
+    train = task.train_examples() if use_train else []
     requests = task.raw_requests()
     build: Callable[..., Callable[[list[dict[str, Any]]], np.ndarray]]
     try:
@@ -104,6 +106,11 @@ def _run_binary(
 
         build, strategy, encoder = build_fallback_scorer, "fallback-likerate+content", None
     scorer = build(items, train, setting, seed, encoder)
+    # scorers that pool the batch's histories must see every request before chunked scoring,
+    # or the first chunk alone would set their statistics
+    prepare = getattr(scorer, "prepare", None)
+    if callable(prepare):
+        prepare(requests)
     scores: list[float] = []
     batch = 256
     for lo in tqdm(
