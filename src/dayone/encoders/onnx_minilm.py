@@ -361,10 +361,17 @@ def _session(path: Path, threads: int) -> Any:
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
     opts.log_severity_level = 3
-    # No busy-waiting between ops: on shared or oversubscribed cores spinning threads steal the
-    # CPU the other thread needs (measured ~1.2x faster here with 2 busy cores, see README).
+    # No busy-waiting between ops: on shared or oversubscribed cores, spinning threads burn the
+    # CPU the other threads need (see benchmarks/README.md for the measurement).
     opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+
+
+def _usable_cpus() -> int:
+    """Cores this process may run on (respects taskset/cgroup affinity, unlike cpu_count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
 
 def export_onnx(model_dir: Path, cache_dir: Path, quantize: bool = True) -> Path:
@@ -416,7 +423,7 @@ class OnnxMiniLMEncoder:
         self.model_id = f"{MODEL_NAME}/onnx-{'int8' if quantize else 'fp32'}"
         self.max_seq_length = _max_seq_length(self.model_dir) if self.model_dir.is_dir() else 256
         self.onnx_path = export_onnx(self.model_dir, self.cache_dir, quantize=quantize)
-        self.num_threads = num_threads or os.cpu_count() or 1
+        self.num_threads = num_threads or _usable_cpus()
         try:
             self._session = _session(self.onnx_path, self.num_threads)
             self._tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
