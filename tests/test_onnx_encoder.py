@@ -50,7 +50,7 @@ def reference() -> np.ndarray:
 
 def test_implements_the_encoder_contract(encoder: OnnxMiniLMEncoder) -> None:
     assert isinstance(encoder, Encoder)
-    assert encoder.model_id == "all-MiniLM-L6-v2/onnx-int8"
+    assert encoder.model_id == "all-MiniLM-L6-v2/onnx-int8-r2"
     assert encoder.dim == 384
     assert encoder.max_seq_length == 256
     vectors = encoder.encode(TEXTS, batch_size=4, show_progress=True)
@@ -76,7 +76,7 @@ def test_close_to_sentence_transformers(
     cosine = np.sum(encoder.encode(TEXTS) * reference, axis=1)
     assert cosine.min() >= 0.98, cosine
     fp32 = OnnxMiniLMEncoder(cache_dir=cache_dir, quantize=False)
-    assert fp32.model_id == "all-MiniLM-L6-v2/onnx-fp32"
+    assert fp32.model_id == "all-MiniLM-L6-v2/onnx-fp32-r2"
     assert np.sum(fp32.encode(TEXTS) * reference, axis=1).min() >= 0.9999
 
 

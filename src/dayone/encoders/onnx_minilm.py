@@ -420,7 +420,8 @@ class OnnxMiniLMEncoder:
         self.model_dir = Path(model_dir) if model_dir is not None else packaged_model_dir()
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.quantize = quantize
-        self.model_id = f"{MODEL_NAME}/onnx-{'int8' if quantize else 'fp32'}"
+        # the export recipe is part of the numerics, so it is part of the id the cache keys on
+        self.model_id = f"{MODEL_NAME}/onnx-{'int8' if quantize else 'fp32'}-r{EXPORT_RECIPE}"
         self.max_seq_length = _max_seq_length(self.model_dir) if self.model_dir.is_dir() else 256
         self.onnx_path = export_onnx(self.model_dir, self.cache_dir, quantize=quantize)
         self.num_threads = num_threads or _usable_cpus()
