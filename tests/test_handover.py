@@ -56,3 +56,13 @@ def test_handover_is_reproducible() -> None:
     a = Recommender.build(catalog, df, encoder=HashingEncoder()).config.handover
     b = Recommender.build(catalog, df, encoder=HashingEncoder()).config.handover
     assert a == b
+
+
+def test_flat_scores_are_not_rewarded() -> None:
+    """All-zero weights must score 0: the pool holds every relevant item, so ties go against them."""
+    from dayone.recommender.handover import _Example, _mean_ndcg
+
+    ex = _Example(bucket=0, parts=np.zeros((20, 2)), relevant=np.arange(20) < 5, n_relevant=5)
+    assert _mean_ndcg(np.zeros(2), [ex]) == 0.0
+    ex.parts[:5, 0] = 1.0
+    assert _mean_ndcg(np.array([1.0, 0.0]), [ex]) == 1.0

@@ -41,6 +41,9 @@ def _bucket(n_pos: int) -> int:
 
 
 def _ndcg10(scores: np.ndarray, ex: _Example) -> float:
+    # ties break against the relevant items: the candidate pool holds every relevant item
+    # but only the head of each strategy, so flat scores must not be rewarded
+    scores = scores - 1e-9 * ex.relevant
     k = min(10, scores.shape[0])
     top = np.argpartition(-scores, k - 1)[:k]
     top = top[np.argsort(-scores[top], kind="stable")]
