@@ -37,9 +37,9 @@ def _number(cell: str) -> float | None:
     return float(m.group()) if m else None
 
 
-def floors(results_md: str) -> dict[str, tuple[str, float]]:
-    """task -> (best floor name, value) from RESULTS.md's summary table."""
-    rows = _table_rows(results_md, "| task | primary |")
+def _best_per_row(markdown: str) -> dict[str, tuple[str, float]]:
+    """task -> (column name, value) of the largest number in each row of the summary table."""
+    rows = _table_rows(markdown, "| task | primary |")
     if not rows:
         return {}
     header, out = rows[0], {}
@@ -52,6 +52,11 @@ def floors(results_md: str) -> dict[str, tuple[str, float]]:
         if best:
             out[row[0]] = best
     return out
+
+
+def floors(results_md: str) -> dict[str, tuple[str, float]]:
+    """task -> (best floor name, value) from RESULTS.md's summary table."""
+    return _best_per_row(results_md)
 
 
 def content_floor(results_md: str) -> dict[str, float]:
@@ -63,20 +68,8 @@ def content_floor(results_md: str) -> dict[str, float]:
 
 
 def peers(peers_md: str) -> dict[str, tuple[str, float]]:
-    """task label -> (best peer, value) from PEERS.md (bold = best)."""
-    rows = _table_rows(peers_md, "| task | primary |")
-    if not rows:
-        return {}
-    header, out = rows[0], {}
-    for row in rows[1:]:
-        best: tuple[str, float] | None = None
-        for name, cell in zip(header[2:], row[2:], strict=False):
-            v = _number(cell)
-            if v is not None and (best is None or v > best[1]):
-                best = (name, v)
-        if best:
-            out[row[0]] = best
-    return out
+    """task label -> (best peer, value) from PEERS.md."""
+    return _best_per_row(peers_md)
 
 
 def _peer_for(
