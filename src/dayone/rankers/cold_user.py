@@ -18,13 +18,14 @@ from typing import Any
 import numpy as np
 
 from dayone.rankers.base import InteractionMatrix, UserEvidence
-from dayone.rankers.blend import CoordinateAscentBlend, standardise_per_user
+from dayone.rankers.blend import CoordinateAscentBlend, ndcg_at, standardise_per_user
 from dayone.rankers.cooccurrence import CoOccurrence
 from dayone.rankers.demographic import AttributePopularity
 from dayone.rankers.ease import EASE
 from dayone.rankers.foldin import ALSFoldIn
 from dayone.rankers.popularity import PopularityPriors
 from dayone.rankers.text import TextSimilarity
+from dayone.rankers.userknn import GRID, KNNShape, UserKNN
 
 FEATURES = [
     "pop_count",
@@ -41,6 +42,7 @@ FEATURES = [
     "n_history",
     "hist_mean_rating",
     "hist_positive_frac",
+    "uknn",
 ]
 
 
@@ -55,6 +57,8 @@ class _Fitted:
     cooc: CoOccurrence | None
     text: TextSimilarity | None
     like_threshold: float | None
+    knn: UserKNN | None = None
+    knn_shape: KNNShape | None = None  # chosen on the simulated split; None = column left 0
 
     @classmethod
     def fit(
@@ -65,11 +69,13 @@ class _Fitted:
         collaborative: bool,
         seed: int,
         ease_lam: float,
+        neighbours: bool = False,
     ) -> _Fitted:
         X = m.binary()
+        demo = AttributePopularity.fit(m, users)
         return cls(
             PopularityPriors.fit(m),
-            AttributePopularity.fit(m, users),
+            demo,
             EASE.fit(X, lam=ease_lam) if collaborative else None,
             ALSFoldIn.fit(X, factors=32, reg=20.0, alpha=5.0, iterations=6, seed=seed)
             if collaborative
@@ -77,6 +83,7 @@ class _Fitted:
             CoOccurrence.fit(X) if collaborative else None,
             TextSimilarity(E, like_threshold=m.like_threshold) if E is not None else None,
             m.like_threshold,
+            UserKNN.fit(m, demo) if neighbours and m.n_users else None,
         )
 
     def feature_names(self) -> list[str]:
@@ -110,6 +117,8 @@ class _Fitted:
             F[:, 12] = np.nanmean(r)
             if self.like_threshold is not None:
                 F[:, 13] = np.nanmean(r >= self.like_threshold)
+        if self.knn is not None and self.knn_shape is not None:
+            F[:, 14] = self.knn.score(user, self.knn_shape)
         return F
 
 
@@ -137,15 +146,25 @@ class ColdUserRanker:
     ) -> ColdUserRanker:
         trained = setting == "trained"
         collaborative = trained and max(history_lengths or [0]) > 0
-        fitted = _Fitted.fit(m, users, E, collaborative, seed, ease_lam)
+        fitted = _Fitted.fit(m, users, E, collaborative, seed, ease_lam, neighbours=trained)
         if not trained:
             return cls(item_ids, fitted, None, setting)
-        sims = simulate_cold_users(
+        raw = simulate_cold_users(
             m, users, E, history_lengths, seed, folds, ease_lam, collaborative
         )
         names = fitted.feature_names()
         start = np.zeros(len(names))
         start[names.index("demographic")] = 1.0
+        knn_val = None
+        if fitted.knn is not None and raw:
+            fitted.knn_shape, knn_val = choose_knn_shape(raw)
+            start[:] = 0.0
+            start[names.index("uknn")] = 1.0
+        sims = [
+            (standardise_per_user(_with_knn(F, G, fitted.knn_shape)), pos, hist)
+            for F, G, pos, hist in raw
+        ]
+        del raw
         blend = CoordinateAscentBlend.fit(sims, names, start)
         info = {
             "simulated_users": len(sims),
@@ -153,6 +172,8 @@ class ColdUserRanker:
             "val_ndcg@10_blend": round(blend.val_metric, 4),
             "weights": {n: float(w) for n, w in zip(names, blend.w, strict=True) if w},
         }
+        if fitted.knn_shape is not None:
+            info["knn_shape"] = vars(fitted.knn_shape) | {"val_ndcg@10": round(knn_val or 0, 4)}
         return cls(item_ids, fitted, blend, setting, info)
 
     def score(self, user: UserEvidence) -> np.ndarray:
@@ -201,9 +222,10 @@ def simulate_cold_users(
     folds: int,
     ease_lam: float,
     collaborative: bool = True,
-) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+) -> list[tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]]:
     """Hide each fold of train users in turn; for each hidden user with at least one later
-    like, return (features for every item, liked item indices, history item indices)."""
+    like, return (raw features for every item, the user-kNN score of every `GRID` shape or
+    None, liked item indices, history item indices)."""
     rng = np.random.default_rng(seed)
     order = rng.permutation(m.n_users)
     lengths = np.array(history_lengths or [0])
@@ -212,7 +234,9 @@ def simulate_cold_users(
     for f in range(folds):
         held = order[f::folds]
         rest = np.setdiff1d(np.arange(m.n_users), held)
-        fitted = _Fitted.fit(m.subset_users(rest), users, E, collaborative, seed + f, ease_lam)
+        fitted = _Fitted.fit(
+            m.subset_users(rest), users, E, collaborative, seed + f, ease_lam, neighbours=True
+        )
         for u in held:
             rows = np.flatnonzero(m.users == u)
             if m.ts is not None:
@@ -226,5 +250,30 @@ def simulate_cold_users(
                 continue
             ratings = m.ratings[hist] if m.ratings is not None else np.full(len(hist), np.nan)
             ev = evidence_from_rows(m.items[hist], ratings, users.get(m.user_ids[u], {}))
-            out.append((standardise_per_user(fitted.features(ev)), pos, m.items[hist]))
+            grid = fitted.knn.score_shapes(ev, GRID).astype(np.float32) if fitted.knn else None
+            out.append((fitted.features(ev).astype(np.float32), grid, pos, m.items[hist]))
     return out
+
+
+def choose_knn_shape(
+    raw: list[tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]],
+) -> tuple[KNNShape, float]:
+    """The user-kNN kernel shape with the best NDCG@10 on the simulated cold users."""
+    totals = np.zeros(len(GRID))
+    for _, G, pos, hist in raw:
+        if G is None:
+            continue
+        for j in range(len(GRID)):
+            s = G[:, j].astype(np.float64)
+            s[hist] = -np.inf
+            totals[j] += ndcg_at(s, pos, 10)
+    best = int(np.argmax(totals))
+    return GRID[best], float(totals[best] / max(len(raw), 1))
+
+
+def _with_knn(F: np.ndarray, G: np.ndarray | None, shape: KNNShape | None) -> np.ndarray:
+    """The simulated user's features with the chosen kNN shape's column filled in."""
+    if G is not None and shape is not None:
+        F = F.copy()
+        F[:, FEATURES.index("uknn")] = G[:, GRID.index(shape)]
+    return F
