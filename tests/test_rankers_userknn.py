@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from dayone.rankers.base import InteractionMatrix, UserEvidence
-from dayone.rankers.cold_user import choose_knn_shape
 from dayone.rankers.demographic import AttributePopularity
-from dayone.rankers.userknn import GRID, KNNShape, UserKNN
+from dayone.rankers.userknn import KNNShape, UserKNN, tune_shape
 
 
 def _ev(items: list[int], ratings: list[float], attrs: dict | None = None) -> UserEvidence:
@@ -32,7 +31,7 @@ ROWS: list[tuple[str, str, float | None, float | None]] = [
     ("d", "i0", 1.0, 0.0), ("d", "i2", 5.0, 1.0),
     ("e", "i3", 5.0, 0.0),
 ]  # fmt: skip
-SHAPE = KNNShape(power=0.0, smooth=0.1, sharpness=2.0, rated=0.0)
+SHAPE = KNNShape(smooth=0.1, sharpness=2.0)
 
 
 def test_agreeing_neighbours_decide() -> None:
@@ -45,7 +44,7 @@ def test_agreeing_neighbours_decide() -> None:
 def test_no_history_is_profile_popularity() -> None:
     users = {u: {"gender": "F" if u in "ab" else "M"} for u in "abcde"}
     knn = _knn(ROWS, users)
-    s = knn.score(_ev([], [], {"gender": "F"}), KNNShape(2.0, 1.0, 1.0, 0.0))
+    s = knn.score(_ev([], [], {"gender": "F"}), KNNShape(attribute_power=(2.0,), smooth=1.0))
     assert s[1] > s[2]  # the F users liked i1
 
 
@@ -55,10 +54,27 @@ def test_unrated_history_counts_plain_overlap() -> None:
     assert np.argmax(s) == 3  # only e saw i3, and e "liked" only i3 (implicit: all liked)
 
 
-def test_shape_selection_picks_the_best_column() -> None:
-    n = 5
-    G = np.tile(-np.arange(n, dtype=np.float32)[:, None], (1, len(GRID)))  # item 0 first
-    G[2, 7] = 1.0  # only shape 7 puts the liked item first
-    F = np.zeros((n, 3), dtype=np.float32)
-    shape, val = choose_knn_shape([(F, G, np.array([2]), np.array([], dtype=np.int64))])
-    assert shape == GRID[7] and val == 1.0
+def test_tuning_finds_the_attribute_that_matters() -> None:
+    """Gender decides what F/M users like; the zip code is noise: the search must raise the
+    gender power above the zip power."""
+    rng = np.random.default_rng(0)
+    rows: list[tuple[str, str, float | None, float | None]] = []
+    users = {}
+    for u in range(40):
+        g = "F" if u % 2 else "M"
+        users[f"u{u}"] = {"gender": g, "zip": str(10000 + int(rng.integers(0, 2)) * 50000)}
+        for i in (1, 2) if g == "F" else (3, 4):
+            rows.append((f"u{u}", f"i{i}", 5.0, 0.0))
+        rows.append((f"u{u}", "i0", 5.0, 0.0))
+    rows += [(f"x{u}", "i0", 5.0, 0.0) for u in range(20)]  # popular item, no profile
+    m = InteractionMatrix.build([f"i{k}" for k in range(5)], rows)
+    knn = UserKNN.fit(m, AttributePopularity.fit(m, users))
+    cases = []
+    for u in range(40):
+        attrs = users[f"u{u}"]
+        pos = np.array([1, 2] if attrs["gender"] == "F" else [3, 4])
+        cases.append((knn, knn.evidence(_ev([], [], attrs)), pos, np.array([0])))
+    start = KNNShape(attribute_power=(0.0, 0.0))
+    shape, val = tune_shape(cases, start, k=2)
+    g, z = (shape.attribute_power[knn.keys.index(k)] for k in ("gender", "zip"))
+    assert g > z and val == 1.0

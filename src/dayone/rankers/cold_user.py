@@ -18,14 +18,14 @@ from typing import Any
 import numpy as np
 
 from dayone.rankers.base import InteractionMatrix, UserEvidence
-from dayone.rankers.blend import CoordinateAscentBlend, ndcg_at, standardise_per_user
+from dayone.rankers.blend import CoordinateAscentBlend, standardise_per_user
 from dayone.rankers.cooccurrence import CoOccurrence
 from dayone.rankers.demographic import AttributePopularity
 from dayone.rankers.ease import EASE
 from dayone.rankers.foldin import ALSFoldIn
 from dayone.rankers.popularity import PopularityPriors
 from dayone.rankers.text import TextSimilarity
-from dayone.rankers.userknn import GRID, KNNShape, UserKNN
+from dayone.rankers.userknn import KNNShape, NeighbourEvidence, UserKNN, tune_shape
 
 FEATURES = [
     "pop_count",
@@ -43,6 +43,11 @@ FEATURES = [
     "hist_mean_rating",
     "hist_positive_frac",
     "uknn",
+]
+
+
+SimulatedUser = tuple[
+    np.ndarray, tuple[UserKNN, NeighbourEvidence] | None, np.ndarray, np.ndarray
 ]
 
 
@@ -157,12 +162,13 @@ class ColdUserRanker:
         start[names.index("demographic")] = 1.0
         knn_val = None
         if fitted.knn is not None and raw:
-            fitted.knn_shape, knn_val = choose_knn_shape(raw)
+            cases = [(nb[0], nb[1], pos, hist) for _, nb, pos, hist in raw if nb is not None]
+            fitted.knn_shape, knn_val = tune_shape(cases, fitted.knn.default_shape())
             start[:] = 0.0
             start[names.index("uknn")] = 1.0
         sims = [
-            (standardise_per_user(_with_knn(F, G, fitted.knn_shape)), pos, hist)
-            for F, G, pos, hist in raw
+            (standardise_per_user(_with_knn(F, nb, fitted.knn_shape)), pos, hist)
+            for F, nb, pos, hist in raw
         ]
         del raw
         blend = CoordinateAscentBlend.fit(sims, names, start)
@@ -173,7 +179,15 @@ class ColdUserRanker:
             "weights": {n: float(w) for n, w in zip(names, blend.w, strict=True) if w},
         }
         if fitted.knn_shape is not None:
-            info["knn_shape"] = vars(fitted.knn_shape) | {"val_ndcg@10": round(knn_val or 0, 4)}
+            info["knn_shape"] = {
+                "attribute_power": dict(
+                    zip(fitted.knn.keys, fitted.knn_shape.attribute_power, strict=True)
+                )
+                if fitted.knn is not None
+                else {},
+                **{k: v for k, v in vars(fitted.knn_shape).items() if k != "attribute_power"},
+                "val_ndcg@10": round(knn_val or 0.0, 4),
+            }
         return cls(item_ids, fitted, blend, setting, info)
 
     def score(self, user: UserEvidence) -> np.ndarray:
@@ -222,10 +236,10 @@ def simulate_cold_users(
     folds: int,
     ease_lam: float,
     collaborative: bool = True,
-) -> list[tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]]:
+) -> list[SimulatedUser]:
     """Hide each fold of train users in turn; for each hidden user with at least one later
-    like, return (raw features for every item, the user-kNN score of every `GRID` shape or
-    None, liked item indices, history item indices)."""
+    like, return (raw features for every item, the fold's user-kNN and the user's evidence
+    for it, liked item indices, history item indices)."""
     rng = np.random.default_rng(seed)
     order = rng.permutation(m.n_users)
     lengths = np.array(history_lengths or [0])
@@ -250,30 +264,16 @@ def simulate_cold_users(
                 continue
             ratings = m.ratings[hist] if m.ratings is not None else np.full(len(hist), np.nan)
             ev = evidence_from_rows(m.items[hist], ratings, users.get(m.user_ids[u], {}))
-            grid = fitted.knn.score_shapes(ev, GRID).astype(np.float32) if fitted.knn else None
-            out.append((fitted.features(ev).astype(np.float32), grid, pos, m.items[hist]))
+            nb = (fitted.knn, fitted.knn.evidence(ev)) if fitted.knn is not None else None
+            out.append((fitted.features(ev).astype(np.float32), nb, pos, m.items[hist]))
     return out
 
 
-def choose_knn_shape(
-    raw: list[tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]],
-) -> tuple[KNNShape, float]:
-    """The user-kNN kernel shape with the best NDCG@10 on the simulated cold users."""
-    totals = np.zeros(len(GRID))
-    for _, G, pos, hist in raw:
-        if G is None:
-            continue
-        for j in range(len(GRID)):
-            s = G[:, j].astype(np.float64)
-            s[hist] = -np.inf
-            totals[j] += ndcg_at(s, pos, 10)
-    best = int(np.argmax(totals))
-    return GRID[best], float(totals[best] / max(len(raw), 1))
-
-
-def _with_knn(F: np.ndarray, G: np.ndarray | None, shape: KNNShape | None) -> np.ndarray:
-    """The simulated user's features with the chosen kNN shape's column filled in."""
-    if G is not None and shape is not None:
+def _with_knn(
+    F: np.ndarray, nb: tuple[UserKNN, NeighbourEvidence] | None, shape: KNNShape | None
+) -> np.ndarray:
+    """The simulated user's features with the tuned kNN column filled in."""
+    if nb is not None and shape is not None:
         F = F.copy()
-        F[:, FEATURES.index("uknn")] = G[:, GRID.index(shape)]
+        F[:, FEATURES.index("uknn")] = nb[0].score_evidence(nb[1], shape)
     return F

@@ -67,6 +67,13 @@ class AttributePopularity:
     def similarity(self, profile: dict[str, Any]) -> np.ndarray:
         """Kernel similarity of `profile` to every train user, in [0, 1]."""
         sims = np.ones(len(self.attrs))
+        for factor in self.factors(profile).values():
+            sims *= factor
+        return sims**self.power
+
+    def factors(self, profile: dict[str, Any]) -> dict[str, np.ndarray]:
+        """Per attribute of `profile`: its kernel similarity to every train user, in (0, 1]."""
+        out: dict[str, np.ndarray] = {}
         for key, value in profile.items():
             if value is None:
                 continue
@@ -77,17 +84,17 @@ class AttributePopularity:
             ):
                 d = (self._column(key, True) - float(value)) / self.numeric_scale[key]
                 k = np.exp(-0.5 * (d / self.bandwidth) ** 2)
-                sims *= np.where(np.isnan(k), 0.5, 0.2 + 0.8 * k)
+                out[key] = np.where(np.isnan(k), 0.5, 0.2 + 0.8 * k)
             else:
                 sval = str(value)
                 col = self._column(key, False)
                 match = col == sval
                 if sval.isdigit() and len(sval) >= 3:  # postcode-like: a shared prefix is near
                     near = np.char.startswith(col, sval[:1])
-                    sims *= np.where(match, 1.0, np.where(near, 0.8, 0.7))
+                    out[key] = np.where(match, 1.0, np.where(near, 0.8, 0.7))
                 else:
-                    sims *= np.where(match, 1.0, 0.5)
-        return sims**self.power
+                    out[key] = np.where(match, 1.0, 0.5)
+        return out
 
     def attribute_keys(self) -> list[str]:
         """Attribute names most train users have (the per-attribute features)."""
