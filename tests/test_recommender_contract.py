@@ -213,3 +213,87 @@ def test_many_events_and_users_in_batches(rec: Recommender) -> None:
         rec.add_interactions([{"user": f"n{i % 20}", "item": f"s{i % 5}", "rating": 5}])
     assert len(rec.interactions) == len(checkerboard_interactions()) + 50
     assert rec.histories["n0"][0].item == "s0"
+
+
+def _large_catalogue(n: int) -> list[dict[str, str]]:
+    words = ["rocket", "orbit", "garden", "violin", "desert", "harbour", "winter", "tiger",
+             "castle", "circuit", "glacier", "lantern", "meadow", "canyon", "compass", "forest"]
+    rng = np.random.default_rng(0)
+    return [{"id": f"i{k}", "title": " ".join(rng.choice(words, 3))} for k in range(n)]
+
+
+def test_large_catalogue_ann_path_agrees_with_exact_scan(tmp_path: Path) -> None:
+    """Past REFERENCE_SAMPLE items a request reads a sample and the ANN's candidates instead
+    of every item; the ranking and the scores must stay those of the full scan."""
+    from dayone.recommender.recommender import REFERENCE_SAMPLE
+
+    records = _large_catalogue(REFERENCE_SAMPLE + 2000)
+    events = [{"user": f"u{k % 40}", "item": f"i{(k * 7919) % len(records)}", "liked": True}
+              for k in range(400)]
+    built = {
+        kind: Recommender.build(Catalog.from_records(records), events,
+                                config=RecommenderConfig(index=kind, learn_handover=False),
+                                encoder=HashingEncoder())
+        for kind in ("exact", "hnsw")
+    }
+    assert built["hnsw"].ann is not None and built["exact"].ann is None
+    for ctx in ("rocket orbit castle", {"user_id": "u3"}, {"text": "violin meadow", "user_id": "u5"}):
+        exact = built["exact"].recommend(ctx, n=10)
+        fast = built["hnsw"].recommend(ctx, n=10)
+        assert len(set(ids(exact)) & set(ids(fast))) >= 8
+        # a listed item's score is the one explain() gives it against the whole catalogue
+        one = built["hnsw"].explain(ctx, fast[0].item)
+        assert one.score == pytest.approx(fast[0].score, abs=1e-6)
+    # a saved large recommender comes back with its ANN, not as a full scan
+    built["hnsw"].save(str(tmp_path / "m"))
+    again = Recommender.load(str(tmp_path / "m"), encoder=HashingEncoder())
+    assert again.ann is not None
+    # (titles repeat, so compare scores: equal-scoring items may come back in another order)
+    before = [r.score for r in built["hnsw"].recommend("rocket orbit castle", n=5)]
+    assert [r.score for r in again.recommend("rocket orbit castle", n=5)] == pytest.approx(before, abs=1e-6)
+
+
+def test_online_event_uses_the_known_rating_scale(rec: Recommender) -> None:
+    """One rating has no range of its own: a lone 1-star online must not count as a like."""
+    row = int(rec.index.rows(["s1"])[0])
+    before = rec.population.pos[row]
+    rec.add_interactions([{"user": "u0", "item": "s1", "rating": 1}])
+    assert rec.population.pos[row] == before
+    rec.add_interactions([{"user": "u0", "item": "s1", "rating": 5}])
+    assert rec.population.pos[row] == before + 1
+
+
+def test_online_events_equal_bulk_events_and_bad_ones_name_row_and_field(rec: Recommender) -> None:
+    events = [{"user": "z1", "item": "s1", "liked": True}, {"user": "z1", "item": "l2", "weight": 3.0, "ts": 5}]
+    rec.add_interactions(events)  # few records: the pandas-free path
+    tail = rec.interactions.tail(2).reset_index(drop=True)
+    assert tail["user"].tolist() == ["z1", "z1"] and tail["liked"].iloc[0] == 1.0
+    assert tail["weight"].iloc[1] == 3.0 and tail["ts"].iloc[1] == 5.0 and np.isnan(tail["rating"].iloc[1])
+    with pytest.raises(DataError) as err:
+        rec.add_interactions([{"user": "z1", "item": "s1"}, {"user": "z1", "item": "s2", "rating": "lots"}])
+    assert err.value.row == 2 and err.value.field == "rating"
+    with pytest.raises(DataError) as err:
+        rec.add_interactions([{"item": "s1"}])
+    assert err.value.row == 1 and err.value.field == "user"
+
+
+def test_item_added_online_reaches_its_text_on_the_ann_path() -> None:
+    """New items are also searched exactly, so reaching them never depends on ANN recall."""
+    from dayone.recommender.recommender import REFERENCE_SAMPLE
+
+    rec = Recommender.build(Catalog.from_records(_large_catalogue(REFERENCE_SAMPLE + 500)),
+                            config=RecommenderConfig(index="hnsw", learn_handover=False),
+                            encoder=HashingEncoder())
+    rec.add_items([{"id": f"new{k}", "title": f"zeppelin quokka{k} marimba"} for k in range(5)])
+    for k in range(5):
+        assert f"new{k}" in ids(rec.recommend(f"zeppelin quokka{k} marimba", n=3))
+
+
+def test_profile_vector_reads_the_recent_window(rec: Recommender) -> None:
+    rec.config.profile_window = 2
+    rec.add_interactions([{"user": "w", "item": "l1", "liked": True}, {"user": "w", "item": "l2", "liked": True},
+                          {"user": "w", "item": "s1", "liked": True}, {"user": "w", "item": "s2", "liked": True}])
+    space_only = rec.user_index.vector("w")
+    rec.add_interactions([{"user": "w2", "item": "s1", "liked": True}, {"user": "w2", "item": "s2", "liked": True}])
+    assert space_only is not None
+    assert np.allclose(space_only, rec.user_index.vector("w2"), atol=1e-6)

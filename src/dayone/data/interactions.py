@@ -6,8 +6,14 @@ as optional columns and `preference` turns whichever is present into a single nu
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
 import numpy as np
 import pandas as pd
+
+from dayone.data.errors import DataError
 
 INTERACTION_COLUMNS = ["user", "item", "rating", "weight", "liked", "ts"]
 
@@ -40,30 +46,91 @@ def normalise_interactions(df: pd.DataFrame) -> pd.DataFrame:
     return out[INTERACTION_COLUMNS].reset_index(drop=True)
 
 
-def preference(df: pd.DataFrame, rating_threshold: float | None = None) -> np.ndarray:
+class Interaction(NamedTuple):
+    """One normalised interaction row (the columns of INTERACTION_COLUMNS; NaN = absent)."""
+
+    user: str
+    item: str
+    rating: float
+    weight: float
+    liked: float
+    ts: float
+
+
+def _number(record: Mapping[str, Any], name: str, row: int) -> float:
+    v = record.get(name)
+    if v is None:
+        return math.nan
+    try:
+        if isinstance(v, bool):
+            raise TypeError
+        return float(v)
+    except (TypeError, ValueError):
+        raise DataError(f"{name} must be a number, got {v!r}", row=row, field=name) from None
+
+
+def interaction_records(records: Sequence[Mapping[str, Any]]) -> list[Interaction]:
+    """`normalise_interactions` for a handful of records, without building a DataFrame.
+
+    Online events arrive one or a few at a time; pandas costs about a millisecond per call
+    whatever the size, which was most of the time of recording an event. Same rules, and an
+    error names the row (1-based) and the field.
+    """
+    out = []
+    for n, r in enumerate(records, start=1):
+        ids = []
+        for name in ("user", "item"):
+            v = r.get(name)
+            if v is None or (isinstance(v, float) and math.isnan(v)) or str(v) == "":
+                raise DataError(f"missing {name}", row=n, field=name)
+            ids.append(str(v))
+        liked = r.get("liked")
+        lk = math.nan if liked is None or (isinstance(liked, float) and math.isnan(liked)) else float(bool(liked))
+        out.append(Interaction(ids[0], ids[1], _number(r, "rating", n), _number(r, "weight", n), lk,
+                               _number(r, "ts", n)))
+    return out
+
+
+def interactions_frame(rows: Sequence[Interaction]) -> pd.DataFrame:
+    if not rows:
+        return empty_interactions()
+    return pd.DataFrame.from_records(rows, columns=INTERACTION_COLUMNS).astype(
+        {"rating": float, "weight": float, "liked": float, "ts": float}
+    )
+
+
+def preference(df: pd.DataFrame, rating_threshold: float | None = None,
+               rating_range: tuple[float, float] | None = None) -> np.ndarray:
     """A signed preference per row in [-1, 1]: >0 liked, <0 disliked, small >0 merely seen.
 
     Explicit signals win: `liked`, then `rating` (centred on the threshold, default the midpoint
     of the observed scale), then implicit `weight` (always positive, log-damped, because a
-    play count says "engaged", never "disliked").
+    play count says "engaged", never "disliked"). `rating_range` is the scale seen so far: a
+    batch of one rating has no range of its own, and a lone 1-star must not read as a like.
     """
-    n = len(df)
+    return preference_arrays(df["rating"].to_numpy(dtype=float), df["weight"].to_numpy(dtype=float),
+                             df["liked"].to_numpy(dtype=float), rating_threshold, rating_range)
+
+
+def preference_arrays(ratings: np.ndarray, weights: np.ndarray, liked: np.ndarray,
+                      rating_threshold: float | None = None,
+                      rating_range: tuple[float, float] | None = None) -> np.ndarray:
+    n = ratings.shape[0]
     pref = np.full(n, 0.5, dtype=np.float64)
     if n == 0:
         return pref
-    ratings = df["rating"].to_numpy(dtype=float)
     has_r = ~np.isnan(ratings)
     if has_r.any():
         lo, hi = np.nanmin(ratings), np.nanmax(ratings)
+        if rating_range is not None:
+            lo, hi = min(lo, rating_range[0]), max(hi, rating_range[1])
         thr = rating_threshold if rating_threshold is not None else (lo + hi) / 2.0
         span = max(hi - thr, thr - lo, 1e-9)
         pref[has_r] = np.clip((ratings[has_r] - thr + 0.5) / span, -1.0, 1.0)
-    weights = df["weight"].to_numpy(dtype=float)
     has_w = ~np.isnan(weights) & ~has_r
     if has_w.any():
         w = np.log1p(np.maximum(weights[has_w], 0.0))
         pref[has_w] = 0.3 + 0.7 * w / max(float(w.max()), 1e-9)
-    liked = df["liked"].to_numpy(dtype=float)
     has_l = ~np.isnan(liked)
     pref[has_l] = np.where(liked[has_l] > 0.5, 1.0, -1.0)
     return pref

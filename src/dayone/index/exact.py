@@ -35,6 +35,7 @@ class ExactIndex:
         self._ids: list[str | None] = []
         self._row: dict[str, int] = {}
         self._free: list[int] = []
+        self.generation = 0  # bumped by every add and remove: lets readers cache derived data
 
     def _grow(self, need: int) -> None:
         cap = self._mat.shape[0]
@@ -49,6 +50,7 @@ class ExactIndex:
 
     def add(self, ids: list[str], vectors: np.ndarray) -> None:
         vectors = np.asarray(vectors, dtype=np.float32).reshape(len(ids), self.dim)
+        self.generation += 1
         for item_id, vec in zip(ids, vectors, strict=True):
             row = self._row.get(item_id)
             if row is None:
@@ -64,6 +66,7 @@ class ExactIndex:
             self._alive[row] = True
 
     def remove(self, ids: Iterable[str]) -> None:
+        self.generation += 1
         for item_id in ids:
             row = self._row.pop(item_id, None)
             if row is not None:

@@ -7,7 +7,7 @@ hnswlib's filter callback, and k is widened so filtering cannot starve the resul
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -31,21 +31,27 @@ class HnswIndex:
         self._next = 0
         self._vectors: dict[str, np.ndarray] = {}
 
-    def add(self, ids: list[str], vectors: np.ndarray) -> None:
+    def add(self, ids: list[str], vectors: np.ndarray, labels: Sequence[int] | None = None) -> None:
+        """Add or replace items. `labels` lets a caller give new items its own integer keys
+        (the recommender passes its matrix rows, so `search_labels` answers in rows without a
+        per-hit id lookup); labels must never be reused for another id."""
         vectors = np.asarray(vectors, dtype=np.float32).reshape(len(ids), self.dim)
+        if labels is not None and len(labels) != len(ids):
+            raise ValueError("labels and ids differ in length")
         need = len(self._label) + len(ids)
         if need > self._index.get_max_elements():
             self._index.resize_index(max(need, 2 * self._index.get_max_elements()))
-        labels = []
-        for item_id in ids:
+        keys: list[int] = []
+        for n, item_id in enumerate(ids):
             if item_id in self._label:  # same label: hnswlib updates the vector in place
-                labels.append(self._label[item_id])
+                keys.append(self._label[item_id])
             else:
-                self._label[item_id] = self._next
-                self._id[self._next] = item_id
-                labels.append(self._next)
-                self._next += 1
-        self._index.add_items(vectors, np.asarray(labels), replace_deleted=False)
+                key = self._next if labels is None else int(labels[n])
+                self._label[item_id] = key
+                self._id[key] = item_id
+                keys.append(key)
+                self._next = max(self._next, key) + 1
+        self._index.add_items(vectors, np.asarray(keys), replace_deleted=False)
         for item_id, vec in zip(ids, vectors, strict=True):
             self._vectors[item_id] = vec
 
@@ -77,11 +83,22 @@ class HnswIndex:
         if kk <= 0:
             return [[] for _ in range(q.shape[0])]
         self._index.set_ef(max(self._ef, kk))
-        labels, dists = self._index.knn_query(q, k=kk, filter=keep)
+        # a Python filter runs once per visited node: pass none when nothing is filtered
+        labels, dists = self._index.knn_query(q, k=kk, filter=keep if (banned or allowed is not None) else None)
         return [
             [(self._id[int(lab)], float(1.0 - d)) for lab, d in zip(lrow, drow, strict=True)]
             for lrow, drow in zip(labels, dists, strict=True)
         ]
+
+    def search_labels(self, query: np.ndarray, k: int) -> np.ndarray:
+        """Labels of the k nearest items to one query, unfiltered: the hot path of candidate
+        generation, which needs neither ids nor distances."""
+        kk = min(k, len(self._label))
+        if kk <= 0:
+            return np.zeros(0, dtype=np.int64)
+        self._index.set_ef(max(self._ef, kk))
+        labels, _ = self._index.knn_query(np.asarray(query, dtype=np.float32).reshape(1, -1), k=kk)
+        return labels[0].astype(np.int64)
 
     def vector(self, item_id: str) -> np.ndarray | None:
         v = self._vectors.get(item_id)

@@ -49,3 +49,6 @@ class RecommenderConfig(BaseModel):
         description="at build, learn the hand-over on simulated new users when there are enough users",
     )
     batch_size: int = Field(64, ge=1, le=4096)
+    profile_window: int = Field(
+        500, ge=1, description="most recent events that shape a user's profile vector (users_for_item)"
+    )

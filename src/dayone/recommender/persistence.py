@@ -139,6 +139,7 @@ def load_recommender(path: str | Path, encoder: Encoder | None = None) -> Recomm
         source=str(root / "items.parquet"),
     )
     rec.index.add(list(items["id"]), vectors)
+    rec._maybe_ann(list(items["id"]), vectors)
     users = pd.read_parquet(root / "users.parquet")
     rec.users = UserTable.from_records(
         [

@@ -50,6 +50,9 @@ class Population:
         self.group_users: dict[tuple[str, str], int] = {}
         self.cooc: sp.csr_matrix | None = None
         self.global_rating_mean = 3.5
+        # bumped by every change, so request-time summaries (top items, scales) can be cached
+        self.version = getattr(self, "version", 0) + 1
+        self._cache: dict[tuple[Any, ...], Any] = {}
 
     def ensure(self, n_rows: int) -> None:
         cap = self.pos.shape[0]
@@ -68,6 +71,7 @@ class Population:
 
     def reset_row(self, row: int) -> None:
         """A freed row is reused by a new item: it must not inherit the old item's counts."""
+        self.version += 1
         for arr in (self.pos, self.seen, self.rating_sum, self.rating_n, *self.groups.values()):
             if row < arr.shape[0]:
                 arr[row] = 0.0
@@ -120,6 +124,7 @@ class Population:
     def observe(self, row: int, pref: float, rating: float | None, attributes: dict[str, Any] | None) -> None:
         """One new event: counts move immediately (co-occurrence waits for the next refit)."""
         self.ensure(row + 1)
+        self.version += 1
         self.seen[row] += 1
         if pref > 0:
             self.pos[row] += 1
@@ -131,50 +136,82 @@ class Population:
             self.rating_sum[row] += rating
             self.rating_n[row] += 1
 
+    def cached(self, key: tuple[Any, ...], make: Any) -> Any:
+        """`make()` computed once per population version: a request reads the same summary
+        (the scale of a prior, the most popular rows) that the previous one computed, until an
+        event changes the counts."""
+        full = (self.version, *key)
+        hit = self._cache.get(full)
+        if hit is None:
+            if len(self._cache) > 64 or any(k[0] != self.version for k in self._cache):
+                self._cache.clear()
+            hit = self._cache[full] = make()
+        return hit
+
     def popularity(self, n_rows: int) -> np.ndarray:
         """log-damped positive counts scaled to [0, 1]."""
-        p = np.log1p(self.pos[:n_rows])
-        top = float(p.max()) if p.size else 0.0
+        return self.popularity_at(np.arange(n_rows), n_rows)
+
+    def popularity_at(self, rows: np.ndarray, n_rows: int) -> np.ndarray:
+        """`popularity(n_rows)[rows]` without touching the other rows (log is monotone, so the
+        scale is the log of the largest count)."""
+        top = float(np.log1p(self.pos[:n_rows].max())) if n_rows else 0.0
+        p = np.log1p(self.pos[rows])
         return p / top if top > 0 else p
 
     def quality(self, n_rows: int, shrinkage: float = 10.0) -> np.ndarray:
         """Mean rating shrunk to the global mean, centred: >0 better-liked than average."""
-        n = self.rating_n[:n_rows]
-        mean = (self.rating_sum[:n_rows] + shrinkage * self.global_rating_mean) / (n + shrinkage)
+        return self.quality_at(np.arange(n_rows), shrinkage)
+
+    def quality_at(self, rows: np.ndarray, shrinkage: float = 10.0) -> np.ndarray:
+        n = self.rating_n[rows]
+        mean = (self.rating_sum[rows] + shrinkage * self.global_rating_mean) / (n + shrinkage)
         return mean - self.global_rating_mean
 
     def demographic(self, attributes: dict[str, Any], n_rows: int) -> tuple[np.ndarray, list[str]]:
         """Popularity among users who share each attribute, averaged; and which groups matched."""
-        total = np.zeros(n_rows, dtype=np.float64)
+        return self.demographic_at(attributes, np.arange(n_rows), n_rows)
+
+    def demographic_at(
+        self, attributes: dict[str, Any], rows: np.ndarray, n_rows: int
+    ) -> tuple[np.ndarray, list[str]]:
+        total = np.zeros(rows.shape[0], dtype=np.float64)
         matched: list[str] = []
         for key, value in attributes.items():
             v = attribute_value(key, value)
             arr = self.groups.get((key, v)) if v is not None else None
             if arr is None:
                 continue
-            p = np.log1p(arr[:n_rows])
-            top = float(p.max())
+            top = float(np.log1p(arr[:n_rows].max())) if n_rows else 0.0
             if top > 0:
-                total += p / top
+                total += np.log1p(arr[rows]) / top
                 matched.append(f"{key}={value}")
         return (total / len(matched) if matched else total), matched
 
     def cooccurrence_scores(self, rows: np.ndarray, prefs: np.ndarray, n_rows: int) -> np.ndarray:
         """Sum over history items of pref × cosine co-occurrence with every item."""
         out = np.zeros(n_rows, dtype=np.float64)
+        cols, vals = self.cooccurrence_sparse(rows, prefs)
+        keep = cols < n_rows
+        out[cols[keep]] = vals[keep]
+        return out
+
+    def cooccurrence_sparse(self, rows: np.ndarray, prefs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The non-zero entries of `cooccurrence_scores` as (rows, values): a few hundred
+        entries, so a request need not materialise a catalogue-sized vector."""
+        empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
         if self.cooc is None or rows.size == 0:
-            return out
+            return empty
         valid = rows < self.cooc.shape[0]
         if not valid.any():
-            return out
+            return empty
         weights = sp.csr_matrix(
             (prefs[valid], (np.zeros(int(valid.sum()), dtype=np.int64), rows[valid])),
             shape=(1, self.cooc.shape[0]),
         )
-        s = np.asarray((weights @ self.cooc).todense()).ravel()
-        m = min(n_rows, s.shape[0])
-        out[:m] = s[:m]
-        return out
+        s = (weights @ self.cooc).tocsr()
+        s.sum_duplicates()
+        return s.indices.astype(np.int64), s.data.astype(np.float64)
 
 
 def item_cooccurrence(users: np.ndarray, rows: np.ndarray, n_rows: int, keep: int = 100) -> sp.csr_matrix:

@@ -9,6 +9,7 @@ contributed most (its `source`) and a sentence saying which part of the context 
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,16 @@ import pandas as pd
 
 from dayone.data.catalog import Catalog
 from dayone.data.errors import DataError
-from dayone.data.interactions import empty_interactions, normalise_interactions, preference
+from dayone.data.interactions import (
+    INTERACTION_COLUMNS,
+    Interaction,
+    empty_interactions,
+    interaction_records,
+    interactions_frame,
+    normalise_interactions,
+    preference,
+    preference_arrays,
+)
 from dayone.data.users import UserTable
 from dayone.descriptions import Describer
 from dayone.encoders import Encoder, get_encoder
@@ -53,21 +63,45 @@ class UnknownItemError(KeyError):
         return str(self.args[0])
 
 
-def _relative(sims: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
+def _scale(reference: np.ndarray, top: float | None = None) -> tuple[float, float]:
+    """The (median, best) of a strategy's similarities over the catalogue: the two anchors of
+    `_relative`. `top` overrides the best when the reference is a sample that may miss it."""
+    if reference.size == 0:
+        return 0.0, 0.0
+    mid = float(np.median(reference))
+    best = float(reference.max()) if top is None else max(top, float(reference.max()))
+    return mid, best
+
+
+def _relative(sims: np.ndarray, reference: np.ndarray | None = None,
+              anchors: tuple[float, float] | None = None) -> np.ndarray:
     """Rescale similarities so the median item scores 0 and the best match 1.
 
     Raw cosines of a sentence encoder sit in a narrow band (0.3-0.5 for most items), which
     would let any prior with a [0, 1] range drown the language signal; this puts every
     similarity strategy on the same footing as popularity.
     """
-    ref = sims if reference is None else reference
-    if sims.size == 0 or ref.size == 0:
-        return np.zeros_like(sims)
-    mid = float(np.median(ref))
-    top = float(ref.max())
-    if top - mid <= 1e-9:
+    if anchors is None:
+        anchors = _scale(sims if reference is None else reference)
+    mid, top = anchors
+    if sims.size == 0 or top - mid <= 1e-9:
         return np.zeros_like(sims)
     return np.maximum((sims - mid) / (top - mid), -1.0)
+
+
+# above this many live items the median of a similarity is estimated on a fixed sample: 1024
+# rows (1.5 MB, cache-resident) put the median within ~0.04 standard deviations of the
+# catalogue's, about 1% of a relative score, and a 4096-row sample cost 4x the memory traffic
+REFERENCE_SAMPLE = 1024
+# the newest items are searched exactly as well as through the ANN: an item added a moment
+# ago must reach its audience whatever the graph's recall around it
+RECENT_ITEMS = 4096
+RECENT_CANDIDATES = 50
+# candidates gathered per query from the ANN, and from the population's favourites; 150
+# neighbours cost about half of 300 in HNSW and items past them win only through a prior,
+# which the popular candidates cover
+ANN_CANDIDATES = 150
+POPULAR_CANDIDATES = 300
 
 
 @dataclass
@@ -95,8 +129,12 @@ class Recommender:
         self.ann: HnswIndex | None = None
         self.population = Population()
         self.users = UserTable()
-        self._log: list[pd.DataFrame] = [empty_interactions()]
+        # the interaction log: frames from bulk loads and short lists of online events
+        self._log: list[pd.DataFrame | list[Interaction]] = [empty_interactions()]
+        self._rating_range: tuple[float, float] | None = None
         self._query_cache: dict[str, np.ndarray] = {}
+        self._ref_cache: tuple[tuple[int, int], np.ndarray, bool] | None = None
+        self._recent: deque[int] = deque(maxlen=RECENT_ITEMS)  # rows of the latest added items
         self.histories: dict[str, list[HistoryEntry]] = {}
         self.user_index = ExactIndex(self.encoder.dim)
         self.scale = RatingScale()
@@ -107,10 +145,12 @@ class Recommender:
     def interactions(self) -> pd.DataFrame:
         """Every interaction the recommender holds; events appended online are concatenated
         lazily so that recording one event does not copy the whole log."""
-        if len(self._log) > 1:
-            frames = [f for f in self._log if len(f)]
+        if len(self._log) > 1 or not isinstance(self._log[0], pd.DataFrame):
+            frames = [f if isinstance(f, pd.DataFrame) else interactions_frame(f) for f in self._log if len(f)]
             self._log = [pd.concat(frames, ignore_index=True) if frames else empty_interactions()]
-        return self._log[0]
+        frame = self._log[0]
+        assert isinstance(frame, pd.DataFrame)
+        return frame
 
     @interactions.setter
     def interactions(self, df: pd.DataFrame) -> None:
@@ -121,7 +161,7 @@ class Recommender:
     def build(
         cls,
         catalog: Catalog,
-        interactions: pd.DataFrame | None = None,
+        interactions: pd.DataFrame | Sequence[Mapping[str, Any]] | None = None,
         users: UserTable | None = None,
         config: RecommenderConfig | None = None,
         encoder: Encoder | None = None,
@@ -132,7 +172,8 @@ class Recommender:
         rec.users = users or UserTable()
         rec._add_items_internal(catalog.records(), show_progress=show_progress)
         if interactions is not None and len(interactions):
-            df = normalise_interactions(interactions)
+            frame = interactions if isinstance(interactions, pd.DataFrame) else pd.DataFrame(list(interactions))
+            df = normalise_interactions(frame)
             unknown = sorted(set(df["item"]) - set(rec.catalog.ids))
             if unknown:
                 raise UnknownItemError(unknown, "interactions")
@@ -162,6 +203,8 @@ class Recommender:
         self.index.add(ids, vectors)
         self.population.ensure(self._n_rows())
         self._maybe_ann(ids, vectors)
+        if len(ids) <= RECENT_ITEMS:  # online additions, not a catalogue build
+            self._recent.extend(self.index.rows(ids).tolist())
         self.version += 1
         return ids
 
@@ -171,12 +214,14 @@ class Recommender:
         )
         if not wants:
             return
+        # the ANN's labels are the matrix rows (never reused), so its hits need no id lookup
         if self.ann is None:
             self.ann = HnswIndex(self.encoder.dim, max_elements=max(1024, len(self.index)))
             all_ids = self.index.ids()
-            self.ann.add(all_ids, np.vstack([self.index._mat[self.index.rows([i])[0]] for i in all_ids]))
+            rows = self.index.rows(all_ids)
+            self.ann.add(all_ids, self.index._mat[rows], labels=rows.tolist())
         else:
-            self.ann.add(ids, vectors)
+            self.ann.add(ids, vectors, labels=self.index.rows(ids).tolist())
 
     def refit(self) -> None:
         """Recompute population statistics, co-occurrence and user profile vectors."""
@@ -188,6 +233,7 @@ class Recommender:
             if (~np.isnan(ratings)).any():
                 r = ratings[~np.isnan(ratings)]
                 self.scale = RatingScale(mean=float(r.mean()), spread=float(max(r.std(), 0.5)))
+                self._rating_range = (float(r.min()), float(r.max()))
             prefs = preference(df, self.config.rating_threshold)
             rows = self.index.rows(df["item"].tolist())
             self.population.fit(
@@ -225,7 +271,8 @@ class Recommender:
         self.user_index.add(ids, vecs)
 
     def _user_vector(self, user_id: str) -> np.ndarray:
-        history = self.histories.get(user_id, [])
+        # the most recent events describe the user (and keep an event's cost bounded)
+        history = self.histories.get(user_id, [])[-self.config.profile_window :]
         signed = sign_history(history, self.scale)
         rows = self.index.rows(signed.items)
         known = [i for i in signed.items if i in self.index]
@@ -290,34 +337,42 @@ class Recommender:
         """Record events; counts and the users' profiles change before this returns.
 
         Co-occurrence and rating scale are refreshed by `refit()` (the service runs it in the
-        background); everything a single event can change is updated here.
+        background); everything a single event can change is updated here. A few records
+        (the online case) skip pandas entirely; the log is assembled into a frame lazily.
         """
-        df = normalise_interactions(pd.DataFrame(list(interactions)) if not isinstance(interactions, pd.DataFrame) else interactions)
-        unknown = sorted({i for i in df["item"] if i not in self.index})
+        if isinstance(interactions, pd.DataFrame) or len(interactions) > 256:
+            frame = interactions if isinstance(interactions, pd.DataFrame) else pd.DataFrame(list(interactions))
+            df = normalise_interactions(frame)
+            batch = [Interaction(*t) for t in df[INTERACTION_COLUMNS].itertuples(index=False, name=None)]
+        else:
+            batch = interaction_records(interactions)
+            df = None
+        unknown = sorted({r.item for r in batch if r.item not in self.index})
         if unknown:
             raise UnknownItemError(unknown, "interactions")
-        prefs = preference(df, self.config.rating_threshold) if len(df) else np.zeros(0)
-        rows = self.index.rows(df["item"].tolist())
+        prefs = preference_arrays(
+            np.array([r.rating for r in batch], dtype=float), np.array([r.weight for r in batch], dtype=float),
+            np.array([r.liked for r in batch], dtype=float), self.config.rating_threshold, self._rating_range,
+        )
+        rows = self.index.rows([r.item for r in batch])
         touched: set[str] = set()
-        for (user, item, rating, weight, liked), row, pref in zip(
-            df[["user", "item", "rating", "weight", "liked"]].itertuples(index=False, name=None), rows, prefs, strict=True
-        ):
-            profile = self.users.get(user)
-            r = None if np.isnan(rating) else float(rating)
-            self.population.observe(int(row), float(pref), r, profile.attributes if profile else None)
-            self.histories.setdefault(user, []).append(
+        for r_, row, pref in zip(batch, rows, prefs, strict=True):
+            profile = self.users.get(r_.user)
+            rating = None if np.isnan(r_.rating) else float(r_.rating)
+            self.population.observe(int(row), float(pref), rating, profile.attributes if profile else None)
+            self.histories.setdefault(r_.user, []).append(
                 HistoryEntry(
-                    item=item,
-                    rating=r,
-                    weight=None if np.isnan(weight) else float(weight),
-                    liked=None if np.isnan(liked) else bool(liked),
+                    item=r_.item,
+                    rating=rating,
+                    weight=None if np.isnan(r_.weight) else float(r_.weight),
+                    liked=None if np.isnan(r_.liked) else bool(r_.liked),
                 )
             )
-            touched.add(user)
-        self._log.append(df)
+            touched.add(r_.user)
+        self._log.append(df if df is not None else batch)
         self._rebuild_user_vectors(touched)
         self.version += 1
-        return len(df)
+        return len(batch)
 
     # ------------------------------------------------------------------ scoring
     def _context_for(self, context: UserContext | Mapping[str, Any] | str | None) -> UserContext:
@@ -340,12 +395,36 @@ class Recommender:
         text = ctx.text or (profile.text if profile else None)
         return UserContext(user_id=ctx.user_id, text=text, attributes=attrs, history=[*stored, *ctx.history])
 
-    def _score(self, ctx: UserContext, rows: np.ndarray | None = None) -> _Scored:
+    def _reference(self, n_rows: int) -> tuple[np.ndarray, bool]:
+        """Vectors of the live items that anchor each similarity's scale (`_relative`), and
+        whether they are a sample.
+
+        Up to REFERENCE_SAMPLE live items that is all of them. Beyond, a fixed seeded sample
+        (see REFERENCE_SAMPLE for its accuracy), so a request multiplies a small contiguous
+        matrix instead of reading every item. The sample is
+        redrawn whenever the catalogue changes, so it always describes the live items, and two
+        requests on the same catalogue use the same anchors.
+        """
+        key = (n_rows, self.index.generation)
+        if self._ref_cache is None or self._ref_cache[0] != key:
+            alive = np.flatnonzero(self.index._alive[:n_rows])
+            sampled = alive.size > REFERENCE_SAMPLE
+            if sampled:
+                rng = np.random.default_rng(n_rows)
+                alive = np.unique(alive[rng.integers(0, alive.size, REFERENCE_SAMPLE)])
+            self._ref_cache = (key, np.ascontiguousarray(self.index._mat[alive]), sampled)
+        return self._ref_cache[1], self._ref_cache[2]
+
+    def _score(self, ctx: UserContext, rows: np.ndarray | None = None,
+               rows_hold_best: bool = False) -> _Scored:
         """Score `rows` (default: every live item) for one context.
 
         Each strategy is normalised with statistics of the whole live catalogue, not of the
         rows asked for, so a score means the same thing whether one candidate or all items
-        are ranked (binary like/dislike scoring relies on that).
+        are ranked (binary like/dislike scoring relies on that). On a large catalogue the
+        median comes from a fixed sample of rows (`_reference_rows`) and the best match from
+        the ANN, so no request reads every item: `rows_hold_best` says the rows already
+        contain each query's nearest neighbours (they came from the ANN).
         """
         n_rows = self._n_rows()
         unknown = [h.item for h in ctx.history if h.item not in self.index]
@@ -354,55 +433,64 @@ class Recommender:
         signed = sign_history(ctx.history, self.scale)
         hrows = self.index.rows(signed.items)
         hprefs = np.asarray(signed.prefs, dtype=np.float64)
-        alive = np.flatnonzero(self.index._alive[:n_rows])
         if rows is None:
-            rows = alive
-        full = self.index._mat[:n_rows]
+            rows = np.flatnonzero(self.index._alive[:n_rows])
+        # a sampled reference may miss a query's best match: the ANN supplies it
+        ref_mat, sampled = self._reference(n_rows)
+        mat = self.index._mat
         n_pos = int((hprefs > 0).sum())
         w = self.weights_for(n_pos)
         ramp = self.config.handover is None  # learned weights replace the hand-set ramps
 
-        def relative(values: np.ndarray) -> np.ndarray:
-            return _relative(values, reference=values[alive])[rows]
+        def similarity(vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            """(raw, relative) similarity of `rows` to a query vector."""
+            raw = mat[rows] @ vec
+            ref_sims = ref_mat @ vec
+            top = float(raw.max()) if raw.size else None
+            if sampled and self.ann is not None and not rows_hold_best:
+                hits = self.ann.search(vec, 1)[0]
+                top = max(top if top is not None else -1.0, hits[0][1]) if hits else top
+            return raw, _relative(raw, anchors=_scale(ref_sims, top))
 
         parts: dict[str, np.ndarray] = {}
         weights: dict[str, float] = {}
         raw_text = None
         if ctx.text:
             q = self._encode_query(self.describer.user(ctx.attributes, ctx.text))
-            all_text = full @ q
-            raw_text = all_text[rows]
-            parts["text"] = relative(all_text)
+            raw_text, parts["text"] = similarity(q)
             weights["text"] = w.text
         elif ctx.attributes:
             q = self._encode_query(self.describer.user(ctx.attributes))
-            parts["attributes_text"] = relative(full @ q)
+            parts["attributes_text"] = similarity(q)[1]
             weights["attributes_text"] = w.attributes_text
         if hrows.size:
-            hv = history_vector(self.index._mat[hrows], hprefs)
-            parts["history"] = relative(full @ hv)
+            hv = history_vector(mat[hrows], hprefs)
+            parts["history"] = similarity(hv)[1]
             weights["history"] = w.history
             if self.population.cooc is not None:
-                cf = self.population.cooccurrence_scores(hrows, hprefs, n_rows)
-                top = float(np.abs(cf[alive]).max()) if alive.size else 0.0
+                cols, vals = self.population.cooccurrence_sparse(hrows, hprefs)
+                live = (cols < n_rows) & self.index._alive[np.minimum(cols, n_rows - 1)]
+                top = float(np.abs(vals[live]).max()) if live.any() else 0.0
                 if top > 0:
+                    cf = np.zeros(n_rows, dtype=np.float64)
+                    cf[cols[live]] = vals[live]
                     parts["cooccurrence"] = cf[rows] / top
                     # the collaborative signal earns trust with every positive pick
                     weights["cooccurrence"] = w.cooccurrence * (min(1.0, (n_pos + 1) / 4.0) if ramp else 1.0)
-        pop_all = self.population.popularity(n_rows)
-        if pop_all.any():
-            parts["popularity"] = pop_all[rows]
+        pop = self.population.popularity_at(rows, n_rows)
+        if self.population.pos[:n_rows].any():
+            parts["popularity"] = pop
             # popularity matters most when we know least about the person
             weights["popularity"] = w.popularity / (1.0 + 0.15 * n_pos) if ramp else w.popularity
-            qual = self.population.quality(n_rows)
-            if qual.any():
-                parts["quality"] = qual[rows] / max(float(np.abs(qual[alive]).max()), 1e-9)
+            qual_top = self.population.cached(("quality-scale", n_rows), lambda: self._quality_scale(n_rows))
+            if qual_top > 0:
+                parts["quality"] = self.population.quality_at(rows) / max(qual_top, 1e-9)
                 weights["quality"] = w.quality
         matched: list[str] = []
         if ctx.attributes and self.population.groups:
-            demo, matched = self.population.demographic(ctx.attributes, n_rows)
+            demo, matched = self.population.demographic_at(ctx.attributes, rows, n_rows)
             if matched:
-                parts["demographic"] = demo[rows]
+                parts["demographic"] = demo
                 weights["demographic"] = w.demographic / (1.0 + 0.15 * n_pos) if ramp else w.demographic
                 if ramp and "popularity" in weights:  # the specific prior takes over from the global one
                     weights["popularity"] *= 0.5
@@ -410,6 +498,11 @@ class Recommender:
         for name, arr in parts.items():
             total += weights[name] * arr
         return _Scored(rows, total, parts, weights, hrows, hprefs, matched, ctx, raw_text)
+
+    def _quality_scale(self, n_rows: int) -> float:
+        alive = self.index._alive[:n_rows]
+        qual = self.population.quality(n_rows)[alive]
+        return float(np.abs(qual).max()) if qual.size and qual.any() else 0.0
 
     def weights_for(self, n_pos: int) -> BlendWeights:
         """The blend weights for a user with `n_pos` positive interactions.
@@ -443,7 +536,6 @@ class Recommender:
         if self.ann is None:
             return None
         # large catalogue: gather candidates from the ANN plus the population's favourites
-        pool: set[str] = set()
         queries = []
         if ctx.text or ctx.attributes:
             queries.append(self._encode_query(self.describer.user(ctx.attributes, ctx.text)))
@@ -451,15 +543,21 @@ class Recommender:
         if known:
             signed = sign_history(known, self.scale)
             queries.append(history_vector(self.index._mat[self.index.rows(signed.items)], np.asarray(signed.prefs)))
-        for q in queries:
-            # exclusions are applied after scoring, so the ANN needs no per-label filter
-            pool.update(i for i, _ in self.ann.search(q, 300)[0])
-        rows = list(self.index.rows(pool))
+        # exclusions are applied after scoring, so the ANN needs no per-label filter
+        found = [self.ann.search_labels(q, ANN_CANDIDATES) for q in queries]
+        if self._recent:
+            recent = np.fromiter(self._recent, dtype=np.int64, count=len(self._recent))
+            recent = recent[self.index._alive[recent]]
+            for q in queries:
+                found.append(recent[top_k(self.index._mat[recent] @ q, RECENT_CANDIDATES)])
         n_rows = self._n_rows()
-        pop = np.where(self.index._alive[:n_rows], self.population.popularity(n_rows), -np.inf)
-        rows.extend(top_k(pop, 300).tolist())
-        out = np.unique(np.asarray(rows, dtype=np.int64))
+        popular = self.population.cached(("popular-rows", n_rows), lambda: self._popular_rows(n_rows))
+        out = np.unique(np.concatenate([*found, popular]))
         return out[self.index._alive[out]]
+
+    def _popular_rows(self, n_rows: int) -> np.ndarray:
+        pop = np.where(self.index._alive[:n_rows], self.population.pos[:n_rows], -np.inf)
+        return top_k(pop, POPULAR_CANDIDATES).astype(np.int64)
 
     def recommend(
         self,
@@ -477,7 +575,7 @@ class Recommender:
         if exclude_history:
             banned.update(h.item for h in ctx.history)
         rows = self._candidate_rows(ctx, candidates, banned)
-        scored = self._score(ctx, rows)
+        scored = self._score(ctx, rows, rows_hold_best=candidates is None and self.ann is not None)
         alive = np.ones(scored.rows.shape[0], dtype=bool)
         if banned:
             alive &= ~np.isin(scored.rows, self.index.rows(banned))
