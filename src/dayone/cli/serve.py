@@ -27,6 +27,8 @@ def register(app: typer.Typer) -> None:
         catalog: Annotated[str | None, typer.Option(
             help="seed catalogue when the store is empty: demo, none, or a file")] = None,
         encoder: Annotated[str | None, typer.Option(help="encoder name")] = None,
+        workers: Annotated[int | None, typer.Option(
+            help="API processes (one per core is a good start); they share the store")] = None,
         write_config: Annotated[Path | None, typer.Option(
             "--write-config", help="write a commented config file with every default and exit")
         ] = None,
@@ -40,16 +42,17 @@ def register(app: typer.Typer) -> None:
             return
         overrides: dict[str, Any] = {k: v for k, v in {
             "host": host, "port": port, "store_url": store, "catalog": catalog,
-            "encoder": encoder}.items() if v is not None}
+            "encoder": encoder, "workers": workers}.items() if v is not None}
         try:
             settings = load_settings(config, **overrides)
         except (FileNotFoundError, ValueError) as e:
             typer.echo(f"error: {e}", err=True)
             raise typer.Exit(2) from e
 
-        import uvicorn
+        from dayone.service.app import serve as run_service
 
-        from dayone.service import create_app
-
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                    log_config=None, access_log=False)
+        if settings.workers > 1 and settings.store_url.startswith("sqlite://:memory:"):
+            typer.echo("error: several workers need a shared store (a file or PostgreSQL), "
+                       "not sqlite://:memory:", err=True)
+            raise typer.Exit(2)
+        run_service(settings)

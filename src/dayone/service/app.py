@@ -85,6 +85,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from threadpoolctl import threadpool_limits
+
+        # process-wide: each request is one small product, and requests already run in parallel
+        blas = threadpool_limits(settings.blas_threads, user_api="blas")
         store = open_store(settings.store_url, sqlite_synchronous=settings.sqlite_synchronous)
         # item vectors live in the store too: restarts, refits and sibling processes reuse them
         enc = StoreEmbeddingCache(encoder or get_encoder(settings.encoder), store)
@@ -101,6 +105,7 @@ def create_app(
             history_limit=settings.history_limit,
             on_refit=metrics.refits.inc,
             on_events=metrics.count_events,
+            fresh_reads=settings.fresh_reads,
         )
         engine.start()
         engine.start_background(settings.sync_interval_s, settings.refit_interval_s)
@@ -114,6 +119,7 @@ def create_app(
             engine.stop()
             store.close()
             app.state.engine = None
+            blas.restore_original_limits()
 
     app = FastAPI(
         title="dayone",
@@ -147,6 +153,48 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
     return app
+
+
+def prepare_store(settings: Settings, encoder: Encoder | None = None, seed: Seed | None = None) -> int | None:
+    """Seed the store and save a model version once, before worker processes start.
+
+    Workers then load that snapshot instead of each seeding (which would race) and each
+    building the model from scratch. Returns the saved model version.
+    """
+    store = open_store(settings.store_url, sqlite_synchronous=settings.sqlite_synchronous)
+    try:
+        engine = Engine(
+            store,
+            RecommenderConfig.model_validate({
+                "encoder": settings.encoder, "domain": settings.domain,
+                "language": settings.language, "index": settings.index,
+                "hnsw_threshold": settings.hnsw_threshold}),
+            encoder=StoreEmbeddingCache(encoder or get_encoder(settings.encoder), store),
+            data_dir=settings.data_dir,
+            seed_records=seed or seed_for(settings.catalog),
+            category_fields=settings.category_fields,
+            history_limit=settings.history_limit,
+        )
+        engine.start()
+        return engine.snapshot()
+    finally:
+        store.close()
+
+
+def serve(settings: Settings) -> None:
+    """Run the service with uvicorn: in this process, or in `settings.workers` processes."""
+    import uvicorn
+
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                    log_config=None, access_log=False)
+        return
+    from dayone.service.workers import run_workers
+
+    configure_logging(settings.log_level, settings.log_json)
+    version = prepare_store(settings)
+    log.info("store prepared for workers", extra={"workers": settings.workers, "model_version": version})
+    run_workers(settings)
 
 
 def _redact(url: str) -> str:

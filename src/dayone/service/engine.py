@@ -17,6 +17,7 @@ make the service correct under writes:
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import threading
 import time
@@ -206,8 +207,10 @@ class Engine:
         on_change: Callable[[Engine], None] | None = None,
         on_refit: Callable[[], None] | None = None,
         on_events: Callable[[Sequence[EventRow]], None] | None = None,
+        fresh_reads: bool = True,
     ) -> None:
         self.store = store
+        self.fresh_reads = fresh_reads
         self.config = config
         self.encoder: PrewarmEncoder | None = PrewarmEncoder(encoder) if encoder else None
         self.data_dir = Path(data_dir) if data_dir is not None else None
@@ -520,6 +523,17 @@ class Engine:
             self.on_change(self)
 
     # ------------------------------------------------------------------ reads
+    def sync_if_behind(self) -> None:
+        """Apply other processes' writes before a read, so a client that wrote through one API
+        process and reads through another sees its write (read-your-writes).
+
+        One indexed `MAX(seq)` query per read; the follower thread alone would leave a gap of
+        up to `sync_interval_s`, longer than "recommendable as soon as the call returns".
+        """
+        if self.fresh_reads and self.store.last_seq() > self.applied_seq:
+            with self.lock.write():
+                self._catch_up_locked()
+
     def user_context(self, user_id: str) -> UserContext:
         """A known user's profile and recent history as the recommender's request context.
 
@@ -570,6 +584,7 @@ class Engine:
         category: str | None = None,
         candidates: Sequence[str] | None = None,
     ) -> tuple[list[Recommendation], int]:
+        self.sync_if_behind()
         with self.lock.read():
             ctx = context() if callable(context) else context
             pool = self._candidates(category, candidates)
@@ -586,6 +601,7 @@ class Engine:
                 item_id: str) -> tuple[Recommendation, int | None, int]:
         """The item's score and reason, plus its 1-based rank among all items (None when it is
         already in the history, or, with HNSW retrieval, not among the retrieved candidates)."""
+        self.sync_if_behind()
         with self.lock.read():
             rec = self._rec
             if item_id not in rec.catalog:
@@ -608,6 +624,7 @@ class Engine:
 
     def similar_items(self, item_id: str, n: int, exclude: Sequence[str] = ()
                       ) -> tuple[list[Recommendation], int]:
+        self.sync_if_behind()
         with self.lock.read():
             rec = self._rec
             if item_id not in rec.catalog:
@@ -616,10 +633,12 @@ class Engine:
 
     def similar_to_text(self, text: str, n: int) -> tuple[list[Recommendation], int]:
         """Items matching a free-text query: a visitor who typed only this text."""
+        self.sync_if_behind()
         with self.lock.read():
             return self._rec.recommend(UserContext(text=text), n=n), self.state.version
 
     def users_for_item(self, item_id: str, n: int) -> tuple[list[UserMatch], int]:
+        self.sync_if_behind()
         with self.lock.read():
             rec = self._rec
             if item_id not in rec.catalog:
@@ -662,6 +681,29 @@ class Engine:
             thread.join()
         return started
 
+    def snapshot(self) -> int | None:
+        """Save the serving model as a model version (what sibling processes start from)."""
+        with self.lock.read():
+            saved = self._save_snapshot(self._rec, self.applied_seq)
+        return None if saved is None else saved[0]
+
+    def _save_snapshot(self, rec: Recommender, seq: int) -> tuple[int, str] | None:
+        if self.data_dir is None:
+            return None
+        # one folder per process: sibling API processes refit on their own and must never
+        # overwrite a snapshot another one is loading
+        target = self.data_dir / "models" / f"v{seq:012d}-p{os.getpid()}"
+        try:
+            if target.exists():
+                shutil.rmtree(target)
+            rec.save(str(target))
+            mv = self.store.add_model_version(
+                seq, str(target), {"n_items": len(rec.catalog), "n_events": len(rec.interactions)})
+            return mv.version, str(target)
+        except (ImportError, NotImplementedError, OSError) as e:
+            log.warning("model snapshot not saved", extra={"error": str(e)})
+            return None
+
     def _refit_run(self) -> None:
         t0 = time.perf_counter()
         try:
@@ -669,18 +711,9 @@ class Engine:
             rec, seq = self._build_from_store()  # the old model keeps serving meanwhile
             version = self.state.version + 1
             path: str | None = None
-            if self.data_dir is not None:
-                target = self.data_dir / "models" / f"v{seq:012d}"
-                try:
-                    if target.exists():
-                        shutil.rmtree(target)
-                    rec.save(str(target))
-                    mv = self.store.add_model_version(
-                        seq, str(target), {"n_items": len(rec.catalog),
-                                           "n_events": len(rec.interactions)})
-                    version, path = mv.version, str(target)
-                except (ImportError, NotImplementedError, OSError) as e:
-                    log.warning("model snapshot not saved", extra={"error": str(e)})
+            saved = self._save_snapshot(rec, seq)
+            if saved is not None:
+                version, path = saved
             with self.lock.write():
                 old_rec, self.rec = self.rec, rec
                 self.applied_seq = seq

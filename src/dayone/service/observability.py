@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 import uuid
@@ -105,6 +106,8 @@ class ObservabilityMiddleware:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", rid.encode()))
+                # which API process answered (`serve --workers N`): for tracing, and tests
+                headers.append((b"x-dayone-process", str(os.getpid()).encode()))
                 message["headers"] = headers
             await send(message)
 

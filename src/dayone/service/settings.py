@@ -64,6 +64,19 @@ class Settings(BaseSettings):
         "store's change log (PostgreSQL waits on NOTIFY up to this long)",
     )
     history_limit: int = Field(default=200, ge=1, description="most recent events used per user profile")
+    workers: int = Field(
+        default=1, ge=1, le=64, description="API processes sharing the store and the port; each "
+        "holds its own model and applies the others' writes before every read (read-your-writes)",
+    )
+    fresh_reads: bool = Field(
+        default=True, description="before each read, apply writes other processes made (one "
+        "indexed query); off = only the follower thread, every sync_interval_s",
+    )
+    blas_threads: int = Field(
+        default=1, ge=1, le=256, description="BLAS threads per process. Requests are served "
+        "concurrently, so one thread each is fastest: a multi-threaded matrix-vector product "
+        "waits for busy cores and ran 28x slower under load (benchmarks/README.md)",
+    )
     # HTTP ----------------------------------------------------------------------------------
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
