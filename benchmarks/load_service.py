@@ -7,14 +7,18 @@ What runs where:
 * the **server** is a child process: `uvicorn` serving `create_app(...)` on 127.0.0.1 with an
   SQLite store in a temp dir and HNSW candidate retrieval (`index="hnsw"`);
 * this process is the **client**: an asyncio/httpx driver, four phases of `duration/4` seconds
-  each (new-user-from-text recommend, known-user recommend, add item, add event), each bounded
-  by a request cap: the first third one request at a time (latency, comparable with the
-  library), the rest with `--concurrency` requests in flight (throughput); p50/p99 and req/s;
+  each (new-user-from-text recommend, known-user recommend, add item, add event). Each phase
+  runs 20% of its time one request at a time (latency, comparable with the library), 60% as
+  an **open loop at `--rate` req/s** (requests start on schedule whether or not earlier ones
+  finished; latency counts from the scheduled start, so queueing is included: this is the
+  "p99 at 200 req/s" figure), and 20% with `--concurrency` requests in flight (capacity);
+  p50/p99 and achieved req/s for each;
 * then the **library baseline** in this same process: the same catalogue in an in-process
   `Recommender`, the same calls made directly, so each service number comes with a ratio.
 
 Encoder, honestly: text queries and every item added during the test go through the real
-default encoder (all-MiniLM-L6-v2, ONNX int8). Only the initial 100k-item catalogue build
+default encoder (all-MiniLM-L6-v2, ONNX int8); by default every text request is a sentence
+never seen before (`--query-pool 0`), so none is answered from the service's query cache. Only the initial 100k-item catalogue build
 uses a fast stand-in (`BulkSyntheticEncoder`: batches larger than 256 texts are hashed into
 384-d vectors) because encoding 100k texts on a 2-core machine takes tens of minutes. The
 similarity values between real and synthetic vectors are meaningless; the *work* per request
@@ -99,16 +103,47 @@ def real_encoder() -> Any:
 SERVER = """
 import sys
 sys.path.insert(0, {here!r})
-import uvicorn
-from load_service import BulkSyntheticEncoder, real_encoder, synthetic_catalog
-from dayone.service import Settings, create_app
-n, port, workdir = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-settings = Settings(store_url=f"sqlite:///{{workdir}}/store.db", data_dir=workdir,
-                    catalog="none", index="hnsw", log_level="WARNING", max_batch=5000)
-app = create_app(settings, encoder=BulkSyntheticEncoder(real_encoder()),
-                 seed=lambda: synthetic_catalog(n))
-uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+from load_service import run_server
+run_server(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
 """
+
+
+def server_settings(workdir: str, workers: int) -> Any:
+    from dayone.service import Settings
+
+    return Settings(store_url=f"sqlite:///{workdir}/store.db", data_dir=workdir, catalog="none",
+                    index="hnsw", log_level="WARNING", max_batch=5000, workers=workers)
+
+
+def run_server(n: int, port: int, workdir: str, workers: int) -> None:
+    """The server process: one uvicorn process, or a parent that seeds the store and saves a
+    model version, then `workers` processes that load it (as `dayone serve --workers N`)."""
+    import uvicorn
+
+    from dayone.service import create_app
+    from dayone.service.app import prepare_store
+
+    settings = server_settings(workdir, workers)
+    if workers == 1:
+        app = create_app(settings, encoder=BulkSyntheticEncoder(real_encoder()),
+                         seed=lambda: synthetic_catalog(n))
+        uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+        return
+    from dayone.service.workers import run_workers
+
+    prepare_store(settings, encoder=BulkSyntheticEncoder(real_encoder()),
+                  seed=lambda: synthetic_catalog(n))
+    run_workers(settings.model_copy(update={"host": "127.0.0.1", "port": port}),
+                app_factory="load_service:worker_app")
+
+
+def worker_app() -> Any:
+    """One worker of the load-test server: the service app with the bulk-synthetic encoder."""
+    from dayone.service import create_app
+    from dayone.service.workers import worker_settings
+
+    return create_app(worker_settings(), encoder=BulkSyntheticEncoder(real_encoder()),
+                      seed=lambda: [])
 
 
 def free_port() -> int:
@@ -168,11 +203,67 @@ async def drive(name: str, make: Callable[[int], Awaitable[Any]], seconds: float
     return phase
 
 
+async def drive_rate(name: str, make: Callable[[int], Awaitable[Any]], seconds: float,
+                     rate: float, first: int, max_in_flight: int = 512) -> Phase:
+    """Open loop: start request k at `k / rate` seconds, whether or not earlier ones finished.
+
+    This is how traffic arrives at a service (visitors do not wait for each other), and the
+    only way to ask "what is p99 at 200 req/s": a closed loop of N workers measures latency
+    at whatever rate N in-flight requests allow instead. Latency counts from the scheduled
+    start, so time spent queued behind a slow server (or a late client) is included, not hidden
+    (no coordinated omission). Requests still unanswered after `max_in_flight` are refused by the
+    client and counted as errors.
+    """
+    phase = Phase(name)
+    n = int(seconds * rate)
+    in_flight = 0
+    start = time.perf_counter() + 0.05
+
+    async def one(k: int, due: float) -> None:
+        nonlocal in_flight
+        in_flight += 1
+        try:
+            ok = await make(k)
+        except Exception:
+            ok = False
+        finally:
+            in_flight -= 1
+        if ok:
+            phase.lat.append(time.perf_counter() - due)
+        else:
+            phase.errors += 1
+
+    tasks = []
+    for k in range(n):
+        due = start + k / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if in_flight >= max_in_flight:
+            phase.errors += 1
+            continue
+        tasks.append(asyncio.create_task(one(first + k, due)))
+    await asyncio.gather(*tasks)
+    phase.wall = time.perf_counter() - start
+    return phase
+
+
+def query_text(k: int, pool: int) -> str:
+    """The k-th visitor's sentence. With `pool` = 0 every visitor types a new sentence, so
+    each request runs the encoder (the worst case); with `pool` = N, sentences repeat every N
+    visitors and the service's query cache answers the repeats."""
+    j = k if pool <= 0 else k % pool
+    r = random.Random(j)
+    return (f"something {r.choice(ADJ)} about {r.choice(TOPIC)} and {r.choice(TOPIC)}"
+            f", like {r.choice(NOUN)} number {j}")
+
+
 async def run_load(base: str, n_items: int, seconds: float, concurrency: int, cap: int,
-                   n_users: int) -> tuple[list[tuple[Phase, Phase]], dict[str, Any]]:
+                   n_users: int, query_pool: int = 0, rate: float = 200.0
+                   ) -> tuple[list[tuple[Phase, ...]], dict[str, Any]]:
     import httpx
 
-    limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2)
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as c:
         # known users with a short history each (written in batches, not timed)
         rng = random.Random(1)
@@ -187,13 +278,11 @@ async def run_load(base: str, n_items: int, seconds: float, concurrency: int, ca
             (await c.post("/api/v1/events/batch", json={"events": events[k:k + 2000]},
                           timeout=1800)).raise_for_status()
 
-        queries = [f"something {rng.choice(ADJ)} about {rng.choice(TOPIC)} and {rng.choice(TOPIC)}"
-                   for _ in range(500)]
         per = seconds / 4
 
         async def text_rec(k: int) -> bool:
             r = await c.post("/api/v1/recommendations/session",
-                             json={"context": {"text": queries[k % len(queries)]}, "n": 10})
+                             json={"context": {"text": query_text(k, query_pool)}, "n": 10})
             return r.status_code == 200 and r.json()["count"] == 10
 
         async def user_rec(k: int) -> bool:
@@ -213,15 +302,18 @@ async def run_load(base: str, n_items: int, seconds: float, concurrency: int, ca
                 "kind": ("click", "like", "rating")[k % 3], "value": 4.0})
             return r.status_code == 201
 
-        phases: list[tuple[Phase, Phase]] = []
+        # each kind of request: 20% one at a time (latency, comparable with the library), 60%
+        # open loop at `rate` (the target), 20% closed loop with `concurrency` in flight (capacity)
+        phases: list[tuple[Phase, ...]] = []
         for name, fn in (("recommend new user (text)", text_rec),
                          ("recommend known user", user_rec),
                          ("add item", add_item), ("add event", add_event)):
-            one = await drive(name + " c=1", fn, per / 3, 1, cap)
-            # new ids for the concurrent run of the write phases
+            one = await drive(name + " c=1", fn, per * 0.2, 1, cap)
+            # fresh ids for the write phases' later requests
+            at_rate = await drive_rate(f"{name} @{rate:g}/s", fn, per * 0.6, rate, first=cap)
             many = await drive(f"{name} c={concurrency}",
-                               lambda k, fn=fn: fn(k + cap), per * 2 / 3, concurrency, cap)
-            phases.append((one, many))
+                               lambda k, fn=fn: fn(k + 2 * cap), per * 0.2, concurrency, cap)
+            phases.append((one, at_rate, many))
 
         # freshness: an item must be recommendable right after its add call returns
         fresh: list[float] = []
@@ -245,8 +337,12 @@ async def run_load(base: str, n_items: int, seconds: float, concurrency: int, ca
 
 
 def library_baseline(n_items: int, n_users: int, samples: int) -> dict[str, Phase]:
-    """The same calls, made directly on an in-process Recommender (no HTTP, no store)."""
+    """The same calls, made directly on an in-process Recommender (no HTTP, no store),
+    under the service's BLAS setting (one thread: see Settings.blas_threads)."""
     import pandas as pd
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
 
     from dayone.data.catalog import Catalog
     from dayone.profiles import UserContext
@@ -263,7 +359,6 @@ def library_baseline(n_items: int, n_users: int, samples: int) -> dict[str, Phas
         rec.add_user(f"u{i}", {"age": 18 + i % 50}, f"I like {rng.choice(TOPIC)}")
     rec.add_interactions(pd.DataFrame([{"user": f"u{i}", "item": f"s{rng.randrange(n_items)}",
                                         "liked": True} for i in range(n_users) for _ in range(5)]))
-    queries = [f"something {rng.choice(ADJ)} about {rng.choice(TOPIC)}" for _ in range(100)]
     out = {k: Phase(k) for k in ("text", "user", "item", "event")}
 
     def timed(phase: Phase, fn: Callable[[], Any]) -> None:
@@ -272,7 +367,7 @@ def library_baseline(n_items: int, n_users: int, samples: int) -> dict[str, Phas
         phase.lat.append(time.perf_counter() - t)
 
     for k in range(samples):
-        q, u = queries[k % 100], f"u{k % n_users}"
+        q, u = query_text(10**6 + k, 0), f"u{k % n_users}"
         item = {"id": f"lib{k}", "title": f"Fresh {k}", "description": "a new thing",
                 "category": "home"}
         event = {"user": u, "item": f"s{(k * 7919) % n_items}", "liked": True}
@@ -287,10 +382,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="load test of the dayone service")
     ap.add_argument("--items", type=int, default=100_000)
     ap.add_argument("--duration", type=float, default=60.0, help="total seconds of load")
-    ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--concurrency", type=int, default=16, help="in-flight requests of the capacity run")
+    ap.add_argument("--workers", type=int, default=1, help="API processes (dayone serve --workers)")
+    ap.add_argument("--rate", type=float, default=200.0, help="requests/s of the open-loop run")
     ap.add_argument("--cap", type=int, default=50_000, help="most requests per phase")
     ap.add_argument("--users", type=int, default=200)
     ap.add_argument("--baseline-samples", type=int, default=200)
+    ap.add_argument("--query-pool", type=int, default=0,
+                    help="0: every text request is a new sentence (encoder runs each time); "
+                    "N: sentences repeat every N requests (the query cache answers repeats)")
     args = ap.parse_args(argv)
 
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start",
@@ -299,34 +399,39 @@ def main(argv: list[str] | None = None) -> int:
         port = free_port()
         t0 = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-c", SERVER.format(here=str(HERE)),
-                                 str(args.items), str(port), tmp])
+                                 str(args.items), str(port), tmp, str(args.workers)])
         base = f"http://127.0.0.1:{port}"
         try:
             import httpx
 
-            while True:
+            ok_in_a_row = 0  # every worker process must be ready, not just the first to answer
+            while ok_in_a_row < 10 * args.workers:
                 if proc.poll() is not None:
                     raise SystemExit(f"server exited with {proc.returncode}")
                 try:
-                    if httpx.get(base + "/health/ready", timeout=2).status_code == 200:
-                        break
+                    ready = httpx.get(base + "/health/ready", timeout=2).status_code == 200
                 except httpx.HTTPError:
-                    pass
+                    ready = False
+                ok_in_a_row = ok_in_a_row + 1 if ready else 0
                 if time.perf_counter() - t0 > 1800:
                     raise SystemExit("server not ready after 30 min")
-                time.sleep(0.5)
+                if not ready:
+                    time.sleep(0.5)
             print(f"server ready with {args.items} items in {time.perf_counter() - t0:.1f} s "
                   "(store seeding + model build)", flush=True)
             phases, fresh = asyncio.run(run_load(base, args.items, args.duration,
-                                                 args.concurrency, args.cap, args.users))
+                                                 args.concurrency, args.cap, args.users,
+                                                 args.query_pool, args.rate))
         finally:
             proc.terminate()
             proc.wait(timeout=60)
     lib = library_baseline(args.items, args.users, args.baseline_samples)
-    print(f"\nservice: {args.items} items, concurrency {args.concurrency}, "
-          f"{args.duration / 4:.0f} s per phase; library: {args.baseline_samples} sequential calls")
-    for (one, many), key in zip(phases, ("text", "user", "item", "event"), strict=True):
+    print(f"\nservice: {args.items} items, {args.workers} API process(es), {args.duration / 4:.0f} s per kind of request (20% one at a "
+          f"time, 60% open loop at {args.rate:g} req/s, 20% with {args.concurrency} in flight); "
+          f"library: {args.baseline_samples} sequential calls")
+    for (one, at_rate, many), key in zip(phases, ("text", "user", "item", "event"), strict=True):
         print(one.line(lib[key]))
+        print(at_rate.line())
         print(many.line())
     print(f"new item recommendable right after the add returned: {fresh['fresh_found']}/"
           f"{fresh['fresh_n']}; that first recommend took p50 {fresh['fresh_p50_ms']:.1f} ms, "
