@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from dayone.rankers.base import InteractionMatrix, UserEvidence
+from dayone.rankers.blend import CoordinateAscentBlend, standardise_per_user
 from dayone.rankers.demographic import AttributePopularity
 from dayone.rankers.userknn import KNNShape, UserKNN, tune_shape
 
@@ -78,3 +79,32 @@ def test_tuning_finds_the_attribute_that_matters() -> None:
     shape, val = tune_shape(cases, start, k=2)
     g, z = (shape.attribute_power[knn.keys.index(k)] for k in ("gender", "zip"))
     assert g > z and val == 1.0
+
+
+def _users(
+    n: int, seed: int, signal: float = 3.0
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Feature 0 = noise, feature 1 = informative about the 3 positives of 50 items."""
+    rng = np.random.default_rng(seed)
+    users = []
+    for _ in range(n):
+        pos = rng.choice(50, size=3, replace=False)
+        good = rng.normal(size=50)
+        good[pos] += signal
+        F = np.column_stack([rng.normal(size=50), good])
+        users.append((standardise_per_user(F), pos, np.zeros(0, dtype=np.int64)))
+    return users
+
+
+def test_blend_search_is_kept_only_when_it_generalises() -> None:
+    users = _users(40, 0)
+    names = ["noise", "good"]
+    searched, held_search, held_start = CoordinateAscentBlend.fit_if_it_generalises(
+        users, names, start=np.array([1.0, 0.0])
+    )
+    assert held_search > held_start and abs(searched.w[1]) > abs(searched.w[0])
+    # the start already ranks every positive first: no search can beat it on held-out users
+    kept, held_search, held_start = CoordinateAscentBlend.fit_if_it_generalises(
+        _users(40, 1, signal=100.0), names, start=np.array([0.0, 1.0])
+    )
+    assert held_search <= held_start and list(kept.w) == [0.0, 1.0]
