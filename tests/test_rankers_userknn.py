@@ -108,3 +108,17 @@ def test_blend_search_is_kept_only_when_it_generalises() -> None:
         _users(40, 1, signal=100.0), names, start=np.array([0.0, 1.0])
     )
     assert held_search <= held_start and list(kept.w) == [0.0, 1.0]
+
+
+def test_early_agreement_counts_items_the_neighbour_also_started_with() -> None:
+    rows: list[tuple[str, str, float | None, float | None]] = [
+        ("a", "i0", 5.0, 1.0), ("a", "i1", 5.0, 2.0),  # a started with i0
+        ("b", "i2", 5.0, 1.0), ("b", "i0", 5.0, 2.0),  # b rated i0 second
+    ]  # fmt: skip
+    knn = _knn(rows, {})
+    ev = knn.evidence(_ev([0], [5.0]))
+    a, b = knn.seen.shape[0] - 2, knn.seen.shape[0] - 1  # users are indexed in row order
+    assert ev.agreement[a] == ev.agreement[b] == 1.0
+    assert ev.early_agreement[a] == 1.0 and ev.early_agreement[b] == 0.0
+    s = knn.score(_ev([0], [5.0]), KNNShape(smooth=0.1, early=3.0))
+    assert s[1] > s[2]  # a's later like beats b's

@@ -5,8 +5,11 @@ weight is
 
     prod_attr similarity_attr ** p_attr  *  (agreement + a) ** g  *  n_ratings ** b
 
-(agreement = the summed rating agreement on the shared history items), and an item's score is
-the weighted share of those users who liked it (plus `rated` times the share who rated it).
+(agreement = the summed rating agreement on the shared history items, with shared items that
+were also among the neighbour's own first interactions counting 1 + `early` times: people who
+started with the same items joined at the same time and saw the same catalogue), and an
+item's score is the weighted share of those users who liked it (plus `rated` times the share
+who rated it).
 This answers the cold-user question directly ("which items will this person like in the
 end"), so it keeps the population's popularity (every neighbour liked the blockbusters) and
 the user's taste (neighbours who agree on the first ratings dominate), which item-item models
@@ -36,6 +39,8 @@ class KNNShape:
     sharpness: float = 1.0  # g: exponent on agreement + a (higher = trust overlap more)
     rated: float = 0.0  # how much "rated it" counts next to "liked it" in the outcome
     activity: float = 0.0  # b: exponent on the neighbour's number of ratings
+    early: float = 0.0  # extra agreement for shared items that were among the neighbour's
+    # first len(history) interactions too (same point in their life as a user)
 
 
 # Search space of `tune_shape` (coarse on purpose: a few hundred simulated users cannot
@@ -45,6 +50,7 @@ SMOOTH = (0.1, 0.3, 1.0, 3.0)
 SHARPNESS = (1.0, 2.0, 3.0)
 RATED = (0.0, 0.25, 0.5)
 ACTIVITY = (-0.25, 0.0, 0.25, 0.5)
+EARLY = (0.0, 1.0, 3.0)
 
 
 @dataclass
@@ -53,6 +59,7 @@ class NeighbourEvidence:
 
     log_profile: np.ndarray  # train users x attribute keys: log similarity per attribute
     agreement: np.ndarray  # train users
+    early_agreement: np.ndarray  # the part of `agreement` from the neighbours' first items
 
 
 @dataclass
@@ -60,6 +67,7 @@ class UserKNN:
     source = "user-knn"
     rated: sp.csc_matrix  # train users x items, rating shifted to start at 1 (0 = not rated)
     seen: sp.csc_matrix  # 0/1
+    position: sp.csc_matrix  # 1 + rank of the interaction in its user's history (by time)
     liked_t: sp.csr_matrix  # items x users, 0/1 liked
     seen_t: sp.csr_matrix  # items x users, 0/1 rated
     log_activity: np.ndarray  # log number of items each train user rated
@@ -88,6 +96,7 @@ class UserKNN:
         return cls(
             R.tocsc(),
             X.tocsc(),
+            _positions(m).tocsc(),
             P.T.tocsr(),
             X.T.tocsr(),
             activity,
@@ -100,20 +109,26 @@ class UserKNN:
     def default_shape(self) -> KNNShape:
         return KNNShape(attribute_power=tuple(1.0 for _ in self.keys))
 
-    def _agreement(self, user: UserEvidence) -> np.ndarray:
-        """Per train user: sum over the shared history items of 1 - |rating difference|/range
-        (1 per shared item when either rating is unknown)."""
+    def _agreement(self, user: UserEvidence) -> tuple[np.ndarray, np.ndarray]:
+        """Per train user: the sum over the shared history items of 1 - |rating difference| /
+        range (1 per shared item when either rating is unknown), and the same sum over the
+        shared items that were also among the train user's first len(history) items."""
         n = self.seen.shape[0]
         if not len(user.items):
-            return np.zeros(n)
+            return np.zeros(n), np.zeros(n)
         S = self.seen[:, user.items].toarray()
         r = np.asarray(user.ratings, dtype=float)
         if len(r) != len(user.items) or not np.isfinite(r).any():
-            return np.asarray(S.sum(axis=1))
-        theirs = self.rated[:, user.items].toarray() - 1.0 + self.low
-        diff = np.abs(theirs - r[None, :])
-        agree = np.where(np.isfinite(diff), 1.0 - np.minimum(diff, self.scale) / self.scale, 1.0)
-        return np.asarray((S * agree).sum(axis=1))
+            agree = S
+        else:
+            theirs = self.rated[:, user.items].toarray() - 1.0 + self.low
+            diff = np.abs(theirs - r[None, :])
+            agree = S * np.where(
+                np.isfinite(diff), 1.0 - np.minimum(diff, self.scale) / self.scale, 1.0
+            )
+        pos = self.position[:, user.items].toarray()
+        early = (pos > 0) & (pos <= len(user.items))
+        return np.asarray(agree.sum(axis=1)), np.asarray((agree * early).sum(axis=1))
 
     def evidence(self, user: UserEvidence) -> NeighbourEvidence:
         factors = self.demo.factors(user.attributes)
@@ -122,12 +137,13 @@ class UserKNN:
         for j, key in enumerate(self.keys):
             if key in factors:
                 L[:, j] = np.log(factors[key])
-        return NeighbourEvidence(L, self._agreement(user))
+        return NeighbourEvidence(L, *self._agreement(user))
 
     def score_evidence(self, ev: NeighbourEvidence, shape: KNNShape) -> np.ndarray:
         power = np.asarray(shape.attribute_power or np.zeros(len(self.keys)), dtype=float)
         logw = ev.log_profile @ power + shape.activity * self.log_activity
-        w = np.exp(logw - logw.max()) * (ev.agreement + shape.smooth) ** shape.sharpness
+        overlap = ev.agreement + shape.early * ev.early_agreement
+        w = np.exp(logw - logw.max()) * (overlap + shape.smooth) ** shape.sharpness
         col = self.liked_t @ w
         if shape.rated:
             col = col + shape.rated * (self.seen_t @ w)
@@ -170,6 +186,7 @@ def tune_shape(
         if has_history:
             out.append([replace(shape, smooth=v) for v in SMOOTH])
             out.append([replace(shape, sharpness=v) for v in SHARPNESS])
+            out.append([replace(shape, early=v) for v in EARLY])
         out.append([replace(shape, rated=v) for v in RATED])
         out.append([replace(shape, activity=v) for v in ACTIVITY])
         return out
@@ -187,6 +204,25 @@ def tune_shape(
         if not improved:
             break
     return best, best_val
+
+
+def _positions(m: InteractionMatrix) -> sp.csr_matrix:
+    """users x items: 1 + the interaction's rank in its user's history (by time, ties in a
+    fixed random order, as bench protocols break them; the first interaction with an item
+    counts)."""
+    if m.ts is None:  # no times: the file order is the best guess at the order
+        tie, ts = np.arange(len(m.users), dtype=float), np.zeros(len(m.users))
+    else:
+        tie, ts = np.random.default_rng(0).random(len(m.users)), m.ts
+    order = np.lexsort((tie, np.nan_to_num(ts, nan=-np.inf), m.users))
+    users = m.users[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(users)) + 1]
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    key = users * m.n_items + m.items[order]
+    _, first = np.unique(key, return_index=True)  # earliest interaction per (user, item)
+    return sp.csr_matrix(
+        (rank[first] + 1.0, (users[first], m.items[order][first])), shape=(m.n_users, m.n_items)
+    )
 
 
 def _with(values: tuple[float, ...], j: int, v: float) -> tuple[float, ...]:
