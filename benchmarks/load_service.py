@@ -259,32 +259,48 @@ class RawClient:
     service's JSON answers have one), at a small fraction of that cost.
     """
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, keep_alive_s: float = 4.0) -> None:
         host, port = base.removeprefix("http://").split(":")
         self.host, self.port = host, int(port)
-        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        # uvicorn closes a connection idle for 5 s; never reuse one idle for longer than this
+        self.keep_alive_s = keep_alive_s
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
+
+    async def _connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, bool]:
+        now = time.perf_counter()
+        while self.idle:
+            reader, writer, since = self.idle.pop()
+            if now - since < self.keep_alive_s:
+                return reader, writer, True
+            writer.close()
+        reader, writer = await asyncio.open_connection(self.host, self.port)
+        return reader, writer, False
 
     async def request(self, method: str, path: str, payload: Any = None) -> tuple[int, bytes]:
         body = b"" if payload is None else json.dumps(payload).encode()
         head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\n"
         if payload is not None:
             head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-        conn = self.idle.pop() if self.idle else await asyncio.open_connection(self.host, self.port)
-        reader, writer = conn
-        try:
-            writer.write(head.encode() + b"\r\n" + body)
-            header = await reader.readuntil(b"\r\n\r\n")
+        message = head.encode() + b"\r\n" + body
+        for attempt in range(2):
+            reader, writer, reused = await self._connection()
+            try:
+                writer.write(message)
+                header = await reader.readuntil(b"\r\n\r\n")
+            except (ConnectionError, asyncio.IncompleteReadError):
+                writer.close()
+                if reused and attempt == 0:  # the server closed it meanwhile: one retry, fresh
+                    continue
+                raise
             status = int(header[9:12])
             length = 0
             for line in header.split(b"\r\n")[1:]:
                 if line[:15].lower() == b"content-length:":
                     length = int(line[15:])
             data = await reader.readexactly(length)
-        except Exception:
-            writer.close()
-            raise
-        self.idle.append(conn)
-        return status, data
+            self.idle.append((reader, writer, time.perf_counter()))
+            return status, data
+        raise ConnectionError("unreachable")
 
 
 def query_text(k: int, pool: int) -> str:
