@@ -284,9 +284,13 @@ def test_item_added_online_reaches_its_text_on_the_ann_path() -> None:
     rec = Recommender.build(Catalog.from_records(_large_catalogue(REFERENCE_SAMPLE + 500)),
                             config=RecommenderConfig(index="hnsw", learn_handover=False),
                             encoder=HashingEncoder())
+    for k in range(5):  # the ANN's answers to these texts are now remembered
+        rec.recommend(f"zeppelin quokka{k} marimba", n=3)
     rec.add_items([{"id": f"new{k}", "title": f"zeppelin quokka{k} marimba"} for k in range(5)])
     for k in range(5):
         assert f"new{k}" in ids(rec.recommend(f"zeppelin quokka{k} marimba", n=3))
+    rec.remove_items(["new0"])
+    assert "new0" not in ids(rec.recommend("zeppelin quokka0 marimba", n=3))
 
 
 def test_profile_vector_reads_the_recent_window(rec: Recommender) -> None:

@@ -104,6 +104,17 @@ ANN_CANDIDATES = 150
 POPULAR_CANDIDATES = 300
 
 
+def _remember(cache: dict[Any, Any], key: Any, value: Any, capacity: int) -> None:
+    """Insert into a bounded FIFO memory shared by concurrent readers: eviction may race
+    with another thread's, and losing that race only means one entry more or less."""
+    while len(cache) >= capacity:
+        try:
+            cache.pop(next(iter(cache)), None)
+        except (RuntimeError, StopIteration):
+            break
+    cache[key] = value
+
+
 @dataclass
 class _Scored:
     rows: np.ndarray
@@ -135,6 +146,8 @@ class Recommender:
         self._query_cache: dict[str, np.ndarray] = {}
         self._ref_cache: tuple[tuple[int, int], np.ndarray, bool] | None = None
         self._recent: deque[int] = deque(maxlen=RECENT_ITEMS)  # rows of the latest added items
+        self._ann_cache: dict[bytes, np.ndarray] = {}
+        self._added_since_ann_cache = 0
         self.histories: dict[str, list[HistoryEntry]] = {}
         self.user_index = ExactIndex(self.encoder.dim)
         self.scale = RatingScale()
@@ -205,6 +218,10 @@ class Recommender:
         self._maybe_ann(ids, vectors)
         if len(ids) <= RECENT_ITEMS:  # online additions, not a catalogue build
             self._recent.extend(self.index.rows(ids).tolist())
+        self._added_since_ann_cache += len(ids)
+        if self._added_since_ann_cache >= RECENT_ITEMS or len(ids) > RECENT_ITEMS:
+            self._ann_cache.clear()
+            self._added_since_ann_cache = 0
         self.version += 1
         return ids
 
@@ -297,10 +314,21 @@ class Recommender:
         query = getattr(self.encoder, "encode_query", None)
         vec = query([text]) if query is not None else self.encoder.encode([text])
         out = np.asarray(vec, dtype=np.float32)[0]
-        if len(self._query_cache) >= 4096:
-            self._query_cache.pop(next(iter(self._query_cache)))
-        self._query_cache[text] = out
+        _remember(self._query_cache, text, out, 4096)
         return out
+
+    def _ann_neighbours(self, query: np.ndarray) -> np.ndarray:
+        """The ANN's nearest rows to a query, remembered: a known user's profile and history
+        vectors repeat across requests until they act. A remembered answer stays right while
+        items are added, because additions are also searched exactly (`_recent`), so the memory
+        is cleared only once more items were added than `_recent` holds."""
+        assert self.ann is not None
+        key = query.tobytes()
+        hit = self._ann_cache.get(key)
+        if hit is None:
+            hit = self.ann.search_labels(query, ANN_CANDIDATES)
+            _remember(self._ann_cache, key, hit, 2048)
+        return hit
 
     # ------------------------------------------------------------------ online updates
     def add_items(self, records: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -544,7 +572,7 @@ class Recommender:
             signed = sign_history(known, self.scale)
             queries.append(history_vector(self.index._mat[self.index.rows(signed.items)], np.asarray(signed.prefs)))
         # exclusions are applied after scoring, so the ANN needs no per-label filter
-        found = [self.ann.search_labels(q, ANN_CANDIDATES) for q in queries]
+        found = [self._ann_neighbours(q) for q in queries]
         if self._recent:
             recent = np.fromiter(self._recent, dtype=np.int64, count=len(self._recent))
             recent = recent[self.index._alive[recent]]
