@@ -75,7 +75,8 @@ class Settings(BaseSettings):
     blas_threads: int = Field(
         default=1, ge=1, le=256, description="BLAS threads per process. Requests are served "
         "concurrently, so one thread each is fastest: a multi-threaded matrix-vector product "
-        "waits for busy cores and ran 28x slower under load (benchmarks/README.md)",
+        "waits for busy cores (5.4x slower with two busy processes on 2 cores: "
+        "benchmarks/blas_threads.py --busy 2)",
     )
     # HTTP ----------------------------------------------------------------------------------
     host: str = "127.0.0.1"
