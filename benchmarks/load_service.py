@@ -482,7 +482,9 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             proc.terminate()
             proc.wait(timeout=60)
-    lib = library_baseline(args.items, args.users, args.baseline_samples)
+    # --baseline-samples 0 skips the library run (its build alone takes a minute at 100k)
+    lib = (library_baseline(args.items, args.users, args.baseline_samples) if args.baseline_samples
+           else {k: Phase(k) for k in ("text", "user", "item", "event")})
     print(f"\nservice: {args.items} items, {args.workers} API process(es), {args.duration / 4:.0f} s per kind of request (20% one at a "
           f"time, 60% open loop at {args.rate:g} req/s, 20% with {args.concurrency} in flight); "
           f"library: {args.baseline_samples} sequential calls")
