@@ -13,8 +13,8 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health/live", response_model=Health, operation_id="health_live")
-def live() -> Health:
-    """The process is up and answering."""
+async def live() -> Health:
+    """The process is up and answering (async: nothing here may wait on a thread)."""
     return Health(status="ok")
 
 
