@@ -33,7 +33,7 @@ from dayone.service.observability import (
 )
 from dayone.service.routers import events, health, items, models, recommendations, users
 from dayone.service.settings import Settings
-from dayone.storage import EventRow, open_store
+from dayone.storage import EventRow, Store, open_store
 from dayone.storage.embeddings import StoreEmbeddingCache
 
 log = logging.getLogger("dayone.service")
@@ -90,28 +90,13 @@ def create_app(
         # process-wide: each request is one small product, and requests already run in parallel
         blas = threadpool_limits(settings.blas_threads, user_api="blas")
         store = open_store(settings.store_url, sqlite_synchronous=settings.sqlite_synchronous)
-        # item vectors live in the store too: restarts, refits and sibling processes reuse them
-        enc = StoreEmbeddingCache(encoder or get_encoder(settings.encoder), store)
-        engine = Engine(
-            store,
-            RecommenderConfig.model_validate({
-                "encoder": settings.encoder, "domain": settings.domain,
-                "language": settings.language, "index": settings.index,
-                "hnsw_threshold": settings.hnsw_threshold}),
-            encoder=enc,
-            data_dir=settings.data_dir,
-            seed_records=seed or seed_for(settings.catalog),
-            category_fields=settings.category_fields,
-            history_limit=settings.history_limit,
-            on_refit=metrics.refits.inc,
-            on_events=metrics.count_events,
-            fresh_reads=settings.fresh_reads,
-        )
+        engine = engine_for(settings, store, encoder, seed, on_refit=metrics.refits.inc,
+                            on_events=metrics.count_events)
         engine.start()
         engine.start_background(settings.sync_interval_s, settings.refit_interval_s)
         app.state.engine = engine
         c = engine.counts()
-        log.info("ready", extra={"store": _redact(settings.store_url), "encoder": enc.model_id,
+        log.info("ready", extra={"store": _redact(settings.store_url), "encoder": engine.encoder.model_id if engine.encoder else None,
                                  **c, "model_version": engine.state.version})
         try:
             yield
@@ -155,6 +140,26 @@ def create_app(
     return app
 
 
+def engine_for(settings: Settings, store: Store, encoder: Encoder | None, seed: Seed | None,
+               **hooks: Any) -> Engine:
+    """The engine the settings describe, over an open store."""
+    return Engine(
+        store,
+        RecommenderConfig.model_validate({
+            "encoder": settings.encoder, "domain": settings.domain,
+            "language": settings.language, "index": settings.index,
+            "hnsw_threshold": settings.hnsw_threshold}),
+        # item vectors live in the store too: restarts, refits and sibling processes reuse them
+        encoder=StoreEmbeddingCache(encoder or get_encoder(settings.encoder), store),
+        data_dir=settings.data_dir,
+        seed_records=seed or seed_for(settings.catalog),
+        category_fields=settings.category_fields,
+        history_limit=settings.history_limit,
+        fresh_reads=settings.fresh_reads,
+        **hooks,
+    )
+
+
 def prepare_store(settings: Settings, encoder: Encoder | None = None, seed: Seed | None = None) -> int | None:
     """Seed the store and save a model version once, before worker processes start.
 
@@ -163,18 +168,7 @@ def prepare_store(settings: Settings, encoder: Encoder | None = None, seed: Seed
     """
     store = open_store(settings.store_url, sqlite_synchronous=settings.sqlite_synchronous)
     try:
-        engine = Engine(
-            store,
-            RecommenderConfig.model_validate({
-                "encoder": settings.encoder, "domain": settings.domain,
-                "language": settings.language, "index": settings.index,
-                "hnsw_threshold": settings.hnsw_threshold}),
-            encoder=StoreEmbeddingCache(encoder or get_encoder(settings.encoder), store),
-            data_dir=settings.data_dir,
-            seed_records=seed or seed_for(settings.catalog),
-            category_fields=settings.category_fields,
-            history_limit=settings.history_limit,
-        )
+        engine = engine_for(settings, store, encoder, seed)
         engine.start()
         return engine.snapshot()
     finally:
