@@ -42,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -166,12 +167,15 @@ class Phase:
         self.lat: list[float] = []
         self.errors = 0
         self.wall = 0.0
+        self.served_by: list[int] = []  # requests answered per API process
 
     def line(self, base: Phase | None = None) -> str:
         p50, p99 = pct(self.lat, 50) * 1000, pct(self.lat, 99) * 1000
         rps = len(self.lat) / self.wall if self.wall else 0.0
         s = (f"{self.name:<28} n={len(self.lat):>6}  p50={p50:7.2f} ms  p99={p99:7.2f} ms  "
              f"{rps:7.1f} req/s  errors={self.errors}")
+        if len(self.served_by) > 1:
+            s += "  per process " + "/".join(map(str, self.served_by))
         if base is not None and base.lat:
             s += f"  | library p50={pct(base.lat, 50) * 1000:6.2f} ms p99={pct(base.lat, 99) * 1000:6.2f} ms" \
                  f"  service/library p50 x{pct(self.lat, 50) / pct(base.lat, 50):.2f}"
@@ -264,12 +268,16 @@ class RawClient:
         self.host, self.port = host, int(port)
         # uvicorn closes a connection idle for 5 s; never reuse one idle for longer than this
         self.keep_alive_s = keep_alive_s
-        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
+        # oldest-idle first: requests rotate over all open connections, as independent visitors'
+        # would, instead of piling onto the one or two most recently used (which may all be
+        # held by the same API process)
+        self.idle: deque[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = deque()
+        self.served_by: Counter[str] = Counter()  # answering process (X-Dayone-Process)
 
     async def _connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, bool]:
         now = time.perf_counter()
         while self.idle:
-            reader, writer, since = self.idle.pop()
+            reader, writer, since = self.idle.popleft()
             if now - since < self.keep_alive_s:
                 return reader, writer, True
             writer.close()
@@ -297,6 +305,8 @@ class RawClient:
             for line in header.split(b"\r\n")[1:]:
                 if line[:15].lower() == b"content-length:":
                     length = int(line[15:])
+                elif line[:17].lower() == b"x-dayone-process:":
+                    self.served_by[line[17:].strip().decode()] += 1
             data = await reader.readexactly(length)
             self.idle.append((reader, writer, time.perf_counter()))
             return status, data
@@ -367,7 +377,9 @@ async def run_load(base: str, n_items: int, seconds: float, concurrency: int, ca
                          ("add item", add_item), ("add event", add_event)):
             one = await drive(name + " c=1", fn, per * 0.2, 1, cap)
             # fresh ids for the write phases' later requests
+            before = Counter(raw.served_by)
             at_rate = await drive_rate(f"{name} @{rate:g}/s", fn, per * 0.6, rate, first=cap)
+            at_rate.served_by = sorted((raw.served_by - before).values(), reverse=True)
             many = await drive(f"{name} c={concurrency}",
                                lambda k, fn=fn: fn(k + 2 * cap), per * 0.2, concurrency, cap)
             phases.append((one, at_rate, many))
