@@ -244,6 +244,11 @@ def test_large_catalogue_ann_path_agrees_with_exact_scan(tmp_path: Path) -> None
         # a listed item's score is the one explain() gives it against the whole catalogue
         one = built["hnsw"].explain(ctx, fast[0].item)
         assert one.score == pytest.approx(fast[0].score, abs=1e-6)
+    # a restricted candidate list scores as it would among all items, with or without an ANN
+    for kind, rec in built.items():
+        picked = ids(rec.recommend("rocket orbit castle", n=50))[40:45]
+        for r in rec.recommend("rocket orbit castle", n=5, candidates=picked):
+            assert r.score == pytest.approx(rec.explain("rocket orbit castle", r.item).score, abs=1e-6), kind
     # a saved large recommender comes back with its ANN, not as a full scan
     built["hnsw"].save(str(tmp_path / "m"))
     again = Recommender.load(str(tmp_path / "m"), encoder=HashingEncoder())

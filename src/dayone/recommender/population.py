@@ -148,13 +148,9 @@ class Population:
             hit = self._cache[full] = make()
         return hit
 
-    def popularity(self, n_rows: int) -> np.ndarray:
-        """log-damped positive counts scaled to [0, 1]."""
-        return self.popularity_at(np.arange(n_rows), n_rows)
-
     def popularity_at(self, rows: np.ndarray, n_rows: int) -> np.ndarray:
-        """`popularity(n_rows)[rows]` without touching the other rows (log is monotone, so the
-        scale is the log of the largest count)."""
+        """Log-damped positive counts of `rows`, scaled to [0, 1] over the first `n_rows`
+        (log is monotone, so the scale is the log of the largest count: no other row is read)."""
         top = float(np.log1p(self.pos[:n_rows].max())) if n_rows else 0.0
         p = np.log1p(self.pos[rows])
         return p / top if top > 0 else p
@@ -168,13 +164,11 @@ class Population:
         mean = (self.rating_sum[rows] + shrinkage * self.global_rating_mean) / (n + shrinkage)
         return mean - self.global_rating_mean
 
-    def demographic(self, attributes: dict[str, Any], n_rows: int) -> tuple[np.ndarray, list[str]]:
-        """Popularity among users who share each attribute, averaged; and which groups matched."""
-        return self.demographic_at(attributes, np.arange(n_rows), n_rows)
-
     def demographic_at(
         self, attributes: dict[str, Any], rows: np.ndarray, n_rows: int
     ) -> tuple[np.ndarray, list[str]]:
+        """Popularity of `rows` among users who share each attribute, averaged; and which
+        groups matched."""
         total = np.zeros(rows.shape[0], dtype=np.float64)
         matched: list[str] = []
         for key, value in attributes.items():
@@ -188,17 +182,9 @@ class Population:
                 matched.append(f"{key}={value}")
         return (total / len(matched) if matched else total), matched
 
-    def cooccurrence_scores(self, rows: np.ndarray, prefs: np.ndarray, n_rows: int) -> np.ndarray:
-        """Sum over history items of pref × cosine co-occurrence with every item."""
-        out = np.zeros(n_rows, dtype=np.float64)
-        cols, vals = self.cooccurrence_sparse(rows, prefs)
-        keep = cols < n_rows
-        out[cols[keep]] = vals[keep]
-        return out
-
     def cooccurrence_sparse(self, rows: np.ndarray, prefs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The non-zero entries of `cooccurrence_scores` as (rows, values): a few hundred
-        entries, so a request need not materialise a catalogue-sized vector."""
+        """Sum over history items of pref × cosine co-occurrence, as the non-zero (rows, values):
+        a few hundred entries, so a request need not materialise a catalogue-sized vector."""
         empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
         if self.cooc is None or rows.size == 0:
             return empty

@@ -73,16 +73,13 @@ def _scale(reference: np.ndarray, top: float | None = None) -> tuple[float, floa
     return mid, best
 
 
-def _relative(sims: np.ndarray, reference: np.ndarray | None = None,
-              anchors: tuple[float, float] | None = None) -> np.ndarray:
+def _relative(sims: np.ndarray, anchors: tuple[float, float]) -> np.ndarray:
     """Rescale similarities so the median item scores 0 and the best match 1.
 
     Raw cosines of a sentence encoder sit in a narrow band (0.3-0.5 for most items), which
     would let any prior with a [0, 1] range drown the language signal; this puts every
     similarity strategy on the same footing as popularity.
     """
-    if anchors is None:
-        anchors = _scale(sims if reference is None else reference)
     mid, top = anchors
     if sims.size == 0 or top - mid <= 1e-9:
         return np.zeros_like(sims)
@@ -429,9 +426,9 @@ class Recommender:
 
         Up to REFERENCE_SAMPLE live items that is all of them. Beyond, a fixed seeded sample
         (see REFERENCE_SAMPLE for its accuracy), so a request multiplies a small contiguous
-        matrix instead of reading every item. The sample is
-        redrawn whenever the catalogue changes, so it always describes the live items, and two
-        requests on the same catalogue use the same anchors.
+        matrix instead of reading every item. The sample is redrawn whenever the catalogue
+        changes, so it always describes the live items, and two requests on the same catalogue
+        use the same anchors.
         """
         key = (n_rows, self.index.generation)
         if self._ref_cache is None or self._ref_cache[0] != key:
@@ -450,9 +447,9 @@ class Recommender:
         Each strategy is normalised with statistics of the whole live catalogue, not of the
         rows asked for, so a score means the same thing whether one candidate or all items
         are ranked (binary like/dislike scoring relies on that). On a large catalogue the
-        median comes from a fixed sample of rows (`_reference_rows`) and the best match from
-        the ANN, so no request reads every item: `rows_hold_best` says the rows already
-        contain each query's nearest neighbours (they came from the ANN).
+        median comes from a fixed sample of rows (`_reference`) and the best match from the
+        ANN, so no request reads every item: `rows_hold_best` says the rows already contain
+        each query's nearest neighbours (they came from the ANN, or they are every item).
         """
         n_rows = self._n_rows()
         unknown = [h.item for h in ctx.history if h.item not in self.index]
@@ -462,8 +459,9 @@ class Recommender:
         hrows = self.index.rows(signed.items)
         hprefs = np.asarray(signed.prefs, dtype=np.float64)
         if rows is None:
-            rows = np.flatnonzero(self.index._alive[:n_rows])
-        # a sampled reference may miss a query's best match: the ANN supplies it
+            rows, rows_hold_best = np.flatnonzero(self.index._alive[:n_rows]), True
+        # a sampled reference may miss a query's best match: the ANN (or, without one, a
+        # scan) supplies it when the rows are a restricted candidate list
         ref_mat, sampled = self._reference(n_rows)
         mat = self.index._mat
         n_pos = int((hprefs > 0).sum())
@@ -475,9 +473,10 @@ class Recommender:
             raw = mat[rows] @ vec
             ref_sims = ref_mat @ vec
             top = float(raw.max()) if raw.size else None
-            if sampled and self.ann is not None and not rows_hold_best:
-                hits = self.ann.search(vec, 1)[0]
-                top = max(top if top is not None else -1.0, hits[0][1]) if hits else top
+            if sampled and not rows_hold_best:
+                hits = self.ann.search(vec, 1)[0] if self.ann is not None else []
+                best = hits[0][1] if hits else float(self.index.scores(vec).max())
+                top = best if top is None else max(top, best)
             return raw, _relative(raw, anchors=_scale(ref_sims, top))
 
         parts: dict[str, np.ndarray] = {}
