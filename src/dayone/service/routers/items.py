@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from dayone.service.deps import EngineDep, ReadAccess, SettingsDep, WriteAccess
-from dayone.service.routers.common import rec_list
+from dayone.service.routers.common import rec_list, respond
 from dayone.service.schemas import (
     CategoryPublic,
     IdBatch,
@@ -79,10 +79,10 @@ def list_items(
 
 
 @router.post("/search", response_model=RecommendationList, operation_id="search_items")
-def search_items(body: TextQuery, engine: EngineDep) -> RecommendationList:
+async def search_items(body: TextQuery, engine: EngineDep) -> Response:
     """Items whose descriptions match a free-text query (the encoder reads the text)."""
     recs, version = engine.similar_to_text(body.text, body.n)
-    return rec_list(engine, recs, version)
+    return respond(rec_list(engine, recs, version))
 
 
 @router.get("/{item_id}", response_model=ItemPublic, operation_id="get_item")
@@ -113,19 +113,19 @@ def delete_item(item_id: str, engine: EngineDep) -> Response:
 
 @router.get("/{item_id}/similar", response_model=RecommendationList,
             operation_id="similar_items")
-def similar_items(item_id: str, engine: EngineDep, n: N = 10) -> RecommendationList:
+async def similar_items(item_id: str, engine: EngineDep, n: N = 10) -> Response:
     recs, version = engine.similar_items(item_id, n)
-    return rec_list(engine, recs, version)
+    return respond(rec_list(engine, recs, version))
 
 
 @router.get("/{item_id}/users", response_model=UserScoreList, operation_id="users_for_item")
-def users_for_item(item_id: str, engine: EngineDep, n: N = 10) -> UserScoreList:
+async def users_for_item(item_id: str, engine: EngineDep, n: N = 10) -> Response:
     """The known users this item suits best: who a new item reaches."""
     matches, version = engine.users_for_item(item_id, n)
     data = [UserScorePublic(user=m.user, score=m.score, source=m.source,
                             explanation=m.explanation) for m in matches]
-    return UserScoreList(data=data, count=len(data), strategy="profile-match",
-                         model_version=version)
+    return respond(UserScoreList(data=data, count=len(data), strategy="profile-match",
+                                 model_version=version))
 
 
 def _check_id(item_id: str) -> None:

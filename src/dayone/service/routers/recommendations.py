@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from dayone.profiles import UserContext
 from dayone.service.deps import EngineDep, ReadAccess
 from dayone.service.engine import Engine
-from dayone.service.routers.common import rec_list, strategy_of
+from dayone.service.routers.common import rec_list, respond, strategy_of
 from dayone.service.schemas import (
     ContextItem,
     ExplainPublic,
@@ -28,16 +28,16 @@ def _context(engine: Engine, c: SessionContext) -> UserContext:
 
 
 @router.post("/session", response_model=RecommendationList, operation_id="recommend_session")
-def recommend_session(body: SessionRecommendRequest, engine: EngineDep) -> RecommendationList:
+async def recommend_session(body: SessionRecommendRequest, engine: EngineDep) -> Response:
     """A new visitor: free text, attributes and/or picked items (a bare id means "liked")."""
     recs, version = engine.recommend(lambda: _context(engine, body.context), n=body.n,
                                      exclude=body.exclude, exclude_seen=body.exclude_seen,
                                      category=body.category, candidates=body.candidates)
-    return rec_list(engine, recs, version)
+    return respond(rec_list(engine, recs, version))
 
 
 @router.post("/explain", response_model=ExplainPublic, operation_id="explain_session")
-def explain_session(body: ExplainRequest, engine: EngineDep) -> ExplainPublic:
+async def explain_session(body: ExplainRequest, engine: EngineDep) -> ExplainPublic:
     """Why one item scores as it does for an anonymous context."""
     one, rank, version = engine.explain(lambda: _context(engine, body.context), body.item_id)
     return ExplainPublic(

@@ -13,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from dayone.profiles import UserContext
 from dayone.service.deps import EngineDep, ReadAccess, SettingsDep, WriteAccess
-from dayone.service.routers.common import rec_list, strategy_of
+from dayone.service.routers.common import rec_list, respond, strategy_of
 from dayone.service.schemas import (
     EventPublic,
     ExplainPublic,
@@ -115,7 +115,7 @@ def list_user_events(
 
 @router.get("/{user_id}/recommendations", response_model=RecommendationList,
             operation_id="recommend_for_user")
-def recommend_for_user(
+async def recommend_for_user(
     user_id: str,
     engine: EngineDep,
     n: Annotated[int, Query(ge=1, le=100)] = 10,
@@ -124,16 +124,16 @@ def recommend_for_user(
     exclude: Annotated[list[Id] | None, Query(max_length=1000)] = None,
     candidates: Annotated[list[Id] | None, Query(max_length=1000,
                                                  description="only rank these item ids")] = None,
-) -> RecommendationList:
+) -> Response:
     recs, version = engine.recommend(lambda: engine.user_context(user_id), n=n,
                                      exclude=exclude or [], exclude_seen=exclude_seen,
                                      category=category, candidates=candidates)
-    return rec_list(engine, recs, version)
+    return respond(rec_list(engine, recs, version))
 
 
 @router.get("/{user_id}/recommendations/{item_id}/explain", response_model=ExplainPublic,
             operation_id="explain_for_user")
-def explain_for_user(user_id: str, item_id: str, engine: EngineDep) -> ExplainPublic:
+async def explain_for_user(user_id: str, item_id: str, engine: EngineDep) -> ExplainPublic:
     """Why this item would (or would not) be recommended to this user."""
     ctx_holder: dict[str, UserContext] = {}
 
