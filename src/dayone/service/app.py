@@ -123,7 +123,9 @@ def create_app(
     app.state.metrics = metrics
     app.state.engine = None
 
-    for r in (items.router, items.categories_router, users.router, events.router, recommendations.router, models.router):
+    # routes are matched in order, one pattern at a time: the hot read paths go first
+    for r in (recommendations.router, users.router, events.router, items.router,
+              items.categories_router, models.router):
         app.include_router(r, prefix=API_PREFIX)
     app.include_router(health.router)
     _install_error_handlers(app)
