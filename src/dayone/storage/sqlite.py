@@ -5,6 +5,10 @@ NORMAL (the default here) survives a crash or kill -9 of the process, because a 
 transaction is in the WAL file before `commit()` returns; FULL also survives power loss at the
 price of an fsync per commit. One connection guarded by a lock: SQLite serialises writers anyway,
 and a single connection keeps the ordering of the change log trivially correct.
+
+The statements, row mapping and change-log handling are shared with PostgreSQL in
+`dayone.storage.sql`; this module keeps only what is SQLite's own: the schema (JSON as TEXT),
+the pragmas, ``BEGIN IMMEDIATE`` transactions, ``lastrowid`` and chunked ``IN (?,...)`` lists.
 """
 
 from __future__ import annotations
@@ -12,22 +16,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from dayone.storage.base import (
-    Change,
-    EventRow,
-    ItemRow,
-    ModelVersion,
-    UserRow,
-    bytes_to_vector,
-    now,
-    vector_to_bytes,
-)
+from dayone.storage.sql import SqlStore, Statements
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -49,13 +42,23 @@ CREATE TABLE IF NOT EXISTS changes (
     payload TEXT NOT NULL);
 """
 
+#: SQLite's default cap on host parameters was 999 before 3.32; 500 ids per query stays under it
+IN_CHUNK = 500
+
 
 def _dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-class SqliteStore:
+class SqliteStore(SqlStore):
     """`Store` on one SQLite file (":memory:" for throwaway tests)."""
+
+    _q = Statements(
+        "?", returning=False,
+        put_embeddings="INSERT OR REPLACE INTO embeddings(model_id, key, vector) VALUES (?,?,?)",
+    )
+    _to_json = staticmethod(_dumps)
+    _from_json = staticmethod(json.loads)
 
     def __init__(self, path: str | Path, synchronous: str = "NORMAL") -> None:
         if synchronous.upper() not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
@@ -70,9 +73,13 @@ class SqliteStore:
         self._conn.execute("PRAGMA busy_timeout=5000")
         self._conn.executescript(SCHEMA)
 
-    # -- helpers ----------------------------------------------------------------------------
-    def _write(self, fn: Any) -> Any:
-        """Run `fn(cursor)` in one IMMEDIATE transaction; commit before returning."""
+    def _write(self, fn: Callable[[Any], Any], logged: bool = True) -> Any:
+        """Run `fn(cursor)` in one IMMEDIATE transaction; commit before returning.
+
+        IMMEDIATE takes the write lock up front, so a second process on the same file waits
+        (busy_timeout) instead of failing at commit. Every write goes through here, logged
+        or not: the single connection and the lock already order all writers.
+        """
         with self._lock:
             cur = self._conn.cursor()
             cur.execute("BEGIN IMMEDIATE")
@@ -84,243 +91,18 @@ class SqliteStore:
             cur.execute("COMMIT")
             return result
 
-    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        with self._lock:
-            return self._conn.execute(sql, params).fetchall()
-
     @staticmethod
-    def _log(cur: sqlite3.Cursor, kind: str, entity_id: str, payload: dict[str, Any]) -> int:
-        cur.execute(
-            "INSERT INTO changes(kind, entity_id, payload) VALUES (?,?,?)",
-            (kind, entity_id, _dumps(payload)),
-        )
+    def _insert_id(cur: Any, sql: str, params: Sequence[Any]) -> int:
+        cur.execute(sql, params)
         return int(cur.lastrowid or 0)
 
-    # -- items ------------------------------------------------------------------------------
-    def upsert_items(self, items: Sequence[ItemRow]) -> list[int]:
-        t = now()
-
-        def run(cur: sqlite3.Cursor) -> list[int]:
-            seqs = []
-            for it in items:
-                cur.execute(
-                    "INSERT INTO items(id, fields, updated_at) VALUES (?,?,?) "
-                    "ON CONFLICT(id) DO UPDATE SET fields=excluded.fields, "
-                    "updated_at=excluded.updated_at",
-                    (it.id, _dumps(it.fields), t),
-                )
-                seqs.append(self._log(cur, "item_upsert", it.id, {"fields": it.fields}))
-            return seqs
-
-        return list(self._write(run))
-
-    def delete_items(self, ids: Sequence[str]) -> list[str]:
-        def run(cur: sqlite3.Cursor) -> list[str]:
-            gone = []
-            for i in ids:
-                cur.execute("DELETE FROM items WHERE id=?", (i,))
-                if cur.rowcount:
-                    gone.append(i)
-                    self._log(cur, "item_delete", i, {})
-            return gone
-
-        return list(self._write(run))
-
-    @staticmethod
-    def _item(row: Any) -> ItemRow:
-        return ItemRow(id=row[0], fields=json.loads(row[1]), updated_at=row[2])
-
-    def get_item(self, item_id: str) -> ItemRow | None:
-        rows = self._read("SELECT id, fields, updated_at FROM items WHERE id=?", (item_id,))
-        return self._item(rows[0]) if rows else None
-
-    def get_items(self, ids: Sequence[str]) -> dict[str, ItemRow]:
-        out: dict[str, ItemRow] = {}
-        ids = list(ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+    def _read_in(self, head: str, params: Sequence[Any], values: Sequence[str]) -> list[Any]:
+        """SQLite has no array parameter, so the list is spelled out ``IN (?,?,...)``, in
+        chunks that stay under the host-parameter limit."""
+        values = list(values)
+        rows: list[Any] = []
+        for start in range(0, len(values), IN_CHUNK):
+            chunk = values[start : start + IN_CHUNK]
             marks = ",".join("?" * len(chunk))
-            for row in self._read(
-                f"SELECT id, fields, updated_at FROM items WHERE id IN ({marks})", chunk
-            ):
-                out[row[0]] = self._item(row)
-        return out
-
-    def list_items(self, offset: int = 0, limit: int = 100) -> tuple[list[ItemRow], int]:
-        rows = self._read(
-            "SELECT id, fields, updated_at FROM items ORDER BY id LIMIT ? OFFSET ?",
-            (limit, offset),
-        )
-        return [self._item(r) for r in rows], self.count_items()
-
-    def iter_items(self) -> Iterator[ItemRow]:
-        rows = self._read("SELECT id, fields, updated_at FROM items ORDER BY id")
-        for r in rows:
-            yield self._item(r)
-
-    def count_items(self) -> int:
-        return int(self._read("SELECT COUNT(*) FROM items")[0][0])
-
-    # -- users ------------------------------------------------------------------------------
-    def upsert_users(self, users: Sequence[UserRow]) -> list[int]:
-        t = now()
-
-        def run(cur: sqlite3.Cursor) -> list[int]:
-            seqs = []
-            for u in users:
-                cur.execute(
-                    "INSERT INTO users(id, attributes, text, updated_at) VALUES (?,?,?,?) "
-                    "ON CONFLICT(id) DO UPDATE SET attributes=excluded.attributes, "
-                    "text=excluded.text, updated_at=excluded.updated_at",
-                    (u.id, _dumps(u.attributes), u.text, t),
-                )
-                seqs.append(self._log(
-                    cur, "user_upsert", u.id, {"attributes": u.attributes, "text": u.text}
-                ))
-            return seqs
-
-        return list(self._write(run))
-
-    def delete_users(self, ids: Sequence[str]) -> list[str]:
-        def run(cur: sqlite3.Cursor) -> list[str]:
-            gone = []
-            for i in ids:
-                cur.execute("DELETE FROM users WHERE id=?", (i,))
-                if cur.rowcount:
-                    gone.append(i)
-                    self._log(cur, "user_delete", i, {})
-            return gone
-
-        return list(self._write(run))
-
-    @staticmethod
-    def _user(row: Any) -> UserRow:
-        return UserRow(id=row[0], attributes=json.loads(row[1]), text=row[2], updated_at=row[3])
-
-    def get_user(self, user_id: str) -> UserRow | None:
-        rows = self._read(
-            "SELECT id, attributes, text, updated_at FROM users WHERE id=?", (user_id,)
-        )
-        return self._user(rows[0]) if rows else None
-
-    def list_users(self, offset: int = 0, limit: int = 100) -> tuple[list[UserRow], int]:
-        rows = self._read(
-            "SELECT id, attributes, text, updated_at FROM users ORDER BY id LIMIT ? OFFSET ?",
-            (limit, offset),
-        )
-        total = int(self._read("SELECT COUNT(*) FROM users")[0][0])
-        return [self._user(r) for r in rows], total
-
-    def iter_users(self) -> Iterator[UserRow]:
-        for r in self._read("SELECT id, attributes, text, updated_at FROM users ORDER BY id"):
-            yield self._user(r)
-
-    # -- events -----------------------------------------------------------------------------
-    def add_events(self, events: Sequence[EventRow]) -> list[int]:
-        def run(cur: sqlite3.Cursor) -> list[int]:
-            seqs = []
-            for e in events:
-                payload = {"user": e.user, "item": e.item, "kind": e.kind, "value": e.value,
-                           "ts": e.ts}
-                seq = self._log(cur, "event", e.user, payload)
-                cur.execute(
-                    "INSERT INTO events(seq, user_id, item_id, kind, value, ts) "
-                    "VALUES (?,?,?,?,?,?)",
-                    (seq, e.user, e.item, e.kind, e.value, e.ts),
-                )
-                seqs.append(seq)
-            return seqs
-
-        return list(self._write(run))
-
-    @staticmethod
-    def _event(row: Any) -> EventRow:
-        return EventRow(seq=row[0], user=row[1], item=row[2], kind=row[3], value=row[4], ts=row[5])
-
-    def events_for_user(self, user_id: str, limit: int | None = None) -> list[EventRow]:
-        if limit is None:
-            rows = self._read(
-                "SELECT seq, user_id, item_id, kind, value, ts FROM events "
-                "WHERE user_id=? ORDER BY seq",
-                (user_id,),
-            )
-        else:
-            rows = self._read(
-                "SELECT seq, user_id, item_id, kind, value, ts FROM events "
-                "WHERE user_id=? ORDER BY seq DESC LIMIT ?",
-                (user_id, limit),
-            )[::-1]
-        return [self._event(r) for r in rows]
-
-    def iter_events(self) -> Iterator[EventRow]:
-        for r in self._read("SELECT seq, user_id, item_id, kind, value, ts FROM events ORDER BY seq"):
-            yield self._event(r)
-
-    def count_events(self) -> int:
-        return int(self._read("SELECT COUNT(*) FROM events")[0][0])
-
-    # -- embeddings -------------------------------------------------------------------------
-    def put_embeddings(self, model_id: str, keys: Sequence[str], vectors: np.ndarray) -> None:
-        rows = [(model_id, k, vector_to_bytes(v)) for k, v in zip(keys, vectors, strict=True)]
-
-        def run(cur: sqlite3.Cursor) -> None:
-            cur.executemany(
-                "INSERT OR REPLACE INTO embeddings(model_id, key, vector) VALUES (?,?,?)", rows
-            )
-
-        self._write(run)
-
-    def get_embeddings(self, model_id: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
-        out: dict[str, np.ndarray] = {}
-        keys = list(keys)
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for k, blob in self._read(
-                f"SELECT key, vector FROM embeddings WHERE model_id=? AND key IN ({marks})",
-                [model_id, *chunk],
-            ):
-                out[k] = bytes_to_vector(blob)
-        return out
-
-    # -- model versions ---------------------------------------------------------------------
-    def add_model_version(self, change_seq: int, path: str, meta: dict[str, Any]) -> ModelVersion:
-        t = now()
-
-        def run(cur: sqlite3.Cursor) -> int:
-            cur.execute(
-                "INSERT INTO model_versions(created_at, change_seq, path, meta) VALUES (?,?,?,?)",
-                (t, change_seq, path, _dumps(meta)),
-            )
-            return int(cur.lastrowid or 0)
-
-        version = int(self._write(run))
-        return ModelVersion(version, t, change_seq, path, meta)
-
-    def latest_model_version(self) -> ModelVersion | None:
-        rows = self._read(
-            "SELECT version, created_at, change_seq, path, meta FROM model_versions "
-            "ORDER BY version DESC LIMIT 1"
-        )
-        if not rows:
-            return None
-        v, t, seq, path, meta = rows[0]
-        return ModelVersion(int(v), float(t), int(seq), str(path), json.loads(meta))
-
-    # -- change log -------------------------------------------------------------------------
-    def changes_since(self, seq: int, limit: int = 10_000) -> list[Change]:
-        rows = self._read(
-            "SELECT seq, kind, entity_id, payload FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
-            (seq, limit),
-        )
-        return [Change(int(s), k, e, json.loads(p)) for s, k, e, p in rows]
-
-    def last_seq(self) -> int:
-        return int(self._read("SELECT COALESCE(MAX(seq), 0) FROM changes")[0][0])
-
-    def ping(self) -> bool:
-        return self._read("SELECT 1")[0][0] == 1
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+            rows.extend(self._read(f"{head} IN ({marks})", [*params, *chunk]))
+        return rows
