@@ -167,16 +167,87 @@ def user_payload(users: UserTable, uid: str) -> dict[str, Any]:
     return out
 
 
+def _with_positive(data: EvalData, cfg: EvalConfig) -> pd.DataFrame:
+    """The interactions with a ``_pos`` column, so every protocol calls the same rows
+    positive (`positive_mask` under the configured threshold)."""
+    return data.interactions.assign(_pos=positive_mask(data.interactions, cfg.positive_threshold))
+
+
+def _held_out_users(
+    data: EvalData, cfg: EvalConfig, df: pd.DataFrame
+) -> tuple[list[str], list[str], pd.DataFrame]:
+    """Every user (id order), the seeded new-user hold-out (id order) and the interactions of
+    the users that are kept. The few-shot protocol tests on the same held-out users as the
+    new-user one, so both draw them here and cannot drift apart."""
+    users = sort_ids(df["user"].unique().tolist())
+    held = cold_split(users, cfg.seed, cfg.new_user.fraction)
+    held_set = set(held)
+    train = data.interactions[~data.interactions["user"].isin(held_set)].reset_index(drop=True)
+    return users, held, train
+
+
+def _unseen_positives(hist: pd.DataFrame, test_rows: pd.DataFrame) -> list[str]:
+    """The positive items of ``test_rows`` that are not in ``hist``, in first-seen order
+    without repeats: what a catalogue-wide ranking (history excluded) can still find. The
+    new-user and warm protocols judge their held-back interactions by this one rule."""
+    hist_items = set(hist["item"])
+    return list(
+        dict.fromkeys(
+            i
+            for i, p in zip(test_rows["item"], test_rows["_pos"], strict=True)
+            if p and i not in hist_items
+        )
+    )
+
+
+def _ranking_case(
+    data: EvalData,
+    catalogue: dict[str, int],
+    user: str,
+    request_id: str,
+    history: list[dict[str, Any]],
+    candidates: list[str] | None,
+    n: int,
+    relevant: list[str],
+    negative: list[str],
+) -> Case:
+    """One bench-format ranking request with its truth. The request's shape, the user
+    payload and the group attributes are the same in every ranking protocol; only the ids,
+    history, candidates and judged items differ, so they are the arguments."""
+    req: dict[str, Any] = {
+        "id": request_id,
+        "user": user_payload(data.users, user),
+        "history": history,
+        "candidates": candidates,
+        "n": n,
+    }
+    spec = RequestSpec.from_request(req)
+    return Case(
+        req,
+        spec,
+        user,
+        truth=make_truth(spec, relevant, negative, catalogue),
+        attributes=group_attributes(data.users, user),
+    )
+
+
+def _ranking_view(data: EvalData, cfg: EvalConfig, train: pd.DataFrame) -> TrainingView:
+    """The view of a ranking split: the kept interactions and every user's profile (a
+    held-out user's profile is known at sign-up). Few-shot views differ (no profiles,
+    labelled examples) and are built where they are made."""
+    return TrainingView(
+        data.catalog, train, data.users, data.domain, positive_threshold=cfg.positive_threshold
+    )
+
+
 # --------------------------------------------------------------------------- protocols
 
 
 def new_user_split(data: EvalData, cfg: EvalConfig) -> Split:
     c = cfg.new_user
-    df = data.interactions.assign(_pos=positive_mask(data.interactions, cfg.positive_threshold))
-    users = sort_ids(df["user"].unique().tolist())
-    held = cold_split(users, cfg.seed, c.fraction)
+    df = _with_positive(data, cfg)
+    users, held, train = _held_out_users(data, cfg, df)
     held_set = set(held)
-    train = data.interactions[~data.interactions["user"].isin(held_set)].reset_index(drop=True)
     catalogue = {i: n for n, i in enumerate(data.catalog.ids)}
     ordered = chronological(df, cfg.seed)
     by_user = {u: g for u, g in ordered[ordered["user"].isin(held_set)].groupby("user", sort=False)}
@@ -195,39 +266,19 @@ def new_user_split(data: EvalData, cfg: EvalConfig) -> Split:
         cases = []
         for u in eligible:
             seq = by_user[u]
-            hist, rest = seq.iloc[:k], seq.iloc[k:]
-            hist_items = set(hist["item"])
-            relevant = list(
-                dict.fromkeys(
-                    i
-                    for i, p in zip(rest["item"], rest["_pos"], strict=True)
-                    if p and i not in hist_items
-                )
-            )
+            hist = seq.iloc[:k]
+            relevant = _unseen_positives(hist, seq.iloc[k:])
             if not relevant:
                 continue
-            req = {
-                "id": f"newuser-{u}-k{k}",
-                "user": user_payload(data.users, u),
-                "history": [history_entry(r) for r in hist.itertuples(index=False)],
-                "candidates": None,
-                "n": c.n,
-            }
-            spec = RequestSpec.from_request(req)
+            history = [history_entry(r) for r in hist.itertuples(index=False)]
             cases.append(
-                Case(
-                    req,
-                    spec,
-                    u,
-                    truth=make_truth(spec, relevant, [], catalogue),
-                    attributes=group_attributes(data.users, u),
+                _ranking_case(
+                    data, catalogue, u, f"newuser-{u}-k{k}", history, None, c.n, relevant, []
                 )
             )
         groups[f"k={k}"] = cases
         known[f"k={k}"] = float(k)
-    view = TrainingView(
-        data.catalog, train, data.users, data.domain, positive_threshold=cfg.positive_threshold
-    )
+    view = _ranking_view(data, cfg, train)
     return Split(
         protocol="new-user",
         kind="ranking",
@@ -245,15 +296,14 @@ def new_item_split(data: EvalData, cfg: EvalConfig) -> Split:
     cold = cold_split(data.catalog.ids, cfg.seed, c.fraction)
     cold_set = frozenset(cold)
     df = data.interactions
-    pos = positive_mask(df, cfg.positive_threshold)
     is_cold = df["item"].isin(cold_set).to_numpy()
     train = df[~is_cold].reset_index(drop=True)
-    tb = np.random.default_rng(cfg.seed).random(len(df))
-    warm_sorted = (
-        df[~is_cold].assign(_tb=tb[~is_cold]).sort_values(["user", "ts", "_tb"], kind="mergesort")
-    )
+    # ordering every row and then dropping the cold ones keeps the warm rows in the order (and
+    # with the tie-break numbers) the bench gives them, and the ordering rule stays in one place
+    ordered = chronological(df, cfg.seed)
+    warm_sorted = ordered[~ordered["item"].isin(cold_set)]
     hist_by_user = {u: g for u, g in warm_sorted.groupby("user", sort=False)}
-    cold_df = df[is_cold].assign(_pos=pos[is_cold])
+    cold_df = _with_positive(data, cfg)[is_cold]
     catalogue = {i: n for n, i in enumerate(data.catalog.ids)}
     cands = sort_ids(list(cold_set))
     users = [u for u in sort_ids(cold_df["user"].unique().tolist())]
@@ -275,26 +325,10 @@ def new_item_split(data: EvalData, cfg: EvalConfig) -> Split:
         if c.history_max is not None:
             entries = entries[-c.history_max :]
         hist_lens.append(len(entries))
-        req = {
-            "id": f"newitem-{u}",
-            "user": user_payload(data.users, u),
-            "history": entries,
-            "candidates": cands,
-            "n": len(cands),
-        }
-        spec = RequestSpec.from_request(req)
         cases.append(
-            Case(
-                req,
-                spec,
-                u,
-                truth=make_truth(spec, rel, neg, catalogue),
-                attributes=group_attributes(data.users, u),
-            )
+            _ranking_case(data, catalogue, u, f"newitem-{u}", entries, cands, len(cands), rel, neg)
         )
-    view = TrainingView(
-        data.catalog, train, data.users, data.domain, positive_threshold=cfg.positive_threshold
-    )
+    view = _ranking_view(data, cfg, train)
     return Split(
         protocol="new-item",
         kind="ranking",
@@ -363,11 +397,10 @@ def _binary_examples(
 
 def few_shot_splits(data: EvalData, cfg: EvalConfig) -> list[Split]:
     c = cfg.few_shot
-    df = data.interactions.assign(_pos=positive_mask(data.interactions, cfg.positive_threshold))
+    df = _with_positive(data, cfg)
     both = bool(df["_pos"].any() and (~df["_pos"]).any())
     sampled = c.negatives == "sampled" or (c.negatives == "auto" and not both)
-    users = sort_ids(df["user"].unique().tolist())
-    held = cold_split(users, cfg.seed, cfg.new_user.fraction)
+    users, held, train_df = _held_out_users(data, cfg, df)
     held_set = set(held)
     ordered = chronological(df, cfg.seed)
     seqs = {u: g for u, g in ordered.groupby("user", sort=False)}
@@ -381,7 +414,6 @@ def few_shot_splits(data: EvalData, cfg: EvalConfig) -> list[Split]:
     pool = _binary_examples(
         seqs, pool_users, data, pool_cfg, rng, sampled, max(c.train_sizes, default=0), "train", True
     )
-    train_df = data.interactions[~data.interactions["user"].isin(held_set)].reset_index(drop=True)
     empty = train_df.iloc[0:0]
     cases = [
         Case(
@@ -425,7 +457,7 @@ def few_shot_splits(data: EvalData, cfg: EvalConfig) -> list[Split]:
 
 def warm_split(data: EvalData, cfg: EvalConfig) -> Split:
     c = cfg.warm
-    df = data.interactions.assign(_pos=positive_mask(data.interactions, cfg.positive_threshold))
+    df = _with_positive(data, cfg)
     ordered = chronological(df, cfg.seed)
     users = sort_ids(df["user"].unique().tolist())
     rng = np.random.default_rng(cfg.seed + 3)
@@ -449,42 +481,21 @@ def warm_split(data: EvalData, cfg: EvalConfig) -> Split:
             mask = np.zeros(len(seq), dtype=bool)
             mask[pick] = True
             test_rows, hist = seq[mask], seq[~mask]
-        hist_items = set(hist["item"])
-        relevant = list(
-            dict.fromkeys(
-                i
-                for i, p in zip(test_rows["item"], test_rows["_pos"], strict=True)
-                if p and i not in hist_items
-            )
-        )
+        relevant = _unseen_positives(hist, test_rows)
         if not relevant:
             continue
         drop_index.extend(test_rows.index.tolist())
         entries = [history_entry(r) for r in hist.itertuples(index=False)]
+        # known counts the history before the cap, while new-item counts it after: kept as it
+        # was, since either change would move the x position reports give these cells
         known.append(len(entries))
         if c.history_max is not None:
             entries = entries[-c.history_max :]
-        req = {
-            "id": f"warm-{u}",
-            "user": user_payload(data.users, u),
-            "history": entries,
-            "candidates": None,
-            "n": c.n,
-        }
-        spec = RequestSpec.from_request(req)
         cases.append(
-            Case(
-                req,
-                spec,
-                u,
-                truth=make_truth(spec, relevant, [], catalogue),
-                attributes=group_attributes(data.users, u),
-            )
+            _ranking_case(data, catalogue, u, f"warm-{u}", entries, None, c.n, relevant, [])
         )
     train = data.interactions.drop(index=drop_index).reset_index(drop=True)
-    view = TrainingView(
-        data.catalog, train, data.users, data.domain, positive_threshold=cfg.positive_threshold
-    )
+    view = _ranking_view(data, cfg, train)
     return Split(
         protocol="warm",
         kind="ranking",
