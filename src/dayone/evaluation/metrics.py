@@ -102,7 +102,34 @@ class RankingMetric:
         return f"{type(self).__name__}({self.k if self.k is not None else ''})"
 
 
-class Recall(RankingMetric):
+class RelevanceMetric(RankingMetric):
+    """A metric of where the relevant items land in the list.
+
+    NaN when the request has no relevant item, else a function of the 1-based ranks of the
+    relevant items (`hit_ranks`). Recall, HitRate, NDCG and MRR share that rule, so it is
+    written here once and each subclass only states its formula in ``from_ranks``.
+    """
+
+    def __call__(self, ranked: JudgedList, truth: Truth) -> float:
+        if not truth.relevant:
+            return float("nan")
+        return self.from_ranks(hit_ranks(ranked, truth.relevant), truth)
+
+    def from_ranks(self, ranks: np.ndarray, truth: Truth) -> float:  # pragma: no cover
+        raise NotImplementedError
+
+
+class CutoffMetric(RelevanceMetric):
+    """A relevance metric that is only defined at a cut-off K (key ``name@K``): the
+    constructor requires ``k`` and `parse_metric` rejects the bare name."""
+
+    k: int
+
+    def __init__(self, k: int) -> None:
+        super().__init__(k)
+
+
+class Recall(CutoffMetric):
     """Recall@K = |relevant items in the top K| / |relevant|.
 
     The denominator counts every relevant item, even one the system could not rank.
@@ -111,32 +138,20 @@ class Recall(RankingMetric):
 
     name = "recall"
 
-    def __init__(self, k: int) -> None:
-        super().__init__(k)
-
-    def __call__(self, ranked: JudgedList, truth: Truth) -> float:
-        if not truth.relevant:
-            return float("nan")
-        assert self.k is not None
-        return float((hit_ranks(ranked, truth.relevant) <= self.k).sum() / len(truth.relevant))
+    def from_ranks(self, ranks: np.ndarray, truth: Truth) -> float:
+        return float((ranks <= self.k).sum() / len(truth.relevant))
 
 
-class HitRate(RankingMetric):
+class HitRate(CutoffMetric):
     """HitRate@K = 1 if at least one relevant item is in the top K, else 0 (key ``hit@K``)."""
 
     name = "hit"
 
-    def __init__(self, k: int) -> None:
-        super().__init__(k)
-
-    def __call__(self, ranked: JudgedList, truth: Truth) -> float:
-        if not truth.relevant:
-            return float("nan")
-        assert self.k is not None
-        return float((hit_ranks(ranked, truth.relevant) <= self.k).any())
+    def from_ranks(self, ranks: np.ndarray, truth: Truth) -> float:
+        return float((ranks <= self.k).any())
 
 
-class NDCG(RankingMetric):
+class NDCG(CutoffMetric):
     """NDCG@K with binary gain.
 
     DCG@K  = sum over relevant items at rank r <= K of 1 / log2(r + 1)
@@ -146,21 +161,14 @@ class NDCG(RankingMetric):
 
     name = "ndcg"
 
-    def __init__(self, k: int) -> None:
-        super().__init__(k)
-
-    def __call__(self, ranked: JudgedList, truth: Truth) -> float:
-        if not truth.relevant:
-            return float("nan")
-        assert self.k is not None
-        ranks = hit_ranks(ranked, truth.relevant)
+    def from_ranks(self, ranks: np.ndarray, truth: Truth) -> float:
         ranks = ranks[ranks <= self.k]
         dcg = float((1.0 / np.log2(ranks + 1.0)).sum())
         ideal = float(_discounts(min(len(truth.relevant), self.k)).sum())
         return dcg / ideal
 
 
-class MRR(RankingMetric):
+class MRR(RelevanceMetric):
     """MRR = 1 / rank of the first relevant item in the returned list, 0 when none is returned.
 
     With ``k``, only the top K count (``mrr@K``); without, the whole returned list (as the bench).
@@ -168,10 +176,7 @@ class MRR(RankingMetric):
 
     name = "mrr"
 
-    def __call__(self, ranked: JudgedList, truth: Truth) -> float:
-        if not truth.relevant:
-            return float("nan")
-        ranks = hit_ranks(ranked, truth.relevant)
+    def from_ranks(self, ranks: np.ndarray, truth: Truth) -> float:
         if self.k is not None:
             ranks = ranks[ranks <= self.k]
         return 1.0 / float(ranks[0]) if len(ranks) else 0.0
@@ -234,7 +239,7 @@ def parse_metric(key: str) -> RankingMetric:
     cls = _RANKING.get(name.strip().lower())
     if cls is None:
         raise ValueError(f"unknown metric {key!r}; known: {sorted(_RANKING)}")
-    if cls in (Recall, HitRate, NDCG) and not k:
+    if issubclass(cls, CutoffMetric) and not k:
         raise ValueError(f"metric {key!r} needs a cut-off, e.g. {name}@10")
     return cls(int(k)) if k else cls()
 
@@ -312,6 +317,31 @@ class GAUC:
 # --------------------------------------------------------------------------- beyond accuracy
 
 
+def top_k(ranked: JudgedList, k: int) -> list[str]:
+    """The valid items among the first ``k`` slots. An invalid (``None``) slot still uses up
+    one of the K places but recommends nothing, the same rule for every beyond-accuracy
+    metric."""
+    return [i for i in ranked[:k] if i is not None]
+
+
+class ListMetric:
+    """A beyond-accuracy metric defined on each list's top K (``per_list``, NaN where it is
+    undefined) and reported as the mean over the lists where it is defined (`mean_defined`).
+    Subclasses set ``name``; the key is ``name@K``."""
+
+    name = "list"
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+        self.key = f"{self.name}@{k}"
+
+    def per_list(self, ranked: JudgedList) -> float:  # pragma: no cover
+        raise NotImplementedError
+
+    def __call__(self, lists: Iterable[JudgedList]) -> float:
+        return mean_defined(self.per_list(r) for r in lists)
+
+
 class CatalogueCoverage:
     """Coverage@K = |union of every list's top K| / |catalogue| (key ``coverage@K``)."""
 
@@ -323,11 +353,11 @@ class CatalogueCoverage:
     def __call__(self, lists: Iterable[JudgedList]) -> float:
         seen: set[str] = set()
         for ranked in lists:
-            seen.update(i for i in ranked[: self.k] if i is not None)
+            seen.update(top_k(ranked, self.k))
         return len(seen) / self.n_items if self.n_items else float("nan")
 
 
-class Novelty:
+class Novelty(ListMetric):
     """Mean self-information of the recommended items (key ``novelty@K``), in bits.
 
         p(i)         = (users who interacted with i in the training data + 1) / (users + 1)
@@ -337,24 +367,22 @@ class Novelty:
     The +1 keeps never-seen (cold) items finite: they get the highest novelty, log2(users + 1).
     """
 
+    name = "novelty"
+
     def __init__(self, k: int, item_user_counts: Mapping[str, int], n_users: int) -> None:
-        self.k = k
+        super().__init__(k)
         self.counts = item_user_counts
         self.n_users = n_users
-        self.key = f"novelty@{k}"
 
     def per_list(self, ranked: JudgedList) -> float:
-        items = [i for i in ranked[: self.k] if i is not None]
+        items = top_k(ranked, self.k)
         if not items:
             return float("nan")
         denom = self.n_users + 1.0
         return float(np.mean([-math.log2((self.counts.get(i, 0) + 1.0) / denom) for i in items]))
 
-    def __call__(self, lists: Iterable[JudgedList]) -> float:
-        return mean_defined(self.per_list(r) for r in lists)
 
-
-class IntraListDiversity:
+class IntraListDiversity(ListMetric):
     """Intra-list diversity (key ``ild@K``): mean pairwise cosine distance in each top K.
 
         ILD(L) = 2 / (m (m - 1)) * sum_{a < b} (1 - cos(v_a, v_b)),  m = |top K of L| >= 2
@@ -363,13 +391,14 @@ class IntraListDiversity:
     ``vector_of`` maps an item id to its vector (e.g. the encoder's item embedding) or None.
     """
 
+    name = "ild"
+
     def __init__(self, k: int, vector_of: Callable[[str], np.ndarray | None]) -> None:
-        self.k = k
+        super().__init__(k)
         self.vector_of = vector_of
-        self.key = f"ild@{k}"
 
     def per_list(self, ranked: JudgedList) -> float:
-        vecs = [self.vector_of(i) for i in ranked[: self.k] if i is not None]
+        vecs = [self.vector_of(i) for i in top_k(ranked, self.k)]
         mat = [v for v in vecs if v is not None]
         m = len(mat)
         if m < 2:
@@ -382,11 +411,8 @@ class IntraListDiversity:
         iu = np.triu_indices(m, 1)
         return float((1.0 - sim[iu]).mean())
 
-    def __call__(self, lists: Iterable[JudgedList]) -> float:
-        return mean_defined(self.per_list(r) for r in lists)
 
-
-class NewItemShare:
+class NewItemShare(ListMetric):
     """Share of recommendation slots given to new items (key ``new_share@K``).
 
         new_share(L) = |top K of L ∩ new items| / |top K of L|
@@ -396,19 +422,17 @@ class NewItemShare:
     than a handful of interactions in the training data).
     """
 
+    name = "new_share"
+
     def __init__(self, k: int, new_items: frozenset[str] | set[str]) -> None:
-        self.k = k
+        super().__init__(k)
         self.new_items = new_items
-        self.key = f"new_share@{k}"
 
     def per_list(self, ranked: JudgedList) -> float:
-        items = [i for i in ranked[: self.k] if i is not None]
+        items = top_k(ranked, self.k)
         if not items:
             return float("nan")
         return sum(i in self.new_items for i in items) / len(items)
-
-    def __call__(self, lists: Iterable[JudgedList]) -> float:
-        return mean_defined(self.per_list(r) for r in lists)
 
 
 def group_gaps(
