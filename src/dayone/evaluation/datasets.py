@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,27 @@ def _lines(path: Path, encoding: str) -> list[str]:
         raise DataError(f"cannot decode as {encoding}: {e.reason}", file=str(path)) from None
 
 
+def _fields(
+    lines: Sequence[str], path: Path, sep: str, n_fields: int, skip_blank: bool
+) -> Iterator[tuple[int, list[str]]]:
+    """(row, fields) of each line split on ``sep``, rows numbered from 1; a line with another
+    number of fields fails with a `DataError` naming the file and row. Every delimited format
+    read here goes through this check, so its wording is the same for all of them.
+
+    ``skip_blank`` passes over empty lines: the MovieLens files are read that way, the RecBole
+    ones are not (a blank line there is a malformed row, and stays an error)."""
+    what = "TAB-separated" if sep == "\t" else repr(sep)
+    for row, line in enumerate(lines, 1):
+        if skip_blank and not line.strip():
+            continue
+        p = line.split(sep)
+        if len(p) != n_fields:
+            raise DataError(
+                f"expected {n_fields} {what} fields, got {len(p)}", file=str(path), row=row
+            )
+        yield row, p
+
+
 def load_movielens_100k(path: str | Path) -> EvalData:
     """Read the original ML-100K files: ``u.data`` (TAB: user item rating ts), ``u.item``
     (latin-1, ``|``: id|title|release date|video date|url|19 genre flags) and ``u.user``
@@ -85,16 +107,8 @@ def load_movielens_100k(path: str | Path) -> EvalData:
         )
     items: list[dict[str, Any]] = []
     item_file = root / "u.item"
-    for row, line in enumerate(_lines(item_file, "latin-1"), 1):
-        if not line.strip():
-            continue
-        p = line.split("|")
-        if len(p) != 5 + len(ML100K_GENRES):
-            raise DataError(
-                f"expected {5 + len(ML100K_GENRES)} '|' fields, got {len(p)}",
-                file=str(item_file),
-                row=row,
-            )
+    item_lines = _lines(item_file, "latin-1")
+    for row, p in _fields(item_lines, item_file, "|", 5 + len(ML100K_GENRES), skip_blank=True):
         flags = p[5:]
         if any(f not in ("0", "1") for f in flags):
             raise DataError("genre flags must be 0/1", file=str(item_file), row=row, field="genres")
@@ -112,14 +126,7 @@ def load_movielens_100k(path: str | Path) -> EvalData:
 
     data_file = root / "u.data"
     rows = []
-    for row, line in enumerate(_lines(data_file, "utf-8"), 1):
-        if not line.strip():
-            continue
-        p = line.split("\t")
-        if len(p) != 4:
-            raise DataError(
-                f"expected 4 TAB-separated fields, got {len(p)}", file=str(data_file), row=row
-            )
+    for row, p in _fields(_lines(data_file, "utf-8"), data_file, "\t", 4, skip_blank=True):
         try:
             rating, ts = float(p[2]), float(p[3])
         except ValueError:
@@ -134,14 +141,8 @@ def load_movielens_100k(path: str | Path) -> EvalData:
     users = UserTable()
     user_file = root / "u.user"
     if user_file.exists():
-        for row, line in enumerate(_lines(user_file, "latin-1"), 1):
-            if not line.strip():
-                continue
-            p = line.split("|")
-            if len(p) != 5:
-                raise DataError(
-                    f"expected 5 '|' fields, got {len(p)}", file=str(user_file), row=row
-                )
+        user_lines = _lines(user_file, "latin-1")
+        for row, p in _fields(user_lines, user_file, "|", 5, skip_blank=True):
             if not p[1].isdigit():
                 raise DataError(
                     f"age must be an integer, got {p[1]!r}",
@@ -168,15 +169,10 @@ def _read_inter(path: Path) -> list[tuple[str, list[str], str]]:
             file=str(path),
             row=0,
         )
-    out = []
-    for row, line in enumerate(lines[1:], 1):
-        p = line.split("\t")
-        if len(p) != 3:
-            raise DataError(
-                f"expected 3 TAB-separated fields, got {len(p)}", file=str(path), row=row
-            )
-        out.append((p[0], p[1].split(), p[2]))
-    return out
+    return [
+        (p[0], p[1].split(), p[2])
+        for _row, p in _fields(lines[1:], path, "\t", 3, skip_blank=False)
+    ]
 
 
 def load_unisrec(path: str | Path, name: str = "Scientific") -> EvalData:
@@ -193,15 +189,7 @@ def load_unisrec(path: str | Path, name: str = "Scientific") -> EvalData:
 
     def two_cols(fname: str) -> dict[str, str]:
         f = root / fname
-        out: dict[str, str] = {}
-        for row, line in enumerate(_lines(f, "utf-8"), 1):
-            p = line.split("\t")
-            if len(p) != 2:
-                raise DataError(
-                    f"expected 2 TAB-separated fields, got {len(p)}", file=str(f), row=row
-                )
-            out[p[1]] = p[0]
-        return out
+        return {p[1]: p[0] for _row, p in _fields(_lines(f, "utf-8"), f, "\t", 2, skip_blank=False)}
 
     idx2item = two_cols(f"{name}.item2index")
     idx2user = two_cols(f"{name}.user2index")
