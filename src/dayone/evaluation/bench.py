@@ -25,6 +25,7 @@ from dayone.evaluation.scoring import (
     RequestSpec,
     judge,
     make_truth,
+    mean_per_metric,
     ranking_metrics,
     score_binary,
     score_lists,
@@ -242,9 +243,7 @@ def score_responses(task: BenchTask, responses_path: str | Path) -> BenchScore:
         resp = responses.get(spec.id)
         judged.append(None if resp is None else judge(resp, spec, catalogue, problems))
     per = score_lists(ranking_metrics(task.metrics), judged, truths)
-    metrics = {
-        k: float(np.nanmean(v)) if np.isfinite(v).any() else float("nan") for k, v in per.items()
-    }
+    metrics = mean_per_metric(per)
     return BenchScore(
         task=task.name,
         kind=task.kind,

@@ -461,6 +461,12 @@ def group_gaps(
     return out
 
 
+def percentile_interval(samples: Sequence[float] | np.ndarray) -> tuple[float, float]:
+    """The 95% percentile interval (2.5th to 97.5th percentile) of bootstrap samples: every
+    interval the evaluator reports is read off its samples by this one rule."""
+    return float(np.percentile(samples, 2.5)), float(np.percentile(samples, 97.5))
+
+
 def bootstrap_ci(
     values: Sequence[float] | np.ndarray,
     n_boot: int = 1000,
@@ -486,4 +492,4 @@ def bootstrap_ci(
         cnt = np.bincount(g).astype(float)
         idx = rng.integers(0, len(sums), (n_boot, len(sums)))
         means = sums[idx].sum(axis=1) / cnt[idx].sum(axis=1)
-    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+    return percentile_interval(means)

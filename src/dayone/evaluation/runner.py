@@ -30,9 +30,10 @@ from dayone.evaluation.metrics import (
     PooledAUC,
     bootstrap_ci,
     group_gaps,
+    percentile_interval,
 )
 from dayone.evaluation.protocols import Split, make_splits
-from dayone.evaluation.scoring import judge, ranking_metrics, score_lists
+from dayone.evaluation.scoring import judge, mean_per_metric, ranking_metrics, score_lists
 from dayone.evaluation.strategies import StrategyFactory, StrategyOptions, resolve_strategies
 
 
@@ -127,11 +128,7 @@ def _binary_ci(
     for key, vals in (("auc", a_vals), ("gauc", g_vals)):
         v = np.asarray(vals, dtype=float)
         v = v[np.isfinite(v)]
-        out[key] = (
-            (float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5)))
-            if len(v)
-            else (math.nan, math.nan)
-        )
+        out[key] = percentile_interval(v) if len(v) else (math.nan, math.nan)
     return out
 
 
@@ -225,19 +222,7 @@ def evaluate_data(
                 say(f"strategy {sname} failed to build on {sp.protocol}: {msg}")
                 for setting, cases in sp.groups.items():
                     bar.update(len(cases))
-                    cells.append(
-                        CellResult(
-                            sp.protocol,
-                            setting,
-                            sname,
-                            sp.kind,
-                            sp.known[setting],
-                            len(cases),
-                            {},
-                            {},
-                            error=msg,
-                        )
-                    )
+                    cells.append(_failed_cell(sp, setting, sname, len(cases), msg))
                 continue
             prepare = getattr(strategy, "prepare", None)
             if prepare is not None:
@@ -289,6 +274,27 @@ def evaluate_data(
     )
 
 
+def _failed_cell(sp: Split, setting: str, sname: str, n_cases: int, error: str) -> CellResult:
+    """A cell with no numbers, only the error: what a report shows when a strategy could not
+    be built or answered nothing, rather than a row of zeros that reads like a result."""
+    return CellResult(
+        sp.protocol, setting, sname, sp.kind, sp.known[setting], n_cases, {}, {}, error=error
+    )
+
+
+def _request_row(sp: Split, setting: str, sname: str, case: Any) -> dict[str, Any]:
+    """The columns that name a request in the per-user table; binary and ranking rows add
+    their own values after these, so both kinds of row line up in one table."""
+    return {
+        "protocol": sp.protocol,
+        "setting": setting,
+        "strategy": sname,
+        "request": case.request["id"],
+        "user": case.user,
+        "known": len(case.request.get("history", [])),
+    }
+
+
 def _run_cell(
     sp: Split,
     setting: str,
@@ -321,10 +327,7 @@ def _run_cell(
     catalogue = {i: n for n, i in enumerate(sp.view.catalog.ids)}
     known = sp.known[setting]
     if error and all(a is None for a in answers):
-        # nothing came back: report the failure, not a row of zeros that reads like a result
-        return CellResult(
-            sp.protocol, setting, sname, sp.kind, known, len(cases), {}, {}, error=error
-        )
+        return _failed_cell(sp, setting, sname, len(cases), error)
     if sp.kind == "binary":
         y = np.array([c.label for c in cases], dtype=np.int64)
         s = np.array(
@@ -339,16 +342,7 @@ def _run_cell(
         ci = _binary_ci(y, s, users, cfg.bootstrap, cfg.seed)
         for c, score, label in zip(cases, s, y, strict=True):
             rows.append(
-                {
-                    "protocol": sp.protocol,
-                    "setting": setting,
-                    "strategy": sname,
-                    "request": c.request["id"],
-                    "user": c.user,
-                    "known": len(c.request.get("history", [])),
-                    "score": float(score),
-                    "label": int(label),
-                }
+                _request_row(sp, setting, sname, c) | {"score": float(score), "label": int(label)}
             )
         return CellResult(
             sp.protocol,
@@ -371,9 +365,7 @@ def _run_cell(
             judged.append(None)
     mets = ranking_metrics(sp.metrics)
     per = score_lists(mets, judged, [c.truth for c in cases])
-    metrics = {
-        k: float(np.nanmean(v)) if np.isfinite(v).any() else math.nan for k, v in per.items()
-    }
+    metrics = mean_per_metric(per)
     ci = {k: bootstrap_ci(v, cfg.bootstrap, cfg.seed) for k, v in per.items()}
     k = cfg.beyond_k
     lists = [j if j is not None else [] for j in judged]
@@ -396,14 +388,7 @@ def _run_cell(
         if sum(x is not None for x in labels) and len({x for x in labels if x is not None}) >= 2:
             gaps[attr] = group_gaps(per, labels)
     for q, c in enumerate(cases):
-        row: dict[str, Any] = {
-            "protocol": sp.protocol,
-            "setting": setting,
-            "strategy": sname,
-            "request": c.request["id"],
-            "user": c.user,
-            "known": len(c.request.get("history", [])),
-        }
+        row = _request_row(sp, setting, sname, c)
         for key, vals in per.items():
             row[key] = float(vals[q])
         for attr in cfg.group_by:

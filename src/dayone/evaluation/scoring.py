@@ -142,6 +142,15 @@ def score_lists(
     return out
 
 
+def mean_per_metric(per: Mapping[str, np.ndarray]) -> dict[str, float]:
+    """Each metric's mean over the requests where it is defined (NaN when none is), computed
+    with ``np.nanmean`` as the bench does. The in-process runner and the bench-task mode
+    both report through here, so their means cannot drift apart."""
+    return {
+        k: float(np.nanmean(v)) if np.isfinite(v).any() else float("nan") for k, v in per.items()
+    }
+
+
 def score_binary(
     metric_keys: Sequence[str], y: np.ndarray, s: np.ndarray, users: np.ndarray
 ) -> dict[str, float]:
