@@ -48,6 +48,15 @@ def _primary(cell: CellResult) -> str:
     return "ndcg@10" if "ndcg@10" in cell.metrics else next(iter(cell.metrics), "")
 
 
+def _save(plt: Any, fig: Any, path: Path) -> Path:
+    """Lay out, write and close a figure: every plot of the report is saved the same way
+    (one resolution), and closing it keeps a long run from holding every figure open."""
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def plot_curve(result: RunResult, metric: str, out: Path) -> Path | None:
     """Metric vs number of known interactions per strategy: new-user shots, then warm."""
     cells = [c for c in result.cells if c.protocol in ("new-user", "warm") and metric in c.metrics]
@@ -114,11 +123,7 @@ def plot_curve(result: RunResult, metric: str, out: Path) -> Path | None:
     ax.set_title(f"{result.data['name']}: cold -> warm, {metric} (95% bootstrap CI)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = out / f"curve_{_fname(metric)}.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, out / f"curve_{_fname(metric)}.png")
 
 
 def plot_bars(result: RunResult, protocol: str, out: Path) -> Path | None:
@@ -157,11 +162,7 @@ def plot_bars(result: RunResult, protocol: str, out: Path) -> Path | None:
     ax.set_title(f"{result.data['name']}: {protocol}, {metric} (95% bootstrap CI)")
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8, ncol=2)
-    fig.tight_layout()
-    path = out / f"bars_{_fname(protocol)}.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, out / f"bars_{_fname(protocol)}.png")
 
 
 def report_json(result: RunResult, command: str | None = None) -> dict[str, Any]:
