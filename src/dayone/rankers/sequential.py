@@ -6,7 +6,15 @@ repeat is rare and the nearest neighbour of an item is itself). Trained: first-o
 transitions, EASE and co-occurrence from train sequences, popularity, and the text features,
 blended by coordinate ascent on NDCG@10 of a leave-last-out simulation on train sequences
 (each train user's last train item is predicted from the rest; strategies are fitted on the
-sequences without those last items).
+sequences without their last two items, so that the simulated history, like a request's,
+ends in an item the strategies were not fitted on).
+
+The trained blend also weighs a small SASRec (`dayone.rankers.sasrec`, when torch is
+installed): the counting strategies see pairs or bags of items, the transformer reads the
+order of the recent items. Its epoch count is chosen by early stopping on held-out last items
+of *other* train users than those the blend is fitted on (so the blend does not see a feature
+tuned on its own targets), and the final model is refitted on all train sequences for that
+many epochs.
 """
 
 from __future__ import annotations
@@ -20,10 +28,21 @@ from dayone.rankers.base import InteractionMatrix, UserEvidence
 from dayone.rankers.blend import CoordinateAscentBlend, standardise_per_user
 from dayone.rankers.cooccurrence import CoOccurrence
 from dayone.rankers.ease import EASE
+from dayone.rankers.sasrec import SASRec, SASRecConfig
+from dayone.rankers.sasrec import available as sasrec_available
 from dayone.rankers.text import TextSimilarity
 from dayone.rankers.transitions import Transitions
 
-FEATURES = ["text_profile", "text_last", "in_history", "transitions", "ease", "cooc", "pop"]
+FEATURES = [
+    "text_profile",
+    "text_last",
+    "in_history",
+    "transitions",
+    "ease",
+    "cooc",
+    "pop",
+    "sasrec",
+]
 ZERO_SHOT_DECAY = 0.6  # fixed a priori: each older item counts 0.6x the next newer one
 HISTORY_PENALTY = 2.0  # z-units pushed down for items already in the history (zero-shot)
 
@@ -35,6 +54,7 @@ class _Fitted:
     ease: EASE | None
     cooc: CoOccurrence | None
     pop: np.ndarray | None
+    seq_model: SASRec | None = None
 
     @classmethod
     def fit(
@@ -76,11 +96,18 @@ class _Fitted:
                 L[r] = E[u.items[-1]]
         return P @ E.T, L @ E.T
 
+    def seq_batch(self, users: list[UserEvidence]) -> np.ndarray | None:
+        """Next-item logits of the sequence model for many users in one batched forward."""
+        if self.seq_model is None:
+            return None
+        return self.seq_model.score_batch([u.items for u in users])
+
     def features(
         self,
         user: UserEvidence,
         n_items: int,
         text_rows: tuple[np.ndarray, np.ndarray] | None = None,
+        seq_row: np.ndarray | None = None,
     ) -> np.ndarray:
         F = np.zeros((n_items, len(FEATURES)), dtype=np.float32)
         if not len(user.items):
@@ -101,6 +128,8 @@ class _Fitted:
             F[:, 5] = self.cooc.score(user)
         if self.pop is not None:
             F[:, 6] = self.pop
+        if seq_row is not None:
+            F[:, 7] = seq_row
         return F
 
 
@@ -128,26 +157,54 @@ class SequentialRanker:
         seed: int = 0,
         ease_lam: float = 200.0,
         max_sim_users: int = 1500,
+        sequence_model: SASRecConfig | None = None,
+        holdout: int = 2,
     ) -> SequentialRanker:
+        """`sequence_model`: the SASRec configuration (defaults when None); the feature is
+        skipped when torch is not installed or `sequence_model.max_epochs` is 0.
+
+        `holdout`: the simulation fits the strategies on each train sequence minus its last
+        `holdout` items and predicts the last item from all the others. With 2 (the default)
+        the simulated history ends in an item the strategies were not fitted on, as a real
+        request's does (its last item is the validation target, which is not in train): with
+        1 the history is exactly a fitted sequence, which flatters the learned sequence model
+        (it has read every step of that history) and made the blend overweight it."""
         n = len(item_ids)
         if setting != "trained" or m is None or m.n_users == 0:
             return cls(n, _Fitted.fit([], n, E, ease_lam), None, {"strategy": "text zero-shot"})
         seqs = sequences_of(m)
-        # leave-last-out simulation: fit on sequences minus their last item
+        # leave-last-out simulation: fit on sequences minus their last `holdout` items,
+        # predict each last item from the rest
         rng = np.random.default_rng(seed)
-        eligible = [u for u, s in enumerate(seqs) if len(s) >= 2]
-        truncated = [s[:-1] if len(s) >= 2 else s for s in seqs]
-        sim_fit = _Fitted.fit(truncated, n, E, ease_lam)
+        eligible = [u for u, s in enumerate(seqs) if len(s) > holdout]
+        fit_on = [s[:-holdout] if len(s) > holdout else s[:-1] for s in seqs]
+        truncated = [s[:-1] for s in seqs]
+        sim_fit = _Fitted.fit(fit_on, n, E, ease_lam)
         chosen = rng.choice(eligible, size=min(max_sim_users, len(eligible)), replace=False)
+        cfg = sequence_model or SASRecConfig()
+        seq_info: dict[str, Any] = {}
+        if cfg.max_epochs > 0 and sasrec_available():
+            # early stopping on other users' last items than the blend's simulated users
+            rest = np.setdiff1d(np.asarray(eligible, dtype=np.int64), chosen)
+            stop_users = rng.choice(rest, size=min(max_sim_users, len(rest)), replace=False)
+            stop_val = (
+                [truncated[u] for u in stop_users],
+                np.array([seqs[u][-1] for u in stop_users]),
+            )
+            sim_fit.seq_model = SASRec.fit(fit_on, n, E, cfg, seed=seed, val=stop_val)
+            seq_info = {
+                k: sim_fit.seq_model.info[k] for k in ("best_epoch", "val_ndcg@10", "seconds")
+            }
         evs = [
             UserEvidence(items=truncated[u], ratings=np.full(len(truncated[u]), np.nan))
             for u in chosen
         ]
         text = sim_fit.text_batch(evs)
+        seq_rows = sim_fit.seq_batch(evs)
         sims = []
         for r, (u, ev) in enumerate(zip(chosen, evs, strict=True)):
             rows = (text[0][r], text[1][r]) if text is not None else None
-            F = sim_fit.features(ev, n, rows)
+            F = sim_fit.features(ev, n, rows, seq_rows[r] if seq_rows is not None else None)
             sims.append(
                 (standardise_per_user(F), np.array([seqs[u][-1]]), np.zeros(0, dtype=np.int64))
             )
@@ -160,17 +217,26 @@ class SequentialRanker:
             "val_ndcg@10_blend": round(blend.val_metric, 4),
             "weights": {k: float(v) for k, v in zip(FEATURES, blend.w, strict=True) if v},
         }
-        return cls(n, _Fitted.fit(seqs, n, E, ease_lam), blend, info)
+        final = _Fitted.fit(seqs, n, E, ease_lam)
+        if sim_fit.seq_model is not None and blend.w[FEATURES.index("sasrec")] != 0:
+            epochs = max(1, int(sim_fit.seq_model.info["best_epoch"]))
+            final.seq_model = SASRec.fit(seqs, n, E, cfg, seed=seed, epochs=epochs)
+            seq_info["final_seconds"] = final.seq_model.info["seconds"]
+        if seq_info:
+            info["sasrec"] = seq_info
+        return cls(n, final, blend, info)
 
     def score(self, user: UserEvidence) -> np.ndarray:
         return self.score_batch([user])[0]
 
     def score_batch(self, users: list[UserEvidence]) -> np.ndarray:
         text = self.fitted.text_batch(users)
+        seq_rows = self.fitted.seq_batch(users)
         out = np.zeros((len(users), self.n_items))
         for r, user in enumerate(users):
             rows = (text[0][r], text[1][r]) if text is not None else None
-            F = self.fitted.features(user, self.n_items, rows)
+            seq = seq_rows[r] if seq_rows is not None else None
+            F = self.fitted.features(user, self.n_items, rows, seq)
             out[r] = zero_shot_score(F) if self.blend is None else self.blend.predict(F)
         return out
 
