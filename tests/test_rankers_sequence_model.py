@@ -114,3 +114,12 @@ def test_blend_skips_the_sequence_model_cleanly_without_torch(
     assert "sasrec" not in ranker.info and "sasrec" not in ranker.info["weights"]
     scores = ranker.score(UserEvidence(items=np.array([1, 2]), ratings=np.full(2, np.nan)))
     assert scores.shape == (N_ITEMS,) and np.isfinite(scores).all()
+
+
+def test_ease_lambda_is_chosen_from_the_grid_on_held_out_items() -> None:
+    seqs, held = _sequences(200, 6, seed=7), _sequences(50, 4, seed=8)
+    lam, scores = sequential.choose_ease_lambda(
+        seqs, N_ITEMS, [s[:-1] for s in held], np.array([s[-1] for s in held]), (1.0, 1e6)
+    )
+    assert set(scores) == {"1.0", "1000000.0"}
+    assert scores[str(lam)] == max(scores.values()) > 0.3
