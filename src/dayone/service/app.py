@@ -7,6 +7,7 @@ turns green only when recommendations can be served. Errors follow one contract:
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -93,6 +94,11 @@ def create_app(
         engine = engine_for(settings, store, encoder, seed, on_refit=metrics.refits.inc,
                             on_events=metrics.count_events)
         engine.start()
+        # The model is millions of long-lived objects (catalogue, ids, caches); every full
+        # garbage collection would walk them all while a request waits. Freeze what start-up
+        # made so the collector only ever scans what requests allocate.
+        gc.collect()
+        gc.freeze()
         engine.start_background(settings.sync_interval_s, settings.refit_interval_s)
         app.state.engine = engine
         c = engine.counts()
@@ -105,6 +111,7 @@ def create_app(
             store.close()
             app.state.engine = None
             blas.restore_original_limits()
+            gc.unfreeze()  # a process that builds apps again (tests) can collect this one
 
     app = FastAPI(
         title="dayone",
