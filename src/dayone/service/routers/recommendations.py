@@ -37,7 +37,7 @@ async def recommend_session(body: SessionRecommendRequest, engine: EngineDep) ->
 
 
 @router.post("/explain", response_model=ExplainPublic, operation_id="explain_session")
-async def explain_session(body: ExplainRequest, engine: EngineDep) -> ExplainPublic:
+def explain_session(body: ExplainRequest, engine: EngineDep) -> ExplainPublic:
     """Why one item scores as it does for an anonymous context."""
     one, rank, version = engine.explain(lambda: _context(engine, body.context), body.item_id)
     return ExplainPublic(

@@ -133,7 +133,7 @@ async def recommend_for_user(
 
 @router.get("/{user_id}/recommendations/{item_id}/explain", response_model=ExplainPublic,
             operation_id="explain_for_user")
-async def explain_for_user(user_id: str, item_id: str, engine: EngineDep) -> ExplainPublic:
+def explain_for_user(user_id: str, item_id: str, engine: EngineDep) -> ExplainPublic:
     """Why this item would (or would not) be recommended to this user."""
     ctx_holder: dict[str, UserContext] = {}
 
