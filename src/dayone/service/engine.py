@@ -277,7 +277,6 @@ class Engine:
         try:
             with self.lock.read():
                 self._rec.recommend(UserContext(text="warming up the text path"), n=1)
-                self.encoder.inner.encode(["warming up the item path"])
         except Exception:
             log.exception("warm-up request failed")
 

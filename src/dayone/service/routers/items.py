@@ -119,8 +119,10 @@ async def similar_items(item_id: str, engine: EngineDep, n: N = 10) -> Response:
 
 
 @router.get("/{item_id}/users", response_model=UserScoreList, operation_id="users_for_item")
-async def users_for_item(item_id: str, engine: EngineDep, n: N = 10) -> Response:
-    """The known users this item suits best: who a new item reaches."""
+def users_for_item(item_id: str, engine: EngineDep, n: N = 10) -> Response:
+    """The known users this item suits best: who a new item reaches. A plain `def` (thread
+    pool), unlike the other ranking routes: it scores every known user, and that pass
+    releases the GIL while the event loop keeps serving."""
     matches, version = engine.users_for_item(item_id, n)
     data = [UserScorePublic(user=m.user, score=m.score, source=m.source,
                             explanation=m.explanation) for m in matches]
