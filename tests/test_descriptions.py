@@ -38,6 +38,17 @@ def test_repeated_title_inside_text_is_not_duplicated() -> None:
     assert text.count("Sanding Roll") == 1
 
 
+def test_query_is_the_visitors_own_words_unless_there_are_attributes_to_phrase() -> None:
+    d = Describer("movie")
+    assert d.query(None, "  slow-burn sci-fi ") == "slow-burn sci-fi"
+    assert d.query({"age": None}, "slow-burn sci-fi") == "slow-burn sci-fi"  # nothing to phrase
+    with_attrs = d.query({"occupation": "writer"}, "slow-burn sci-fi")
+    assert with_attrs == d.user({"occupation": "writer"}, "slow-burn sci-fi")
+    assert "writer" in with_attrs and "slow-burn sci-fi" in with_attrs
+    assert d.query({"occupation": "writer"}) == d.user({"occupation": "writer"})
+    assert d.query() == d.user()
+
+
 def test_empty_user_gets_intro_only() -> None:
     assert Describer("news").user() == "A reader."
 

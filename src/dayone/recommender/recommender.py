@@ -294,7 +294,7 @@ class Recommender:
         vec = history_vector(self.index._mat[rows], prefs) if known else np.zeros(self.encoder.dim, np.float32)
         profile = self.users.get(user_id)
         if profile is not None and profile.text:
-            tvec = self._encode_query(self.describer.user(profile.attributes, profile.text))
+            tvec = self._encode_query(self.describer.query(profile.attributes, profile.text))
             vec = vec + tvec
         norm = float(np.linalg.norm(vec))
         return (vec / norm).astype(np.float32) if norm > 0 else vec.astype(np.float32)
@@ -348,7 +348,7 @@ class Recommender:
     def add_users(self, records: Sequence[Mapping[str, Any]]) -> None:
         """Add or update profiles; their texts are encoded in one batch."""
         texts = [
-            self.describer.user(dict(r.get("attributes") or {}), r["text"]) for r in records if r.get("text")
+            self.describer.query(dict(r.get("attributes") or {}), r["text"]) for r in records if r.get("text")
         ]
         if texts:
             for text, vec in zip(texts, self.encoder.encode(texts, batch_size=self.config.batch_size), strict=True):
@@ -483,7 +483,7 @@ class Recommender:
         weights: dict[str, float] = {}
         raw_text = None
         if ctx.text:
-            q = self._encode_query(self.describer.user(ctx.attributes, ctx.text))
+            q = self._encode_query(self.describer.query(ctx.attributes, ctx.text))
             raw_text, parts["text"] = similarity(q)
             weights["text"] = w.text
         elif ctx.attributes:
@@ -565,7 +565,7 @@ class Recommender:
         # large catalogue: gather candidates from the ANN plus the population's favourites
         queries = []
         if ctx.text or ctx.attributes:
-            queries.append(self._encode_query(self.describer.user(ctx.attributes, ctx.text)))
+            queries.append(self._encode_query(self.describer.query(ctx.attributes, ctx.text)))
         known = [h for h in ctx.history if h.item in self.index]
         if known:
             signed = sign_history(known, self.scale)

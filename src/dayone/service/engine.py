@@ -447,7 +447,7 @@ class Engine:
             self.encoder.prewarm([self._rec.describe_item(r.fields) for r in rows])
 
     def _prewarm_users(self, users: Sequence[UserRow]) -> None:
-        texts = [self._rec.describer.user(u.attributes, u.text) for u in users if u.text]
+        texts = [self._rec.describer.query(u.attributes, u.text) for u in users if u.text]
         if self.encoder is not None and texts and len(texts) <= 256:
             self.encoder.prewarm_query(texts)
 
