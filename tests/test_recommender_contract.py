@@ -307,3 +307,28 @@ def test_profile_vector_reads_the_recent_window(rec: Recommender) -> None:
     rec.add_interactions([{"user": "w2", "item": "s1", "liked": True}, {"user": "w2", "item": "s2", "liked": True}])
     assert space_only is not None
     assert np.allclose(space_only, rec.user_index.vector("w2"), atol=1e-6)
+
+
+class _RecordingEncoder(HashingEncoder):
+    """Remembers every text it is asked to encode one at a time (the query path)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queries: list[str] = []
+
+    def encode_query(self, texts: list[str]) -> np.ndarray:
+        self.queries.extend(texts)
+        return self.encode(texts)
+
+
+def test_free_text_alone_is_encoded_verbatim_and_attributes_are_phrased() -> None:
+    """The query encoder sees the visitor's words without template framing (each framing
+    token is encoder time), but attributes still need the template to become a sentence."""
+    enc = _RecordingEncoder()
+    rec = Recommender.build(Catalog.from_records(checkerboard_records()), checkerboard_interactions(),
+                            config=RecommenderConfig(domain="movie"), encoder=enc)
+    rec.recommend({"text": "  rocket space station "}, n=3)
+    assert enc.queries[-1] == "rocket space station"
+    rec.recommend({"text": "rocket space station", "attributes": {"occupation": "writer"}}, n=3)
+    assert "writer" in enc.queries[-1] and "rocket space station" in enc.queries[-1]
+    assert enc.queries[-1] != "rocket space station"
