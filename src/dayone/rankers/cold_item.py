@@ -5,10 +5,18 @@ A cold item is known only by its content, so every strategy goes through content
   the user's rating from their most similar rated items (zero-shot: no learned parameters);
 - content maps learned on warm items (ridge): embedding + attributes -> the item's ALS
   factors (scored with the user's ALS factor), -> log popularity, -> mean rating;
-- attribute affinity: the user's centred mean rating per attribute value (e.g. genre).
-In the `trained` setting the blend weights are found by coordinate ascent on a simulated cold
-split (a fifth of the warm items lose all their interactions; strategies are refitted without
-them), maximising the mean of per-user AUC (liked vs rest) and AUC over rated items.
+- attribute affinity: the user's centred mean rating per attribute value (e.g. genre);
+- with explicit ratings: the user's predicted rating from content (`content_rating.py`, item
+  quality + a per-user taste model), and the content-mapped factors of two more ALS models,
+  one fitted on liked interactions only and one on disliked ones (folded in from the user's
+  liked / disliked items). The all-interactions factor map predicts *whether* a user rates an
+  item but says nothing about liked vs disliked among rated items (validation AUC ~0.51 there);
+  the liked/disliked maps and the rating model carry that; a saturated copy of the
+  liked-only score (`_saturate`) lifts likely-rated items without reordering them.
+In the `trained` setting the blend weights are found by coordinate ascent on simulated cold
+splits (a fifth of the warm items lose all their interactions; strategies are refitted without
+them), maximising a weighted mean of per-user AUC (liked vs rest) and AUC over rated items
+(liked vs disliked), weighted towards the latter, the task's primary metric.
 """
 
 from __future__ import annotations
@@ -17,15 +25,31 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from dayone.rankers.base import InteractionMatrix, UserEvidence
 from dayone.rankers.blend import CoordinateAscentBlend, standardise_per_user
 from dayone.rankers.content_map import ContentRegressor, attribute_features
+from dayone.rankers.content_rating import UserContentRating, content_features
 from dayone.rankers.foldin import ALSFoldIn
 from dayone.rankers.popularity import PopularityPriors
 from dayone.rankers.text import TextSimilarity
 
-FEATURES = ["text_pref", "text_knn", "mapped_cf", "pred_pop", "pred_quality", "attr_affinity"]
+FEATURES = [
+    "text_pref",
+    "text_knn",
+    "mapped_cf",
+    "pred_pop",
+    "pred_quality",
+    "attr_affinity",
+    "user_rating",
+    "mapped_cf_liked",
+    "mapped_cf_disliked",
+    "liked_cf_saturated",
+]
+# weight of AUC over rated items (liked vs disliked) against AUC over all candidates in the
+# blend objective; 0.6 beat 0.5 on both metrics on held-out simulated splits of ml100k train
+RATED_WEIGHT = 0.6
 
 
 def _auc(scores: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> float:
@@ -55,6 +79,11 @@ class _Fitted:
     A: np.ndarray  # items x attribute columns
     C: np.ndarray  # content features used by the maps
     like_threshold: float | None
+    rating: UserContentRating | None = None
+    liked_als: ALSFoldIn | None = None
+    liked_map: ContentRegressor | None = None
+    disliked_als: ALSFoldIn | None = None
+    disliked_map: ContentRegressor | None = None
 
     @classmethod
     def fit(
@@ -74,7 +103,14 @@ class _Fitted:
         quality_map = ContentRegressor.fit(
             C[warm], pop.shrunk_mean[warm], alpha=5.0, weights=np.sqrt(counts)
         )
-        return cls(text, als, factor_map, pop_map, quality_map, A, C, m.like_threshold)
+        fitted = cls(text, als, factor_map, pop_map, quality_map, A, C, m.like_threshold)
+        if m.ratings is not None:
+            fitted.rating = UserContentRating.fit(m, content_features(E, A))
+            positive = m.positive_mask()
+            fitted.liked_als, fitted.liked_map = _mapped_als(m, positive, C, seed)
+            if (~positive).sum() >= 10 * m.n_users**0.5:
+                fitted.disliked_als, fitted.disliked_map = _mapped_als(m, ~positive, C, seed)
+        return fitted
 
     def features(self, user: UserEvidence, cand: np.ndarray) -> np.ndarray:
         F = np.zeros((len(cand), len(FEATURES)), dtype=np.float32)
@@ -93,7 +129,60 @@ class _Fitted:
             F[:, 3] = self.pop_map.predict(self.C[cand])
         if self.quality_map is not None:
             F[:, 4] = self.quality_map.predict(self.C[cand])
+        if self.rating is not None:
+            F[:, 6] = self.rating.score(user, cand)
+        if len(user.items) and (self.liked_als is not None or self.disliked_als is not None):
+            liked = _liked(user, self.like_threshold)
+            for col, als, fmap, sel in (
+                (7, self.liked_als, self.liked_map, liked),
+                (8, self.disliked_als, self.disliked_map, ~liked),
+            ):
+                if als is not None and fmap is not None and sel.any():
+                    F[:, col] = fmap.predict(self.C[cand]) @ als.user_factor(user.items[sel])
+            F[:, 9] = _saturate(F[:, 7])
         return F
+
+
+def _saturate(v: np.ndarray) -> np.ndarray:
+    """A logistic squash of the user's standardised liked-factor score.
+
+    Which items a user will rate at all separates liked items from the unrated bulk (AUC over
+    all candidates), but among the items the user did rate it is mostly noise. Saturated, it
+    still lifts the likely-rated block over the rest while leaving the order *inside* that
+    block to the rating features; on held-out simulated splits it raised rated-item AUC by
+    ~0.006-0.011 at (nearly) the same all-candidate AUC.
+    """
+    sd = float(v.std())
+    if sd == 0:
+        return np.zeros_like(v)
+    return np.asarray(1.0 / (1.0 + np.exp(-2.0 * (v - v.mean()) / sd)), dtype=v.dtype)
+
+
+def _liked(user: UserEvidence, like_threshold: float | None) -> np.ndarray:
+    """Which history items the user liked: rating >= threshold, else the explicit flag, else
+    (a bare interaction) yes."""
+    out = np.ones(len(user.items), dtype=bool)
+    r = user.ratings
+    for k in range(len(user.items)):
+        if len(r) > k and not np.isnan(r[k]) and like_threshold is not None:
+            out[k] = r[k] >= like_threshold
+        elif k < len(user.liked) and user.liked[k] is not None:
+            out[k] = bool(user.liked[k])
+    return out
+
+
+def _mapped_als(
+    m: InteractionMatrix, mask: np.ndarray, C: np.ndarray, seed: int
+) -> tuple[ALSFoldIn, ContentRegressor]:
+    """Implicit ALS on the selected interactions only, and its content -> factor map."""
+    X = sp.csr_matrix(
+        (np.ones(int(mask.sum()), dtype=np.float32), (m.users[mask], m.items[mask])),
+        shape=(m.n_users, m.n_items),
+    )
+    X.data[:] = 1.0
+    als = ALSFoldIn.fit(X, factors=24, reg=20.0, alpha=5.0, iterations=6, seed=seed)
+    items = np.unique(m.items[mask])
+    return als, ContentRegressor.fit(C[items], als.item_factors[items])
 
 
 def zero_shot_score(F: np.ndarray) -> np.ndarray:
@@ -119,6 +208,8 @@ class ColdItemRanker:
         setting: str,
         seed: int = 0,
         cold_fraction: float = 0.2,
+        n_splits: int = 4,
+        rated_weight: float = RATED_WEIGHT,
     ) -> ColdItemRanker:
         A, _ = attribute_features(item_records)
         if m is None:
@@ -129,50 +220,34 @@ class ColdItemRanker:
             return cls(fitted, None, {"strategy": "text zero-shot"})
         rng = np.random.default_rng(seed)
         warm = np.unique(m.items)
-        pseudo = rng.choice(warm, size=max(1, int(cold_fraction * len(warm))), replace=False)
-        sim_fit = _Fitted.fit(m.drop_items(pseudo), E, A, True, seed)
-        in_pseudo = np.isin(m.items, pseudo)
-        pos_mask = m.positive_mask()
-        sims = []
-        for u in range(m.n_users):
-            rows = np.flatnonzero(m.users == u)
-            test_rows = rows[in_pseudo[rows]]
-            liked = test_rows[pos_mask[test_rows]]
-            if not len(liked):
-                continue
-            hist = rows[~in_pseudo[rows]]
-            ratings = m.ratings[hist] if m.ratings is not None else np.full(len(hist), np.nan)
-            ev = UserEvidence(items=m.items[hist], ratings=ratings)
-            F = sim_fit.features(ev, pseudo)
-            local = {it: k for k, it in enumerate(pseudo)}
-            pos = np.array([local[i] for i in np.unique(m.items[liked])])
-            disliked = test_rows[~pos_mask[test_rows]]
-            neg = np.array([local[i] for i in np.unique(m.items[disliked])], dtype=np.int64)
-            sims.append((standardise_per_user(F), pos, neg))
-        # the blend excludes nothing; "excluded" slot carries the rated negatives
-        users_for_ca = [(Z, pos, np.zeros(0, dtype=np.int64)) for Z, pos, _ in sims]
-        negatives = {id(Z): neg for Z, _, neg in sims}
-
-        def metric(scores: np.ndarray, pos: np.ndarray) -> float:
-            rest = np.setdiff1d(np.arange(len(scores)), pos)
-            return _auc(scores, pos, rest)
-
-        start = np.zeros(len(FEATURES))
-        start[0], start[1], start[5] = 1.0, 1.0, 0.5
-        # rated-only AUC needs the negatives: fold them in through a closure over the users
-        rated = [(Z, pos, negatives[id(Z)]) for Z, pos, _ in users_for_ca]
+        # several simulated splits, pooled: which fifth of the warm items plays "new" moves the
+        # fitted weights a lot (the 3 bench seeds of one split each spread 0.58-0.61)
+        rated: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        n_pseudo = max(1, int(cold_fraction * len(warm)))
+        for _ in range(n_splits):
+            pseudo = rng.choice(warm, size=n_pseudo, replace=False)
+            rated.extend(_simulated_users(m, pseudo, E, A, seed))
 
         def combined(w: np.ndarray) -> float:
             total = 0.0
             for Z, pos, neg in rated:
                 s = Z @ w.astype(np.float32)
-                total += 0.5 * metric(s, pos) + 0.5 * _auc(s, pos, neg)
+                total += (1.0 - rated_weight) * _auc_vs_rest(s, pos) + rated_weight * _auc(
+                    s, pos, neg
+                )
             return total / max(len(rated), 1)
 
+        start = np.zeros(len(FEATURES))
+        if fitted.rating is not None:
+            start[FEATURES.index("user_rating")] = 1.0
+        else:
+            start[0], start[1], start[5] = 1.0, 1.0, 0.5
         blend = _ascend(rated, start, combined)
         info = {
             "simulated_users": len(rated),
-            "pseudo_cold_items": len(pseudo),
+            "simulated_splits": n_splits,
+            "pseudo_cold_items": n_pseudo,
+            "rated_weight": rated_weight,
             "val_auc_mix_start": round(combined(start), 4),
             "val_auc_mix_blend": round(blend.val_metric, 4),
             "weights": {k: float(v) for k, v in zip(FEATURES, blend.w, strict=True) if v},
@@ -188,6 +263,44 @@ class ColdItemRanker:
     def score(self, user: UserEvidence) -> np.ndarray:
         n = self.fitted.C.shape[0]
         return self.score_candidates(user, np.arange(n))
+
+
+def _simulated_users(
+    m: InteractionMatrix, pseudo: np.ndarray, E: np.ndarray, A: np.ndarray, seed: int
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Refit without the `pseudo` items and return, per user who liked one of them, the
+    standardised features over `pseudo`, the liked and the rated-but-disliked positions."""
+    sim_fit = _Fitted.fit(m.drop_items(pseudo), E, A, True, seed)
+    in_pseudo = np.isin(m.items, pseudo)
+    pos_mask = m.positive_mask()
+    local = np.full(m.n_items, -1, dtype=np.int64)
+    local[pseudo] = np.arange(len(pseudo))
+    order = np.argsort(m.users, kind="stable")
+    bounds = np.searchsorted(m.users[order], np.arange(m.n_users + 1))
+    out = []
+    for u in range(m.n_users):
+        rows = order[bounds[u] : bounds[u + 1]]
+        test_rows = rows[in_pseudo[rows]]
+        liked = test_rows[pos_mask[test_rows]]
+        if not len(liked):
+            continue
+        hist = rows[~in_pseudo[rows]]
+        ratings = m.ratings[hist] if m.ratings is not None else np.full(len(hist), np.nan)
+        ev = UserEvidence(items=m.items[hist], ratings=ratings)
+        F = sim_fit.features(ev, pseudo)
+        pos = np.unique(local[m.items[liked]])
+        neg = np.setdiff1d(np.unique(local[m.items[test_rows[~pos_mask[test_rows]]]]), pos)
+        out.append((standardise_per_user(F), pos, neg))
+    return out
+
+
+def _auc_vs_rest(scores: np.ndarray, pos: np.ndarray) -> float:
+    """AUC of `pos` against every other candidate (one ranking of the whole list)."""
+    n, k = len(scores), len(pos)
+    if not k or k == n:
+        return 0.5
+    ranks = _rankdata(scores)
+    return float((ranks[pos].sum() - k * (k + 1) / 2) / (k * (n - k)))
 
 
 def _ascend(
