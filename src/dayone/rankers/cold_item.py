@@ -48,7 +48,9 @@ FEATURES = [
     "liked_cf_saturated",
 ]
 # weight of AUC over rated items (liked vs disliked) against AUC over all candidates in the
-# blend objective; 0.6 beat 0.5 on both metrics on held-out simulated splits of ml100k train
+# blend objective. On held-out simulated splits of ml100k train: 0.5 -> (auc 0.767, rated
+# 0.616), 0.6 -> (0.754, 0.625), 0.67 -> (0.727, 0.639); 0.6 leans to the primary metric
+# without letting all-candidate AUC collapse
 RATED_WEIGHT = 0.6
 
 
