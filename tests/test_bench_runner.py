@@ -366,6 +366,31 @@ def test_scenarios_detected_from_data(tmp_path: Path) -> None:
         assert detect_scenario(task, m) == expected
 
 
+@pytest.mark.parametrize(("with_ts", "expected"), [(True, "sequential"), (False, "cold-user")])
+def test_implicit_history_without_attributes_is_sequential_only_when_ordered(
+    tmp_path: Path, with_ts: bool, expected: str
+) -> None:
+    """Play counts without times carry no order for a sequence model to learn."""
+    from dayone.rankers.base import InteractionMatrix
+
+    task_dir = make_sequential_task(tmp_path)
+    train = [json.loads(x) for x in (task_dir / "train.jsonl").read_text().splitlines()]
+    for row in train:
+        row["weight"] = 3
+        if not with_ts:
+            del row["ts"]
+    _write(task_dir / "train.jsonl", train)
+    reqs = [json.loads(x) for x in (task_dir / "requests.jsonl").read_text().splitlines()]
+    for r in reqs:
+        r["exclude_history"] = True
+        r["history"] = r["history"][:3]
+    _write(task_dir / "requests.jsonl", reqs)
+    task, _ = load_task(task_dir, "trained")
+    rows = task.train_interactions()
+    m = InteractionMatrix.build(task.catalogue, [(r.user, r.item, r.rating, r.ts) for r in rows])
+    assert detect_scenario(task, m) == expected
+
+
 # ------------------------------------------------------------------------------ input errors
 
 

@@ -4,7 +4,8 @@ The runner decides which kind of cold start a task poses from the data itself, n
 name, so hidden tasks in the same format are handled the same way:
 - binary requests (score one target) -> the few-shot binary scorer;
 - every request's candidates are items with no train interactions -> cold-item ranking;
-- implicit sequences (no ratings, history order matters, repeats allowed) -> sequential;
+- implicit sequences (no ratings; repeats allowed, or ordered train data and no user
+  attributes) -> sequential;
 - otherwise -> cold-user ranking (profile + a few interactions).
 Output validity (only allowed items, no repeats, at most n, finite scores) is enforced here,
 whatever a ranker returns.
@@ -197,7 +198,17 @@ def detect_scenario(task: BenchTask, m: InteractionMatrix | None) -> str:
         if m is None and reqs and all(r.history for r in reqs):
             return "cold-item"
     explicit = any(h.rating is not None or h.liked is not None for r in reqs for h in r.history)
-    if not explicit and (any(not r.exclude_history for r in reqs) or not task.users):
+    if explicit:
+        return "cold-user"
+    if any(not r.exclude_history for r in reqs):
+        return "sequential"  # repeat consumption: the next item, not a profile
+    # Implicit data without user attributes is sequential only if the train data has an order
+    # to learn. Unordered counts (play counts, purchases without times) make the sequence
+    # model's "predict the last item" simulation meaningless: on an unordered implicit
+    # MovieLens-latest variant (scratch check) its validation ndcg@10 was 0.008 and its test
+    # ndcg@10 0.503 against 0.556 for the cold-user ranker.
+    ordered = m is None or (m.ts is not None and bool(np.isfinite(m.ts).all()))
+    if not task.users and ordered:
         return "sequential"
     return "cold-user"
 
