@@ -498,3 +498,26 @@ def test_binary_zero_shot_gets_no_labels_and_answers(tmp_path: Path, enc: Hashin
     assert len(resp) == 12 and all(math.isfinite(r["score"]) for r in resp)
     few = run_bench(task, tmp_path / "fs.jsonl", setting="trained", encoder=enc, progress=False)
     assert few.info["train_examples"] == 8
+
+
+def test_scenario_override_runs_the_named_ranker_and_refuses_misuse(
+    tmp_path: Path, enc: HashingEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    import dayone.bench.runner as runner_mod
+    from dayone.cli.main import app
+
+    monkeypatch.setattr(runner_mod, "default_encoder", lambda: enc)
+    seq = make_sequential_task(tmp_path)
+    summary = runner_mod.run_bench(seq, tmp_path / "o.jsonl", setting="trained",
+                                   scenario="cold-user", progress=False)
+    assert summary.strategy == "cold-user"
+    _check_ranking(seq, tmp_path / "o.jsonl")
+    bad = CliRunner().invoke(app, ["run-bench", str(seq), "--out", str(tmp_path / "x.jsonl"),
+                                   "--scenario", "warm"])
+    assert bad.exit_code == 2 and "--scenario" in bad.output
+    binary = make_binary_task(tmp_path)
+    wrong = CliRunner().invoke(app, ["run-bench", str(binary), "--out", str(tmp_path / "y.jsonl"),
+                                     "--scenario", "cold-user"])
+    assert wrong.exit_code == 2 and "binary" in wrong.output

@@ -29,6 +29,12 @@ from dayone.bench.task import BenchTask, Request, load_task
 from dayone.encoders.base import Encoder
 from dayone.rankers.base import InteractionMatrix, UserEvidence
 
+SCENARIOS = ("cold-user", "sequential", "cold-item")
+
+
+class ScenarioError(ValueError):
+    """A requested scenario that does not exist or does not fit the task."""
+
 
 @dataclass
 class RunSummary:
@@ -48,15 +54,25 @@ def run_bench(
     seed: int = 0,
     encoder: Encoder | None = None,
     progress: bool = True,
+    scenario: str | None = None,
 ) -> RunSummary:
+    """Answer every request of the task at `task_dir` into `out`.
+
+    `scenario` overrides the kind of cold start detected from the data (`SCENARIOS`), for
+    comparing rankers on a task; binary tasks have one scorer and refuse it.
+    """
+    if scenario is not None and scenario not in SCENARIOS:
+        raise ScenarioError(f"scenario must be one of {', '.join(SCENARIOS)}, got {scenario!r}")
     start = time.perf_counter()
     task, setting = load_task(task_dir, setting)
     np.random.seed(seed)
     lazy = _LazyEncoder(encoder)
     if task.kind == "binary":
+        if scenario is not None:
+            raise ScenarioError("a binary task has one scorer: --scenario applies to ranking tasks")
         strategy, info, lines = _run_binary(task, setting, seed, lazy, progress)
     else:
-        strategy, info, lines = _run_ranking(task, setting, seed, lazy, progress)
+        strategy, info, lines = _run_ranking(task, setting, seed, lazy, progress, scenario)
     out_path = Path(out)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(out_path.name + ".tmp")
@@ -133,7 +149,8 @@ def _run_binary(
 
 
 def _run_ranking(
-    task: BenchTask, setting: str, seed: int, lazy: _LazyEncoder, progress: bool
+    task: BenchTask, setting: str, seed: int, lazy: _LazyEncoder, progress: bool,
+    scenario: str | None = None,
 ) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
     index = {i: k for k, i in enumerate(task.catalogue)}
     rows = task.train_interactions() if (task.has_train() and task._train_allowed) else []
@@ -143,7 +160,7 @@ def _run_ranking(
         else None
     )
     E = lazy.item_vectors(task, progress)
-    scenario = detect_scenario(task, m)
+    scenario = scenario or detect_scenario(task, m)
     ranker = build_ranker(scenario, task, m, E, setting, seed)
     lines = []
     batch = 256 if hasattr(ranker, "score_batch") else 1

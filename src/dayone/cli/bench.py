@@ -24,9 +24,15 @@ def register(app: typer.Typer) -> None:
         ),
         seed: int = typer.Option(0, "--seed", help="Seed for every stochastic step."),
         quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+        scenario: str | None = typer.Option(
+            None,
+            "--scenario",
+            help="cold-user | sequential | cold-item: override the kind of cold start detected "
+            "from the data (ranking tasks; for comparing rankers).",
+        ),
     ) -> None:
         """Write one response per request of TASK_DIR to --out (never reads truth.jsonl)."""
-        from dayone.bench.runner import run_bench
+        from dayone.bench.runner import SCENARIOS, ScenarioError, run_bench
         from dayone.bench.task import SETTINGS
         from dayone.data.errors import DataError
 
@@ -34,11 +40,18 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter(
                 f"must be one of {', '.join(SETTINGS)}", param_hint="--setting"
             )
+        if scenario is not None and scenario not in SCENARIOS:
+            raise typer.BadParameter(
+                f"must be one of {', '.join(SCENARIOS)}", param_hint="--scenario"
+            )
         try:
-            summary = run_bench(task_dir, out, setting=setting, seed=seed, progress=not quiet)
+            summary = run_bench(task_dir, out, setting=setting, seed=seed, progress=not quiet,
+                                scenario=scenario)
         except (DataError, PermissionError) as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(code=2) from exc
+        except ScenarioError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--scenario") from exc
         typer.echo(
             json.dumps(
                 {
