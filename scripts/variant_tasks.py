@@ -1,0 +1,179 @@
+"""Bench tasks in shapes the public ones do not have, built from the packaged demo data.
+
+`dayone run-bench` is also judged on tasks nobody here sees; it decides what kind of cold
+start a task poses from the data, not from its name. These variants, made from MovieLens
+latest-small (shipped as the demo catalogue, so no ../shared is needed), check that it
+answers other shapes validly and better than popularity:
+
+- `mls-newuser-k3`: explicit half-star ratings, no users.jsonl, gzipped train, unknown keys;
+- `mls-implicit-k5`: implicit strengths (`weight`), no timestamps and no order, no users.jsonl;
+- `mls-binary-64`: TALLRec-shaped like/dislike with 64 labelled examples from other users.
+
+    python scripts/variant_tasks.py runs/variants
+    dayone run-bench runs/variants/mls-implicit-k5 --out runs/variants/imp.jsonl [--scenario sequential]
+    python ../shared/bench/score.py runs/variants/mls-implicit-k5 runs/variants/imp.jsonl
+    python ../shared/bench/baselines.py runs/variants/mls-implicit-k5 popularity runs/variants/pop.jsonl
+
+Held-out users are drawn with a fixed seed; their ratings never appear in train.jsonl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import csv
+import gzip
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dayone.demo.catalog import DEMO_DATA
+
+HELD_OUT = 120
+
+
+def _write(path: Path, rows: list[dict[str, Any]], gz: bool = False) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if gz:
+        with gzip.open(str(path) + ".gz", "wt", encoding="utf-8") as fh:
+            fh.writelines(json.dumps(r) + "\n" for r in rows)
+    else:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.writelines(json.dumps(r) + "\n" for r in rows)
+
+
+def _task_json(folder: Path, kind: str, metrics: list[str], settings: list[str]) -> None:
+    meta = {"name": folder.name, "kind": kind, "metrics": metrics, "primary": metrics[0],
+            "settings": settings, "counts": {}}
+    (folder / "task.json").write_text(json.dumps(meta, indent=2))
+
+
+def _load(data: Path) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, str]]]]:
+    with open(data / "movies.csv", newline="", encoding="utf-8") as fh:
+        items = [{"id": m["movieId"], "title": m["title"], "genres": m["genres"].split("|")}
+                 for m in csv.DictReader(fh)]
+    by_user: dict[str, list[dict[str, str]]] = collections.defaultdict(list)
+    with open(data / "ratings.csv", newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            by_user[r["userId"]].append(r)
+    return items, by_user
+
+
+def newuser_explicit(out: Path, items: list[dict[str, Any]],
+                     by_user: dict[str, list[dict[str, str]]], k: int = 3) -> None:
+    folder = out / f"mls-newuser-k{k}"
+    users = sorted(by_user, key=int)
+    held = set(np.random.default_rng(0).permutation(users)[:HELD_OUT].tolist())
+    _write(folder / "items.jsonl", [dict(it, unknown_key=1) for it in items])
+    _write(folder / "train.jsonl", [
+        {"user": u, "item": r["movieId"], "rating": float(r["rating"]), "ts": int(r["timestamp"])}
+        for u in users if u not in held for r in by_user[u]], gz=True)
+    requests, truth = [], []
+    for u in sorted(held, key=int):
+        rs = sorted(by_user[u], key=lambda r: int(r["timestamp"]))
+        relevant = [r["movieId"] for r in rs[k:] if float(r["rating"]) >= 4]
+        if not relevant:
+            continue
+        requests.append({"id": f"r{u}", "user": {"id": u}, "n": 50, "candidates": None,
+                         "history": [{"item": r["movieId"], "rating": float(r["rating"])}
+                                     for r in rs[:k]], "new_field": "ignored"})
+        truth.append({"id": f"r{u}", "relevant": relevant})
+    _write(folder / "requests.jsonl", requests)
+    _write(folder / "truth.jsonl", truth)
+    _task_json(folder, "ranking", ["ndcg@10", "recall@20"], ["cold-user"])
+
+
+def newuser_implicit(out: Path, items: list[dict[str, Any]],
+                     by_user: dict[str, list[dict[str, str]]], k: int = 5) -> None:
+    """Strengths without time: what a play-count log looks like. The history is the user's
+    k strongest items, as a "top artists" onboarding would collect them."""
+    folder = out / f"mls-implicit-k{k}"
+    rng = np.random.default_rng(1)
+    users = sorted(by_user, key=int)
+    held = set(rng.permutation(users)[:HELD_OUT].tolist())
+
+    def strength(r: dict[str, str]) -> int:
+        return int(float(r["rating"]) * 20)
+
+    train = []
+    for u in users:
+        if u in held:
+            continue
+        rs = list(by_user[u])
+        rng.shuffle(rs)  # no order survives, as in an aggregated count table
+        train += [{"user": u, "item": r["movieId"], "weight": strength(r)} for r in rs]
+    _write(folder / "items.jsonl", items)
+    _write(folder / "train.jsonl", train)
+    requests, truth = [], []
+    for u in sorted(held, key=int):
+        rs = list(by_user[u])
+        rng.shuffle(rs)
+        rs.sort(key=lambda r: -float(r["rating"]))
+        requests.append({"id": f"r{u}", "user": {"id": u}, "n": 50, "candidates": None,
+                         "history": [{"item": r["movieId"], "weight": strength(r)} for r in rs[:k]]})
+        truth.append({"id": f"r{u}", "relevant": [r["movieId"] for r in rs[k:]]})
+    _write(folder / "requests.jsonl", requests)
+    _write(folder / "truth.jsonl", truth)
+    _task_json(folder, "ranking", ["ndcg@10", "recall@20"], ["cold-user"])
+
+
+def binary_fewshot(out: Path, items: list[dict[str, Any]],
+                   by_user: dict[str, list[dict[str, str]]], n_train: int = 64) -> None:
+    """TALLRec's shape: the previous 10 ratings as liked / not liked, then one target."""
+    folder = out / f"mls-binary-{n_train}"
+    rng = np.random.default_rng(2)
+    users = [u for u in sorted(by_user, key=int) if len(by_user[u]) >= 20]
+    held = set(rng.permutation(users)[:40].tolist())
+
+    def examples(u: str, limit: int) -> list[dict[str, Any]]:
+        rs = sorted(by_user[u], key=lambda r: int(r["timestamp"]))
+        rows = []
+        for t in range(10, min(len(rs), 10 + limit)):
+            rows.append({"user": {"id": u}, "n": 1, "target": rs[t]["movieId"],
+                         "candidates": [rs[t]["movieId"]],
+                         "history": [{"item": r["movieId"], "liked": float(r["rating"]) > 3}
+                                     for r in rs[t - 10 : t]],
+                         "label": int(float(rs[t]["rating"]) > 3)})
+        return rows
+
+    pool = [row for u in users if u not in held for row in examples(u, 5)]
+    train = [pool[i] for i in rng.permutation(len(pool))[:n_train]]
+    _write(folder / "train.jsonl", [dict(r, id=f"t{i}") for i, r in enumerate(train)])
+    requests, truth = [], []
+    for u in sorted(held, key=int):
+        for j, row in enumerate(examples(u, 25)):
+            rid = f"b{u}-{j}"
+            label = row.pop("label")
+            requests.append(dict(row, id=rid))
+            truth.append({"id": rid, "label": label, "user": u})
+    _write(folder / "items.jsonl", items)
+    _write(folder / "requests.jsonl", requests)
+    _write(folder / "truth.jsonl", truth)
+    _task_json(folder, "binary", ["auc", "gauc"], ["few-shot"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("out", type=Path, help="folder to write the task folders into")
+    parser.add_argument("--data", type=Path, default=DEMO_DATA,
+                        help="a MovieLens-latest folder (movies.csv, ratings.csv); default: the demo copy")
+    args = parser.parse_args(argv)
+    for name in ("movies.csv", "ratings.csv"):
+        if not (args.data / name).is_file():
+            parser.error(f"{args.data / name} not found")
+    items, by_user = _load(args.data)
+    for name in ("mls-newuser-k3", "mls-implicit-k5", "mls-binary-64"):
+        shutil.rmtree(args.out / name, ignore_errors=True)
+    newuser_explicit(args.out, items, by_user)
+    newuser_implicit(args.out, items, by_user)
+    binary_fewshot(args.out, items, by_user)
+    print(f"wrote mls-newuser-k3, mls-implicit-k5, mls-binary-64 under {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
