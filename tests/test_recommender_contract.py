@@ -332,3 +332,19 @@ def test_free_text_alone_is_encoded_verbatim_and_attributes_are_phrased() -> Non
     rec.recommend({"text": "rocket space station", "attributes": {"occupation": "writer"}}, n=3)
     assert "writer" in enc.queries[-1] and "rocket space station" in enc.queries[-1]
     assert enc.queries[-1] != "rocket space station"
+
+
+def test_batch_added_user_texts_are_cached_as_queries_not_passages() -> None:
+    """An encoder with separate query and passage forms (e5) must see user texts as queries,
+    whether the user came in a batch or is encoded on demand."""
+
+    class TwoSided(HashingEncoder):
+        def encode_query(self, texts: list[str]) -> np.ndarray:
+            return self.encode(["query: " + t for t in texts])
+
+    enc = TwoSided()
+    rec = Recommender.build(Catalog.from_records(checkerboard_records()), checkerboard_interactions(),
+                            encoder=enc)
+    rec.add_users([{"id": "b1", "text": "rocket space station"}])
+    cached = rec._query_cache["rocket space station"]
+    assert np.allclose(cached, enc.encode_query(["rocket space station"])[0])

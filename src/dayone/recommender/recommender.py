@@ -351,7 +351,11 @@ class Recommender:
             self.describer.query(dict(r.get("attributes") or {}), r["text"]) for r in records if r.get("text")
         ]
         if texts:
-            for text, vec in zip(texts, self.encoder.encode(texts, batch_size=self.config.batch_size), strict=True):
+            # the query side, as `_encode_query` reads them later: encoders with separate query
+            # and passage forms (e5) must not have passage vectors cached as queries
+            query = getattr(self.encoder, "encode_query", None)
+            vecs = query(texts) if query is not None else self.encoder.encode(texts, batch_size=self.config.batch_size)
+            for text, vec in zip(texts, np.asarray(vecs, dtype=np.float32), strict=True):
                 self._query_cache[text] = vec
         for r in records:
             self.users.add(str(r["id"]), dict(r.get("attributes") or {}), r.get("text"))
