@@ -221,9 +221,8 @@ def detect_scenario(task: BenchTask, m: InteractionMatrix | None) -> str:
         return "sequential"  # repeat consumption: the next item, not a profile
     # Implicit data without user attributes is sequential only if the train data has an order
     # to learn. Unordered counts (play counts, purchases without times) make the sequence
-    # model's "predict the last item" simulation meaningless: on an unordered implicit
-    # MovieLens-latest variant (scratch check) its validation ndcg@10 was 0.008 and its test
-    # ndcg@10 0.503 against 0.556 for the cold-user ranker.
+    # model's "predict the last item" simulation meaningless (scripts/variant_tasks.py's
+    # mls-implicit-k5 and docs/benchmarks.md: the cold-user ranker does clearly better there).
     ordered = m is None or (m.ts is not None and bool(np.isfinite(m.ts).all()))
     if not task.users and ordered:
         return "sequential"

@@ -146,9 +146,9 @@ class Describer:
 
         The template's framing ("A person who says they like: ...") carries no information when
         there are no attributes to phrase, yet it adds ~8 tokens to a ~14-token sentence, and on
-        a CPU the encoder's time grows with every token (~40% of a text request's encode).
-        Retrieval is no worse without it (`scripts/text_query_eval.py`: tag queries on the demo
-        catalogue). With attributes, the template joins them and the text into one sentence.
+        a CPU the encoder's time grows with every token. Retrieval is not measurably worse
+        without it (`scripts/text_query_eval.py`: tag queries on the demo catalogue). With
+        attributes, the template joins them and the text into one sentence.
         """
         if text and text.strip() and not any(self._value(k, v) for k, v in (attributes or {}).items()):
             return text.strip()[: self.max_chars]
