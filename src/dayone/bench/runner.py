@@ -66,7 +66,7 @@ def run_bench(
     start = time.perf_counter()
     task, setting = load_task(task_dir, setting)
     np.random.seed(seed)
-    lazy = _LazyEncoder(encoder)
+    lazy = _LazyEncoder(encoder, task)
     if task.kind == "binary":
         if scenario is not None:
             raise ScenarioError("a binary task has one scorer: --scenario applies to ranking tasks")
@@ -80,21 +80,30 @@ def run_bench(
         for line in lines:
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")
     tmp.replace(out_path)
+    if lazy.model_id is not None:
+        info = {**info, "encoder": lazy.model_id}
     return RunSummary(
         task.name, setting, seed, strategy, len(lines), time.perf_counter() - start, info
     )
 
 
 class _LazyEncoder:
-    """Loads the encoder only if a strategy asks for text vectors."""
+    """Loads the encoder only if a strategy asks for text vectors; which one depends on the
+    catalogue's script (`default_encoder`), judged from a sample of its item texts."""
 
-    def __init__(self, encoder: Encoder | None) -> None:
+    def __init__(self, encoder: Encoder | None, task: BenchTask) -> None:
         self._encoder = encoder
+        self._task = task
 
     def get(self) -> Encoder:
         if self._encoder is None:
-            self._encoder = default_encoder()
+            sample = [item_text(self._task.items[i]) for i in self._task.catalogue[:2000]]
+            self._encoder = default_encoder(sample)
         return self._encoder
+
+    @property
+    def model_id(self) -> str | None:
+        return self._encoder.model_id if self._encoder is not None else None
 
     def item_vectors(self, task: BenchTask, progress: bool) -> np.ndarray:
         texts = [item_text(task.items[i]) for i in task.catalogue]
