@@ -7,7 +7,9 @@ answers other shapes validly and better than popularity:
 
 - `mls-newuser-k3`: explicit half-star ratings, no users.jsonl, gzipped train, unknown keys;
 - `mls-implicit-k5`: implicit strengths (`weight`), no timestamps and no order, no users.jsonl;
-- `mls-binary-64`: TALLRec-shaped like/dislike with 64 labelled examples from other users.
+- `mls-binary-64`: TALLRec-shaped like/dislike with 64 labelled examples from other users;
+- `mls-text-k1` / `mls-notext-k1`: new users who say what they like in free text (their own
+  tags) plus one rating, and the same requests without the text.
 
     python scripts/variant_tasks.py runs/variants
     dayone run-bench runs/variants/mls-implicit-k5 --out runs/variants/imp.jsonl [--scenario sequential]
@@ -156,22 +158,59 @@ def binary_fewshot(out: Path, items: list[dict[str, Any]],
     _task_json(folder, "binary", ["auc", "gauc"], ["few-shot"])
 
 
+def newuser_with_text(out: Path, items: list[dict[str, Any]],
+                      by_user: dict[str, list[dict[str, str]]], data: Path, k: int = 1) -> None:
+    """New users who say what they like: the people who tagged movies, their own tags as their
+    free text ("I like: atmospheric, time travel, ..."), plus their first k ratings. Items are
+    described without tags, so a tag helps only through what the encoder understands. The same
+    requests without the text go to `mls-notext-k{k}`, to measure what the text adds."""
+    tags: dict[str, list[str]] = collections.defaultdict(list)
+    with open(data / "tags.csv", newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            tag = row["tag"].strip().lower()
+            if tag and tag not in tags[row["userId"]]:
+                tags[row["userId"]].append(tag)
+    held = {u for u, t in tags.items() if len(t) >= 3 and u in by_user}
+    train = [{"user": u, "item": r["movieId"], "rating": float(r["rating"]), "ts": int(r["timestamp"])}
+             for u in sorted(by_user, key=int) if u not in held for r in by_user[u]]
+    requests, truth = [], []
+    for u in sorted(held, key=int):
+        rs = sorted(by_user[u], key=lambda r: int(r["timestamp"]))
+        relevant = [r["movieId"] for r in rs[k:] if float(r["rating"]) >= 4]
+        if not relevant:
+            continue
+        requests.append({"id": f"r{u}", "user": {"id": u, "text": "I like: " + ", ".join(tags[u][:10])},
+                         "history": [{"item": r["movieId"], "rating": float(r["rating"])} for r in rs[:k]],
+                         "candidates": None, "n": 50})
+        truth.append({"id": f"r{u}", "relevant": relevant})
+    for name, with_text in ((f"mls-text-k{k}", True), (f"mls-notext-k{k}", False)):
+        folder = out / name
+        _write(folder / "items.jsonl", items)
+        _write(folder / "train.jsonl", train)
+        rows = requests if with_text else [dict(r, user={"id": r["user"]["id"]}) for r in requests]
+        _write(folder / "requests.jsonl", rows)
+        _write(folder / "truth.jsonl", truth)
+        _task_json(folder, "ranking", ["ndcg@10", "recall@20"], ["cold-user"])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", type=Path, help="folder to write the task folders into")
     parser.add_argument("--data", type=Path, default=DEMO_DATA,
                         help="a MovieLens-latest folder (movies.csv, ratings.csv); default: the demo copy")
     args = parser.parse_args(argv)
-    for name in ("movies.csv", "ratings.csv"):
+    for name in ("movies.csv", "ratings.csv", "tags.csv"):
         if not (args.data / name).is_file():
             parser.error(f"{args.data / name} not found")
     items, by_user = _load(args.data)
-    for name in ("mls-newuser-k3", "mls-implicit-k5", "mls-binary-64"):
+    names = ("mls-newuser-k3", "mls-implicit-k5", "mls-binary-64", "mls-text-k1", "mls-notext-k1")
+    for name in names:
         shutil.rmtree(args.out / name, ignore_errors=True)
     newuser_explicit(args.out, items, by_user)
     newuser_implicit(args.out, items, by_user)
     binary_fewshot(args.out, items, by_user)
-    print(f"wrote mls-newuser-k3, mls-implicit-k5, mls-binary-64 under {args.out}")
+    newuser_with_text(args.out, items, by_user, args.data)
+    print(f"wrote {', '.join(names)} under {args.out}")
     return 0
 
 

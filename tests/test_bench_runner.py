@@ -551,3 +551,41 @@ def test_run_summary_names_the_encoder(tmp_path: Path, enc: HashingEncoder) -> N
     task = make_cold_user_task(tmp_path)
     summary = run_bench(task, tmp_path / "o.jsonl", setting="trained", encoder=enc, progress=False)
     assert summary.info["encoder"] == enc.model_id
+
+
+def test_with_user_text_mixes_z_scores_and_keeps_excluded_items_out() -> None:
+    from dayone.bench.runner import with_user_text
+
+    scores = np.array([3.0, 2.9, 2.8, 0.0, 0.0, 0.0, 0.0, -np.inf])
+    sims = np.array([0.0, 0.1, 0.9, 0.0, 0.0, 0.0, 0.0, 1.0])
+    out = with_user_text(scores, sims, 1.0)
+    assert out[7] == -np.inf  # an item a ranker ruled out stays out
+    assert int(np.argmax(out)) == 2  # among items the ranker finds near-equal, the text decides
+    assert out[0] > out[3]  # but it does not overrule the ranker where the text is silent
+    flat = with_user_text(np.array([1.0, 1.0, 1.0]), np.array([0.2, 0.5, 0.1]), 1.0)
+    assert int(np.argmax(flat)) == 1
+
+
+def test_a_visitors_free_text_changes_the_ranking(tmp_path: Path, enc: HashingEncoder) -> None:
+    """With a text weight, requests that say what the user likes are ranked with that text;
+    others as before."""
+    task = make_cold_user_task(tmp_path)
+    plain = tmp_path / "plain.jsonl"
+    run_bench(task, plain, setting="trained", encoder=enc, progress=False)
+    reqs = [json.loads(x) for x in (task / "requests.jsonl").read_text().splitlines()]
+    word = GENRES[(int(reqs[0]["id"][1:]) % 4 + 1) % 4]  # a genre other than the history's
+    reqs[0]["user"]["text"] = f"{word} film {word} {word}"
+    _write(task / "requests.jsonl", reqs)
+    ignored = tmp_path / "ignored.jsonl"
+    summary = run_bench(task, ignored, setting="trained", encoder=enc, progress=False)
+    assert "requests_with_text" not in summary.info and _read(ignored) == _read(plain)  # off by default
+    spoken = tmp_path / "spoken.jsonl"
+    summary = run_bench(task, spoken, setting="trained", encoder=enc, progress=False,
+                        user_text_weight=1.0)
+    assert summary.info["requests_with_text"] == 1
+    before, after = _read(plain), _read(spoken)
+    assert before[1:] == after[1:]
+    catalogue = {it["id"]: it for it in _items()}
+    assert sum(word in catalogue[i]["title"] for i in after[0]["items"]) > sum(
+        word in catalogue[i]["title"] for i in before[0]["items"])
+    _check_ranking(task, spoken)

@@ -32,7 +32,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize(("name", "scenario"), [("mls-newuser-k3", "cold-user"),
-                                                ("mls-implicit-k5", "cold-user")])
+                                                ("mls-implicit-k5", "cold-user"),
+                                                ("mls-text-k1", "cold-user")])
 def test_ranking_variants_load_and_keep_held_out_users_out_of_train(
     built: Path, name: str, scenario: str
 ) -> None:
@@ -56,3 +57,12 @@ def test_binary_variant_has_labelled_train_and_unseen_test_users(built: Path) ->
 def test_missing_data_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
         variant_tasks.main([str(tmp_path / "out"), "--data", str(tmp_path)])
+
+
+def test_text_variants_differ_only_in_the_users_words(built: Path) -> None:
+    spoken = _rows(built / "mls-text-k1" / "requests.jsonl")
+    silent = _rows(built / "mls-notext-k1" / "requests.jsonl")
+    assert [r["id"] for r in spoken] == [r["id"] for r in silent]
+    assert all(r["user"]["text"].startswith("I like: ") for r in spoken)
+    assert not any("text" in r["user"] for r in silent)
+    assert [r["history"] for r in spoken] == [r["history"] for r in silent]

@@ -55,12 +55,17 @@ def run_bench(
     encoder: Encoder | None = None,
     progress: bool = True,
     scenario: str | None = None,
+    user_text_weight: float = 0.0,
 ) -> RunSummary:
     """Answer every request of the task at `task_dir` into `out`.
 
     `scenario` overrides the kind of cold start detected from the data (`SCENARIOS`), for
     comparing rankers on a task; binary tasks have one scorer and refuse it.
+    `user_text_weight` > 0 mixes a request's free text into ranking (`with_user_text`); off
+    by default, because it has not been shown to help (docs/benchmarks.md).
     """
+    if user_text_weight < 0:
+        raise ValueError("user_text_weight must be >= 0")
     if scenario is not None and scenario not in SCENARIOS:
         raise ScenarioError(f"scenario must be one of {', '.join(SCENARIOS)}, got {scenario!r}")
     start = time.perf_counter()
@@ -72,7 +77,8 @@ def run_bench(
             raise ScenarioError("a binary task has one scorer: --scenario applies to ranking tasks")
         strategy, info, lines = _run_binary(task, setting, seed, lazy, progress)
     else:
-        strategy, info, lines = _run_ranking(task, setting, seed, lazy, progress, scenario)
+        strategy, info, lines = _run_ranking(task, setting, seed, lazy, progress, scenario,
+                                             user_text_weight)
     out_path = Path(out)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(out_path.name + ".tmp")
@@ -159,7 +165,7 @@ def _run_binary(
 
 def _run_ranking(
     task: BenchTask, setting: str, seed: int, lazy: _LazyEncoder, progress: bool,
-    scenario: str | None = None,
+    scenario: str | None = None, user_text_weight: float = 0.0,
 ) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
     index = {i: k for k, i in enumerate(task.catalogue)}
     rows = task.train_interactions() if (task.has_train() and task._train_allowed) else []
@@ -176,15 +182,51 @@ def _run_ranking(
     bar = tqdm(
         total=len(task.requests), disable=not progress, desc=f"ranking ({scenario})", unit="req"
     )
+    texts = 0
     for lo in range(0, len(task.requests), batch):
         chunk = task.requests[lo : lo + batch]
         users = [evidence(req, index) for req in chunk]
         scores = ranker.score_batch(users) if batch > 1 else [ranker.score(users[0])]
+        said = [k for k, req in enumerate(chunk) if req.text and req.text.strip()]
+        said = said if user_text_weight > 0 else []
+        if said:
+            encoder = lazy.get()
+            encode_query = getattr(encoder, "encode_query", encoder.encode)
+            Q = np.asarray(encode_query([str(chunk[k].text).strip() for k in said]), dtype=np.float32)
+            scores = list(scores)
+            for k, q in zip(said, Q, strict=True):
+                scores[k] = with_user_text(np.asarray(scores[k], dtype=np.float64), E @ q,
+                                           user_text_weight)
+            texts += len(said)
         for req, s in zip(chunk, scores, strict=True):
             lines.append({"id": req.id, "items": top_allowed(req, task.catalogue, index, s)})
         bar.update(len(chunk))
     bar.close()
-    return scenario, dict(getattr(ranker, "info", {})), lines
+    info = dict(getattr(ranker, "info", {}))
+    if texts:
+        info["requests_with_text"] = texts
+    return scenario, info, lines
+
+
+def with_user_text(scores: np.ndarray, text_sims: np.ndarray, weight: float) -> np.ndarray:
+    """Add what a visitor wrote about themselves to a ranker's scores.
+
+    The rankers learn from interactions, and simulated train users have no free text, so the
+    text's weight cannot be fitted on train data: per-user z-scores of the ranker's output and
+    of the text similarity are mixed at a given `weight`. On the one task with free text here
+    (scripts/variant_tasks.py's mls-text-k1, users' own tags as their text) it did not help at
+    weight 1 and was within noise at small weights, so `run-bench` leaves it off by default.
+    """
+    out = scores.copy()
+    finite = np.isfinite(scores)
+
+    def z(x: np.ndarray) -> np.ndarray:
+        sd = float(x.std())
+        return (x - x.mean()) / sd if sd > 0 else np.zeros_like(x)
+
+    if finite.any():
+        out[finite] = z(scores[finite]) + weight * z(text_sims[finite].astype(np.float64))
+    return out
 
 
 def evidence(req: Request, index: dict[str, int]) -> UserEvidence:

@@ -30,6 +30,13 @@ def register(app: typer.Typer) -> None:
             help="cold-user | sequential | cold-item: override the kind of cold start detected "
             "from the data (ranking tasks; for comparing rankers).",
         ),
+        user_text_weight: float = typer.Option(
+            0.0,
+            "--user-text-weight",
+            min=0.0,
+            help="Mix each request's free text (user.text) into ranking at this weight, in per-user "
+            "z-score units (0 = off, the default: not shown to help yet).",
+        ),
     ) -> None:
         """Write one response per request of TASK_DIR to --out (never reads truth.jsonl)."""
         from dayone.bench.runner import SCENARIOS, ScenarioError, run_bench
@@ -46,7 +53,7 @@ def register(app: typer.Typer) -> None:
             )
         try:
             summary = run_bench(task_dir, out, setting=setting, seed=seed, progress=not quiet,
-                                scenario=scenario)
+                                scenario=scenario, user_text_weight=user_text_weight)
         except (DataError, PermissionError) as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(code=2) from exc
