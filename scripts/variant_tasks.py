@@ -28,6 +28,7 @@ import gzip
 import json
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,26 +66,35 @@ def _load(data: Path) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, st
     return items, by_user
 
 
-def newuser_explicit(out: Path, items: list[dict[str, Any]],
-                     by_user: dict[str, list[dict[str, str]]], k: int = 3) -> None:
-    folder = out / f"mls-newuser-k{k}"
-    users = sorted(by_user, key=int)
-    held = set(np.random.default_rng(0).permutation(users)[:HELD_OUT].tolist())
-    _write(folder / "items.jsonl", [dict(it, unknown_key=1) for it in items])
-    _write(folder / "train.jsonl", [
-        {"user": u, "item": r["movieId"], "rating": float(r["rating"]), "ts": int(r["timestamp"])}
-        for u in users if u not in held for r in by_user[u]], gz=True)
+def _explicit_split(by_user: dict[str, list[dict[str, str]]], held: set[str], k: int,
+                    user: Callable[[str], dict[str, Any]]
+                    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """(train, requests, truth) of a new-user split: train = every other user's ratings; each
+    held-out user's first k ratings by time are the history, their later 4+ ratings the truth."""
+    train = [{"user": u, "item": r["movieId"], "rating": float(r["rating"]), "ts": int(r["timestamp"])}
+             for u in sorted(by_user, key=int) if u not in held for r in by_user[u]]
     requests, truth = [], []
     for u in sorted(held, key=int):
         rs = sorted(by_user[u], key=lambda r: int(r["timestamp"]))
         relevant = [r["movieId"] for r in rs[k:] if float(r["rating"]) >= 4]
         if not relevant:
             continue
-        requests.append({"id": f"r{u}", "user": {"id": u}, "n": 50, "candidates": None,
+        requests.append({"id": f"r{u}", "user": user(u), "n": 50, "candidates": None,
                          "history": [{"item": r["movieId"], "rating": float(r["rating"])}
-                                     for r in rs[:k]], "new_field": "ignored"})
+                                     for r in rs[:k]]})
         truth.append({"id": f"r{u}", "relevant": relevant})
-    _write(folder / "requests.jsonl", requests)
+    return train, requests, truth
+
+
+def newuser_explicit(out: Path, items: list[dict[str, Any]],
+                     by_user: dict[str, list[dict[str, str]]], k: int = 3) -> None:
+    folder = out / f"mls-newuser-k{k}"
+    users = sorted(by_user, key=int)
+    held = set(np.random.default_rng(0).permutation(users)[:HELD_OUT].tolist())
+    _write(folder / "items.jsonl", [dict(it, unknown_key=1) for it in items])
+    train, requests, truth = _explicit_split(by_user, held, k, lambda u: {"id": u})
+    _write(folder / "train.jsonl", train, gz=True)
+    _write(folder / "requests.jsonl", [dict(r, new_field="ignored") for r in requests])
     _write(folder / "truth.jsonl", truth)
     _task_json(folder, "ranking", ["ndcg@10", "recall@20"], ["cold-user"])
 
@@ -171,18 +181,8 @@ def newuser_with_text(out: Path, items: list[dict[str, Any]],
             if tag and tag not in tags[row["userId"]]:
                 tags[row["userId"]].append(tag)
     held = {u for u, t in tags.items() if len(t) >= 3 and u in by_user}
-    train = [{"user": u, "item": r["movieId"], "rating": float(r["rating"]), "ts": int(r["timestamp"])}
-             for u in sorted(by_user, key=int) if u not in held for r in by_user[u]]
-    requests, truth = [], []
-    for u in sorted(held, key=int):
-        rs = sorted(by_user[u], key=lambda r: int(r["timestamp"]))
-        relevant = [r["movieId"] for r in rs[k:] if float(r["rating"]) >= 4]
-        if not relevant:
-            continue
-        requests.append({"id": f"r{u}", "user": {"id": u, "text": "I like: " + ", ".join(tags[u][:10])},
-                         "history": [{"item": r["movieId"], "rating": float(r["rating"])} for r in rs[:k]],
-                         "candidates": None, "n": 50})
-        truth.append({"id": f"r{u}", "relevant": relevant})
+    train, requests, truth = _explicit_split(
+        by_user, held, k, lambda u: {"id": u, "text": "I like: " + ", ".join(tags[u][:10])})
     for name, with_text in ((f"mls-text-k{k}", True), (f"mls-notext-k{k}", False)):
         folder = out / name
         _write(folder / "items.jsonl", items)
