@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-transductive", action="store_true")
     ap.add_argument("--no-wide", action="store_true")
+    ap.add_argument("--no-content-quality", action="store_true",
+                    help="leave out the description-based item-quality prior")
     ap.add_argument("--finetune", choices=["off", "auto", "on"], default="off")
     ap.add_argument("--cache-dir", default=".dayone-cache")
     ap.add_argument("--subsample", type=int, default=0,
@@ -65,6 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     config = FewShotConfig(
         transductive=not args.no_transductive, wide=not args.no_wide,
         finetune=args.finetune, cache_dir=args.cache_dir,
+        content_quality=not args.no_content_quality,
     )
     t0 = time.perf_counter()
     scorer = BinaryFewShotScorer(items, train, setting, args.seed, None, config)

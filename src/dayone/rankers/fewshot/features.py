@@ -23,6 +23,8 @@ Dense features (names in :data:`DENSE_NAMES`):
 - ``author_liked`` / ``author_disliked``: share of liked / disliked items by the target's author.
 - ``pop_log_n`` / ``pop_gain``: how many other users rated the target (log) and the log-odds
   by which their smoothed like rate exceeds the base rate (:mod:`population`).
+- ``content_quality``: the like-rate log-odds gain the target's *description* predicts,
+  learned from the population's flags on other items (:mod:`content_quality`; 0 without one).
 
 Wide block (optional): the target embedding ``e_t`` (what kinds of items are liked at all,
 seed §4 literally) and ``(ū_liked − ū_disliked) ⊙ e_t`` (user description ⊙ item
@@ -31,7 +33,7 @@ description, a per-dimension taste match).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +61,7 @@ DENSE_NAMES: tuple[str, ...] = (
     "author_disliked",
     "pop_log_n",
     "pop_gain",
+    "content_quality",
 )
 
 #: strength (pseudo-ratings) of the shrinkage toward the base rate
@@ -136,6 +139,7 @@ class PairFeaturizer:
         population: Population,
         with_wide: bool = True,
         user_strength: float = PRIOR_STRENGTH,
+        quality: Callable[[str], float] | None = None,
     ) -> None:
         self.items = items
         self.vectors = vectors
@@ -144,6 +148,7 @@ class PairFeaturizer:
         self.base = population.base_rate()
         self.with_wide = with_wide
         self.user_strength = user_strength
+        self.quality = quality
         self._zero = np.zeros(dim, dtype=np.float32)
 
     def _vec(self, item: str) -> np.ndarray:
@@ -233,6 +238,7 @@ class PairFeaturizer:
                 max_l, max_d, mean_l, mean_d, kernel_gain,
                 year_gap, target_year, tag_overlap(True), tag_overlap(False),
                 author_share(True), author_share(False), np.log1p(pn), pop_gain,
+                self.quality(target) if self.quality is not None else 0.0,
             ]
         )
         wide = np.zeros(0, dtype=np.float32)

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict
 from threadpoolctl import threadpool_limits
 
 from .cloze import cloze_rows
+from .content_quality import ContentQuality
 from .describe import item_text
 from .encoder import TextEncoder, VectorCache, as_dict, default_encoder
 from .features import FeatureSet, PairFeaturizer
@@ -53,6 +54,8 @@ class FewShotConfig(BaseModel):
     """Pool the rated histories of the scored batch into the population features."""
     wide: bool = True
     """Offer the wide embedding-product block to the head (CV may still switch it off)."""
+    content_quality: bool = True
+    """Learn an item-quality prior from descriptions on the population's flags."""
     finetune: Literal["off", "auto", "on"] = "off"
     """Fine-tuned cross-encoder: never, when internal CV says it helps, or always."""
     finetune_seeds: int = 3
@@ -87,6 +90,8 @@ class _Context:
         if missing:  # rows outside the prepared batch: encode their items too
             extra, _ = self.owner._vectors(missing)
             self.feat.vectors = {**self.feat.vectors, **extra}
+            if self.owner.content_quality is not None:
+                self.owner.content_quality.extend(extra, self.owner.items)
         fs = self.feat.transform(rows)
         fs.zero_shot = self.weights.score(fs.dense)
         return fs
@@ -117,6 +122,7 @@ class BinaryFewShotScorer:
         self.finetuned: Any = None
         self.blend_weight: float = 0.0
         self.zero_shot_weights: ZeroShotWeights | None = None
+        self.content_quality: ContentQuality | None = None
         self.blend_cv: dict[float, float] = {}
         self._context: _Context | None = None
         self._sd: Standardiser | None = None
@@ -184,10 +190,15 @@ class BinaryFewShotScorer:
         vectors, dim = self._vectors(_request_items([*requests, *self.train, *pseudo]))
         t1 = time.perf_counter()
         strength = user_prior_strength(pool)
+        quality = (
+            ContentQuality.fit(pop, vectors, self.items, self.seed)
+            if self.config.content_quality else None
+        )
+        self.content_quality = quality
         feat = PairFeaturizer(self.items, vectors, dim, pop, with_wide=self.config.wide,
-                              user_strength=strength)
+                              user_strength=strength, quality=quality)
         f_cz = PairFeaturizer(self.items, vectors, dim, pop, with_wide=False,
-                              user_strength=strength).transform(pseudo)
+                              user_strength=strength, quality=quality).transform(pseudo)
         y_cz = np.array([p["label"] for p in pseudo], dtype=np.float64)
         weights = calibrate(f_cz.dense, y_cz)
         self.zero_shot_weights = weights
@@ -230,6 +241,11 @@ class BinaryFewShotScorer:
             "zero_shot_weights": list(self.zero_shot_weights.weights)
             if self.zero_shot_weights else None,
             "zero_shot_source": self.zero_shot_weights.source if self.zero_shot_weights else None,
+            "content_quality": {
+                "alpha": self.content_quality.alpha,
+                "cross_fit_corr": self.content_quality.cross_fit_corr,
+                "items": len(self.content_quality.gain),
+            } if self.content_quality else None,
             "blend_cv": self.blend_cv,
             "finetune_spread": self.finetuned.spread() if self.finetuned else None,
             "timings": {k: round(v, 2) for k, v in self.timings.items()},

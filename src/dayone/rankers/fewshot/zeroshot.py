@@ -1,10 +1,11 @@
-"""The zero-shot scorer: three log-odds terms, weighted without looking at any label.
+"""The zero-shot scorer: four log-odds terms, weighted without looking at any label.
 
-One idea: a like/dislike guess with no labels combines three independent pieces of evidence
+One idea: a like/dislike guess with no labels combines four independent pieces of evidence
 
     s0 = w_u · user_rate_logit     # how often this user likes things (shrunk to base rate)
        + w_s · sim_contrast        # is the target closer to the liked or the disliked items
        + w_p · pop_gain            # do other users like this item more than average
+       + w_q · content_quality     # do items described like this one get liked
        + b
 
 and the only question is how much each is worth *in this domain* (in MovieLens the content
@@ -16,8 +17,9 @@ hide one rated item, predict its like flag from the rest. That uses the like fla
 
 When too few histories exist to calibrate (< :data:`MIN_CLOZE_ROWS` pseudo-rows or one
 class), the fallback weights below are used: unit weight on the user's rate and on the
-contrast measured in cosine units ×1, half weight on the (noisier) population term.
-With an empty history and an unknown item all three terms are 0: a finite, neutral score.
+contrast measured in cosine units ×1, half weight on the (noisier) population term, and
+none on the content-quality term (too few histories to have learned it from).
+With an empty history and an unknown item all four terms are 0: a finite, neutral score.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ from sklearn.linear_model import LogisticRegression
 
 from .features import DENSE_NAMES
 
-TERMS: tuple[str, ...] = ("user_rate_logit", "sim_contrast", "pop_gain")
-FALLBACK_WEIGHTS: tuple[float, ...] = (1.0, 1.0, 0.5)
+TERMS: tuple[str, ...] = ("user_rate_logit", "sim_contrast", "pop_gain", "content_quality")
+FALLBACK_WEIGHTS: tuple[float, ...] = (1.0, 1.0, 0.5, 0.0)
 MIN_CLOZE_ROWS = 200
 _COLS = [DENSE_NAMES.index(t) for t in TERMS]
 
@@ -51,9 +53,9 @@ class ZeroShotWeights:
 
 
 def calibrate(dense_cloze: np.ndarray, y_cloze: np.ndarray) -> ZeroShotWeights:
-    """Fit the three weights on history-cloze pseudo-rows (see module docstring).
+    """Fit the four weights on history-cloze pseudo-rows (see module docstring).
 
-    Mild L2 (C=1) on ≥ 200 rows: three coefficients are well determined, and the fit never
+    Mild L2 (C=1) on ≥ 200 rows: four coefficients are well determined, and the fit never
     sees a request or train label.
     """
     if len(y_cloze) < MIN_CLOZE_ROWS or len(set(y_cloze.tolist())) < 2:
