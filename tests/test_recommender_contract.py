@@ -348,3 +348,29 @@ def test_batch_added_user_texts_are_cached_as_queries_not_passages() -> None:
     rec.add_users([{"id": "b1", "text": "rocket space station"}])
     cached = rec._query_cache["rocket space station"]
     assert np.allclose(cached, enc.encode_query(["rocket space station"])[0])
+
+
+def test_what_a_visitor_asks_to_avoid_is_pushed_down(rec: Recommender) -> None:
+    text = "space galaxy starships, no war"
+    rec.config.parse_negation = False  # the sentence as one query: "war" pulls s4 up
+    assert ids(rec.recommend(text, n=1)) == ["s4"]
+    rec.config.parse_negation = True
+    recs = rec.recommend(text, n=10)
+    assert "s4" not in ids(recs)[:4]
+    s4 = next(r for r in recs if r.item == "s4")
+    assert s4.contributions["avoid-match"] < 0
+    assert all(r.contributions.get("avoid-match", 0.0) <= 0 for r in recs)
+    rec.config.avoid_weight = 0.0  # the clause is still dropped from the query, nothing pushed
+    assert all("avoid-match" not in r.contributions for r in rec.recommend(text, n=10))
+
+
+def test_a_lone_title_starting_with_no_is_not_a_negation(rec: Recommender) -> None:
+    assert rec.text_queries(None, "No Country for Old Men") == ("No Country for Old Men", ())
+    assert rec.text_queries(None, "romance, nothing sad") == ("romance", ("sad",))
+    assert rec.text_queries(None, "without gore") == (None, ("gore",))
+    # only an avoid phrase and no attributes: population priors rank, minus the avoided items
+    rec.config.avoid_weight = 0.0
+    plain = ids(rec.recommend("without rocket launch to mars", n=10))
+    rec.config.avoid_weight = 1.0
+    steered = ids(rec.recommend("without rocket launch to mars", n=10))
+    assert steered.index("s0") > plain.index("s0")

@@ -48,6 +48,17 @@ class RecommenderConfig(BaseModel):
         default=True,
         description="at build, learn the hand-over on simulated new users when there are enough users",
     )
+    avoid_weight: float = Field(
+        1.0,
+        ge=0,
+        description="how hard items resembling what a visitor asked to avoid ('nothing gory') are "
+        "pushed down; 0 keeps them, and only drops the avoided clause from the matched text",
+    )
+    parse_negation: bool = Field(
+        True,
+        description="split free text into wanted and avoided parts (dayone.descriptions.intent); "
+        "false encodes the whole sentence as one query",
+    )
     batch_size: int = Field(64, ge=1, le=4096)
     profile_window: int = Field(
         500, ge=1, description="most recent events that shape a user's profile vector (users_for_item)"

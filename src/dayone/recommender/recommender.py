@@ -31,6 +31,7 @@ from dayone.data.interactions import (
 )
 from dayone.data.users import UserTable
 from dayone.descriptions import Describer
+from dayone.descriptions.intent import QueryIntent, parse_intent
 from dayone.encoders import Encoder, get_encoder
 from dayone.index import ExactIndex, HnswIndex, top_k
 from dayone.profiles import HistoryEntry, RatingScale, UserContext, history_vector, sign_history
@@ -46,6 +47,7 @@ STRATEGY_LABELS = {
     "popularity": "popularity",
     "demographic": "demographic-popularity",
     "quality": "well-rated",
+    "avoid": "avoid-match",
 }
 
 
@@ -294,13 +296,30 @@ class Recommender:
         vec = history_vector(self.index._mat[rows], prefs) if known else np.zeros(self.encoder.dim, np.float32)
         profile = self.users.get(user_id)
         if profile is not None and profile.text:
-            tvec = self._encode_query(self.describer.query(profile.attributes, profile.text))
-            vec = vec + tvec
+            wanted, _ = self.text_queries(profile.attributes, profile.text)
+            if wanted is not None:
+                vec = vec + self._encode_query(wanted)
         norm = float(np.linalg.norm(vec))
         return (vec / norm).astype(np.float32) if norm > 0 else vec.astype(np.float32)
 
     def _n_rows(self) -> int:
         return len(self.index._ids)
+
+    def text_queries(
+        self, attributes: Mapping[str, Any] | None, text: str | None
+    ) -> tuple[str | None, tuple[str, ...]]:
+        """(the query text to match, the phrases to steer away from) for a visitor's words.
+
+        The wanted query is None when the sentence only says what to avoid and there are no
+        attributes to describe the person instead.
+        """
+        attrs = dict(attributes or {})
+        if not text or not text.strip():
+            return (self.describer.query(attrs, None) if attrs else None), ()
+        intent = parse_intent(text) if self.config.parse_negation else QueryIntent(text.strip())
+        if not intent.wanted and not attrs:
+            return None, intent.avoid
+        return self.describer.query(attrs, intent.wanted or None), intent.avoid
 
     def _encode_query(self, text: str) -> np.ndarray:
         """Encode a user-side text, remembering recent ones: a known user's stored profile
@@ -347,9 +366,11 @@ class Recommender:
 
     def add_users(self, records: Sequence[Mapping[str, Any]]) -> None:
         """Add or update profiles; their texts are encoded in one batch."""
-        texts = [
-            self.describer.query(dict(r.get("attributes") or {}), r["text"]) for r in records if r.get("text")
-        ]
+        texts = list(dict.fromkeys(
+            q for r in records if r.get("text")
+            for wanted, avoid in [self.text_queries(r.get("attributes"), r["text"])]
+            for q in ([wanted] if wanted else []) + list(avoid)
+        ))
         if texts:
             # the query side, as `_encode_query` reads them later: encoders with separate query
             # and passage forms (e5) must not have passage vectors cached as queries
@@ -487,9 +508,15 @@ class Recommender:
         weights: dict[str, float] = {}
         raw_text = None
         if ctx.text:
-            q = self._encode_query(self.describer.query(ctx.attributes, ctx.text))
-            raw_text, parts["text"] = similarity(q)
-            weights["text"] = w.text
+            wanted, avoid = self.text_queries(ctx.attributes, ctx.text)
+            if wanted is not None:
+                raw_text, parts["text"] = similarity(self._encode_query(wanted))
+                weights["text"] = w.text
+            if avoid and self.config.avoid_weight > 0:
+                # only items closer to an avoided phrase than the median item are pushed down
+                near = np.max([similarity(self._encode_query(a))[1] for a in avoid], axis=0)
+                parts["avoid"] = -np.maximum(near, 0.0)
+                weights["avoid"] = self.config.avoid_weight
         elif ctx.attributes:
             q = self._encode_query(self.describer.user(ctx.attributes))
             parts["attributes_text"] = similarity(q)[1]
@@ -569,7 +596,9 @@ class Recommender:
         # large catalogue: gather candidates from the ANN plus the population's favourites
         queries = []
         if ctx.text or ctx.attributes:
-            queries.append(self._encode_query(self.describer.query(ctx.attributes, ctx.text)))
+            wanted, _ = self.text_queries(ctx.attributes, ctx.text)
+            if wanted is not None:
+                queries.append(self._encode_query(wanted))
         known = [h for h in ctx.history if h.item in self.index]
         if known:
             signed = sign_history(known, self.scale)
@@ -671,6 +700,9 @@ class Recommender:
             return "popular with people like you (" + ", ".join(scored.matched_groups) + ")"
         if source == "quality":
             return "rated well above average by others"
+        if source == "avoid":
+            _, avoid = self.text_queries(ctx.attributes, ctx.text)
+            return "kept low: it resembles what you asked to avoid (" + ", ".join(avoid) + ")"
         count = int(self.population.pos[row])
         return f"popular: {count} positive interactions"
 

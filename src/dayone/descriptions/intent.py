@@ -1,0 +1,101 @@
+"""What a visitor's sentence asks for, and what it asks to avoid.
+
+"slow-burn sci-fi, nothing gory" holds two requests. A sentence encoder reads it as one bag of
+meaning, so the word "gory" pulls gory items *closer*: embeddings do not negate. Splitting the
+sentence into the wanted part ("slow-burn sci-fi") and the avoided parts ("gory") lets the
+recommender match the first and push away items that match the second
+(`Recommender._score`'s `avoid` strategy).
+
+The rules are deliberately plain, so their mistakes are predictable:
+- clauses are split at commas, semicolons and sentence ends (and their Chinese forms);
+- a clause that *starts* with a negation cue ("no", "nothing", "not", "without", "avoid",
+  "don't want", "hate", ...; 不要, 不想看, 别, ...) is avoided;
+- inside a clause, "without", "but not", "but no", "except" and "excluding" split it: the left
+  side is wanted, the right side avoided ("sci-fi without gore");
+- the short cues "no", "not", "nothing" and "none", and every Chinese cue, count only when
+  another clause says what *is* wanted, so a lone title such as "No Country for Old Men" or
+  《别告诉她》 stays a plain query.
+Anything the rules do not recognise stays in the wanted text, which is what the encoder saw
+before, so a missed negation costs no more than it always did.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# cues that negate wherever the clause stands
+_STRONG_EN = (
+    "without", "avoid", "avoiding", "except", "excluding", "exclude", "skip", "never",
+    "anything but", "not into", "not interested in", "don't want", "do not want",
+    "dont want", "don't like", "do not like", "dont like", "don't show", "do not show",
+    "i don't want", "i do not want", "i don't like", "i do not like", "i hate", "hate",
+    "none of",
+)
+# cues that also start ordinary titles ("No Country for Old Men"): trusted only next to a
+# wanted clause
+_WEAK_EN = ("no", "not", "nothing", "none")
+_CUES_ZH = ("不想要", "不想看", "不想听", "不喜欢", "不要", "不想", "不看", "别", "避开", "拒绝")
+# inside a clause: left side wanted, right side avoided
+_INLINE_EN = re.compile(r"\s+(?:without|but not|but no|except|excluding|minus)\s+", re.IGNORECASE)
+_CLAUSES = re.compile(r"[,;.!?，；。！？、]+")
+_FILLER = re.compile(r"^(?:any|too|that's|that is|with|of|the|a|an|anything|something)\s+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class QueryIntent:
+    """The wanted text (may be empty) and the phrases to steer away from."""
+
+    wanted: str
+    avoid: tuple[str, ...] = ()
+
+
+def parse_intent(text: str) -> QueryIntent:
+    """Split a free-text query into what is wanted and what is to be avoided."""
+    clauses = [c.strip() for c in _CLAUSES.split(text) if c.strip()]
+    if not clauses:
+        return QueryIntent(text.strip())
+    wanted: list[str] = []
+    avoid: list[str] = []
+    weak: list[str] = []  # clauses negated only by a short cue, decided at the end
+    for clause in clauses:
+        cue, rest = _leading_cue(clause)
+        if cue is None:
+            left, *right = _INLINE_EN.split(clause, maxsplit=1)
+            if left.strip():
+                wanted.append(left.strip())
+            avoid.extend(_phrase(r) for r in right if _phrase(r))
+        elif not rest:
+            continue
+        elif cue in _WEAK_EN or cue in _CUES_ZH:
+            weak.append(clause)
+        else:
+            avoid.append(rest)
+    if wanted:
+        avoid.extend(p for c in weak if (p := _leading_cue(c)[1]))
+    else:
+        wanted.extend(weak)  # no wanted clause: a short cue is more likely part of a title
+    if not avoid:
+        return QueryIntent(text.strip())
+    return QueryIntent(", ".join(wanted), tuple(dict.fromkeys(avoid)))
+
+
+def _leading_cue(clause: str) -> tuple[str | None, str]:
+    """(the negation cue the clause starts with, the rest) or (None, clause)."""
+    low = clause.lower()
+    for cue in sorted(_STRONG_EN + _WEAK_EN, key=len, reverse=True):
+        if low == cue or low.startswith(cue + " "):
+            return cue, _phrase(clause[len(cue):])
+    for cue in _CUES_ZH:
+        if clause.startswith(cue):
+            return cue, clause[len(cue):].strip()
+    return None, clause
+
+
+def _phrase(text: str) -> str:
+    out = text.strip()
+    while True:
+        stripped = _FILLER.sub("", out, count=1)
+        if stripped == out:
+            return out
+        out = stripped

@@ -1,0 +1,44 @@
+"""Splitting a visitor's sentence into what is wanted and what is to be avoided."""
+
+from __future__ import annotations
+
+import pytest
+
+from dayone.descriptions.intent import QueryIntent, parse_intent
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted", "avoid"),
+    [
+        ("slow-burn sci-fi, nothing gory", "slow-burn sci-fi", ("gory",)),
+        ("sci-fi without gore", "sci-fi", ("gore",)),
+        ("comedy, no romance, no musicals", "comedy", ("romance", "musicals")),
+        ("I love thrillers. I hate horror.", "I love thrillers", ("horror",)),
+        ("a romantic comedy but not too cheesy", "a romantic comedy", ("cheesy",)),
+        ("jazz, anything but smooth jazz", "jazz", ("smooth jazz",)),
+        ("not into sports; documentaries please", "documentaries please", ("sports",)),
+        ("科幻片，不要恐怖片", "科幻片", ("恐怖片",)),
+        ("avoid anything violent", "", ("violent",)),
+    ],
+)
+def test_wanted_and_avoided_parts(text: str, wanted: str, avoid: tuple[str, ...]) -> None:
+    assert parse_intent(text) == QueryIntent(wanted, avoid)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["No Country for Old Men", "Nothing Hill", "Notting Hill", "nothing gory", "space opera",
+     # two short-cue clauses and nothing plainly wanted: ambiguous, so left to the encoder
+     "No Country for Old Men, nothing gory", "别告诉她", "  ", ""],
+)
+def test_texts_without_a_clear_negation_stay_whole(text: str) -> None:
+    assert parse_intent(text) == QueryIntent(text.strip())
+
+
+def test_a_short_cue_counts_next_to_a_wanted_clause() -> None:
+    assert parse_intent("westerns, nothing gory") == QueryIntent("westerns", ("gory",))
+    assert parse_intent("nothing gory, westerns") == QueryIntent("westerns", ("gory",))
+
+
+def test_repeated_avoided_phrases_are_kept_once() -> None:
+    assert parse_intent("drama, no gore, without gore").avoid == ("gore",)
