@@ -87,3 +87,27 @@ def test_prepared_scorer_scores_chunks_like_one_batch() -> None:
     chunked.prepare(reqs)  # type: ignore[attr-defined]
     parts = np.concatenate([chunked(reqs[:20]), chunked(reqs[20:])])
     np.testing.assert_allclose(parts, whole, rtol=1e-9, atol=1e-9)
+
+
+def test_rated_histories_are_read_on_their_own_scale() -> None:
+    """1-10 ratings: a 4 is a dislike (a fixed "> 3" cut would call it a like)."""
+    from dayone.rankers.fewshot.population import rating_like_threshold, with_like_flags
+
+    items = make_items()
+    rng = np.random.default_rng(0)
+    flagged, rated = [], []
+    for u in range(30):
+        hist = [(f"{g}-{j}", bool(rng.random() < 0.5)) for g in ("space", "war") for j in range(4)]
+        target = f"space-{5 + u % 5}"
+        flagged.append(request(f"r{u}", f"u{u}", hist, target))
+        r = request(f"r{u}", f"u{u}", hist, target)
+        r["history"] = [{"item": i, "rating": 9 if f else 4} for i, f in hist]
+        r["history"][0]["rating"] = 1 if not hist[0][1] else 10  # the scale's ends occur
+        rated.append(r)
+    assert rating_like_threshold(rated) == 8.0
+    assert [e["liked"] for e in with_like_flags(rated, 8.0)[0]["history"]] == [f for _, f in (
+        (e["item"], e["liked"]) for e in flagged[0]["history"])]
+    enc = KeywordEncoder()
+    by_flags = build_binary_scorer(items, [], "zero-shot", 0, encoder=enc)(flagged)
+    by_ratings = build_binary_scorer(items, [], "zero-shot", 0, encoder=enc)(rated)
+    np.testing.assert_allclose(by_ratings, by_flags)

@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from dayone.rankers.base import default_like_threshold
+
 
 def user_key(request: Mapping[str, Any]) -> str:
     """The user a request belongs to: ``user.id`` when given, else the request id."""
@@ -34,13 +36,50 @@ def user_key(request: Mapping[str, Any]) -> str:
 
 
 def liked_flag(entry: Mapping[str, Any]) -> bool | None:
-    """Binary like from a history entry: ``liked`` if present, else rating >= 4 (of 5-ish)."""
+    """Binary like from a history entry: ``liked`` if present, else rating > 3 (of 5).
+
+    Rows pass through :func:`with_like_flags` first, which sets ``liked`` from the rating
+    scale the data actually uses; the fixed cut is only the last resort.
+    """
     if entry.get("liked") is not None:
         return bool(entry["liked"])
     rating = entry.get("rating")
     if rating is not None:
         return float(rating) > 3.0
     return None
+
+
+def rating_like_threshold(rows: Iterable[Mapping[str, Any]]) -> float | None:
+    """The like cut for history ratings, relative to the scale the rows use (>= 4 on 1-5,
+    >= 8 on 1-10: :func:`dayone.rankers.base.default_like_threshold`); None without ratings."""
+    values = [
+        float(e["rating"])
+        for row in rows
+        for e in (row.get("history") or [])
+        if e.get("liked") is None and e.get("rating") is not None
+    ]
+    return default_like_threshold(np.asarray(values)) if values else None
+
+
+def with_like_flags(rows: Iterable[dict[str, Any]], threshold: float | None) -> list[dict[str, Any]]:
+    """Copies of ``rows`` whose rated history entries carry ``liked`` (rating >= threshold).
+
+    A hidden task may rate on 1-10 or 0.5-5 instead of MovieLens' 1-5; a fixed "> 3" would
+    call nearly everything a like there.
+    """
+    if threshold is None:
+        return list(rows)
+    out = []
+    for row in rows:
+        hist = row.get("history")
+        if hist and any(e.get("liked") is None and e.get("rating") is not None for e in hist):
+            row = {**row, "history": [
+                {**e, "liked": float(e["rating"]) >= threshold}
+                if e.get("liked") is None and e.get("rating") is not None else e
+                for e in hist
+            ]}
+        out.append(row)
+    return out
 
 
 @dataclass

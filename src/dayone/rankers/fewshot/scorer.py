@@ -39,7 +39,7 @@ from .linear_head import (
     fit_head,
     predict_head,
 )
-from .population import Population, user_prior_strength
+from .population import Population, rating_like_threshold, user_prior_strength, with_like_flags
 from .zeroshot import ZeroShotWeights, calibrate
 
 Scorer = Callable[[list[dict[str, Any]]], np.ndarray]
@@ -130,6 +130,7 @@ class BinaryFewShotScorer:
         self._f_tr: FeatureSet | None = None
         self._ft_term: dict[str, float] = {}
         self.timings: dict[str, float] = {}
+        self.like_threshold: float | None = None  # for rated histories; set by `prepare`
 
     # -- vectors -------------------------------------------------------------------------
     def _vectors(self, ids: set[str]) -> tuple[dict[str, np.ndarray], int]:
@@ -152,6 +153,9 @@ class BinaryFewShotScorer:
         requests first; otherwise the first chunk is taken as the batch.
         """
         reqs = [as_dict(r) for r in requests]
+        self.like_threshold = rating_like_threshold([*self.train, *reqs])
+        self.train = with_like_flags(self.train, self.like_threshold)
+        reqs = with_like_flags(reqs, self.like_threshold)
         self._context = self._build_context(reqs)
         f_tr = self._context.transform(self.train)
         f_rq = self._context.transform(reqs)
@@ -207,6 +211,7 @@ class BinaryFewShotScorer:
 
     def featurize(self, requests: Sequence[Mapping[str, Any]]) -> tuple[FeatureSet, FeatureSet]:
         """Features of (train rows, requests) under a context built from this batch."""
+        requests = with_like_flags([as_dict(r) for r in requests], self.like_threshold)
         ctx = self._build_context(requests)
         return ctx.transform(self.train), ctx.transform(requests)
 
@@ -216,6 +221,7 @@ class BinaryFewShotScorer:
             return np.zeros(0)
         if self._context is None:
             self.prepare(reqs)
+        reqs = with_like_flags(reqs, self.like_threshold)
         assert self._context is not None and self._sd is not None and self._sw is not None
         t0 = time.perf_counter()
         f_rq = self._context.transform(reqs)
