@@ -9,7 +9,11 @@ answers other shapes validly and better than popularity:
 - `mls-implicit-k5`: implicit strengths (`weight`), no timestamps and no order, no users.jsonl;
 - `mls-binary-64`: TALLRec-shaped like/dislike with 64 labelled examples from other users;
 - `mls-text-k1` / `mls-notext-k1`: new users who say what they like in free text (their own
-  tags) plus one rating, and the same requests without the text.
+  tags) plus one rating, and the same requests without the text;
+- `mls-newitem`: ml100k-newitem's shape (20% of the items cold, every cold item a candidate,
+  truth with `negative` for auc_rated) but half-star ratings and no users.jsonl at all;
+- `mls-seq`: scientific-seq's shape (leave-last-out next item, whole catalogue, history not
+  excluded) but with real timestamps, ties included, instead of positions.
 
     python scripts/variant_tasks.py runs/variants
     dayone run-bench runs/variants/mls-implicit-k5 --out runs/variants/imp.jsonl [--scenario sequential]
@@ -49,9 +53,13 @@ def _write(path: Path, rows: list[dict[str, Any]], gz: bool = False) -> None:
             fh.writelines(json.dumps(r) + "\n" for r in rows)
 
 
-def _task_json(folder: Path, kind: str, metrics: list[str], settings: list[str]) -> None:
-    meta = {"name": folder.name, "kind": kind, "metrics": metrics, "primary": metrics[0],
+def _task_json(folder: Path, kind: str, metrics: list[str], settings: list[str],
+               primary: str | None = None, extra: dict[str, Any] | None = None) -> None:
+    """task.json; `primary` and `extra` only for the variants that mirror a public task's
+    metadata, so the older variants' files stay byte-identical."""
+    meta = {"name": folder.name, "kind": kind, "metrics": metrics, "primary": primary or metrics[0],
             "settings": settings, "counts": {}}
+    meta.update(extra or {})
     (folder / "task.json").write_text(json.dumps(meta, indent=2))
 
 
@@ -193,6 +201,94 @@ def newuser_with_text(out: Path, items: list[dict[str, Any]],
         _task_json(folder, "ranking", ["ndcg@10", "recall@20"], ["cold-user"])
 
 
+def newitem(out: Path, items: list[dict[str, Any]], by_user: dict[str, list[dict[str, str]]],
+            min_ratings: int = 10, share: float = 0.2) -> None:
+    """ml100k-newitem's protocol on the demo: a share of the items with at least `min_ratings`
+    ratings lose all of them and become every request's candidates. Unlike the public task
+    there is no users.jsonl (the demo has no demographics) and ratings are half-stars, so
+    relevant = rated >= 4 and negative = rated < 4 (LightFM's split), for auc_rated."""
+    folder = out / "mls-newitem"
+    counts = collections.Counter(r["movieId"] for rs in by_user.values() for r in rs)
+    eligible = sorted((i for i, c in counts.items() if c >= min_ratings), key=int)
+    perm = np.random.default_rng(3).permutation(eligible)
+    cold = sorted(perm[: round(share * len(eligible))].tolist(), key=int)
+    cold_set = set(cold)
+    train, requests, truth = [], [], []
+    for u in sorted(by_user, key=int):
+        rs = sorted(by_user[u], key=lambda r: (int(r["timestamp"]), int(r["movieId"])))
+        warm = [r for r in rs if r["movieId"] not in cold_set]
+        train += [{"user": u, "item": r["movieId"], "rating": float(r["rating"]),
+                   "ts": int(r["timestamp"])} for r in warm]
+        relevant = [r["movieId"] for r in rs if r["movieId"] in cold_set and float(r["rating"]) >= 4]
+        negative = [r["movieId"] for r in rs if r["movieId"] in cold_set and float(r["rating"]) < 4]
+        if not relevant or not warm:
+            continue
+        requests.append({"id": f"newitem-{u}", "user": {"id": u},
+                         "history": [{"item": r["movieId"], "rating": float(r["rating"])} for r in warm],
+                         "candidates": cold, "n": len(cold)})
+        truth.append({"id": f"newitem-{u}", "relevant": sorted(relevant, key=int),
+                      "negative": sorted(negative, key=int)})
+    _write(folder / "items.jsonl", items)
+    _write(folder / "train.jsonl", train)
+    _write(folder / "requests.jsonl", requests)
+    _write(folder / "truth.jsonl", truth)
+    counts_out = {"requests": len(requests), "items": len(items), "train": len(train), "users": 0}
+    _task_json(folder, "ranking", ["recall@20", "ndcg@20", "auc", "auc_rated"], ["cold-item"],
+               primary="auc_rated", extra={"source": "movielens-latest-small (dayone demo)", "seed": 3,
+                                           "n_cold_items": len(cold), "counts": counts_out})
+    (folder / "TASK.md").write_text(
+        f"# mls-newitem: new-item recommendation on MovieLens latest-small\n\n"
+        f"Built by scripts/variant_tasks.py in ml100k-newitem's shape. {len(cold)} of the "
+        f"{len(eligible)} items with >= {min_ratings} ratings are cold (numpy default_rng(3) "
+        f"permutation), with ALL their ratings removed from train.jsonl ({len(train)} rows). One "
+        f"request per user who rated a cold item >= 4 ({len(requests)}); history = the user's "
+        f"train ratings (half stars, oldest first); candidates = every cold item, n = {len(cold)}. "
+        f"truth: relevant = cold items rated >= 4, negative = cold items rated < 4. No users.jsonl. "
+        f"Metrics as ml100k-newitem; primary auc_rated. truth.jsonl is for score.py only.\n")
+
+
+def sequential(out: Path, items: list[dict[str, Any]], by_user: dict[str, list[dict[str, str]]],
+               lo: int = 5, hi: int = 200, cap: int = 50) -> None:
+    """scientific-seq's protocol on the demo: each user's ratings as an implicit sequence by
+    time, the last one held out; the catalogue is the items those users rated. Unlike the
+    public task, train.jsonl carries real timestamps (with ties, as logged) and includes
+    everything but the last item; request histories are the same prefix, cut to the last
+    `cap` items."""
+    folder = out / "mls-seq"
+    train, requests, truth = [], [], []
+    for u in sorted(by_user, key=int):
+        if not lo <= len(by_user[u]) <= hi:
+            continue
+        rs = sorted(by_user[u], key=lambda r: (int(r["timestamp"]), int(r["movieId"])))
+        head, last = rs[:-1], rs[-1]
+        train += [{"user": u, "item": r["movieId"], "ts": int(r["timestamp"])} for r in head]
+        requests.append({"id": f"seq-{u}", "user": {"id": u},
+                         "history": [{"item": r["movieId"]} for r in head[-cap:]],
+                         "candidates": None, "exclude_history": False, "n": 50})
+        truth.append({"id": f"seq-{u}", "relevant": [last["movieId"]]})
+    # the catalogue is the items these sequences touch, as UniSRec's is (4492 here against
+    # scientific-seq's 4385): the whole demo catalogue made a trained run take 4.5 minutes
+    seen = {row["item"] for row in train} | {t["relevant"][0] for t in truth}
+    catalogue = [it for it in items if it["id"] in seen]
+    _write(folder / "items.jsonl", catalogue)
+    _write(folder / "train.jsonl", train)
+    _write(folder / "requests.jsonl", requests)
+    _write(folder / "truth.jsonl", truth)
+    counts_out = {"requests": len(requests), "items": len(catalogue), "train": len(train), "users": 0}
+    _task_json(folder, "ranking", ["ndcg@10", "recall@10", "ndcg@50", "recall@50", "mrr"],
+               ["zero-shot", "trained"], extra={"source": "movielens-latest-small (dayone demo)",
+                                                "counts": counts_out})
+    (folder / "TASK.md").write_text(
+        f"# mls-seq: next-item prediction on MovieLens latest-small\n\n"
+        f"Built by scripts/variant_tasks.py in scientific-seq's shape. Users with {lo}..{hi} "
+        f"ratings ({len(requests)}), ratings ordered by (timestamp, movieId) as an implicit "
+        f"sequence. truth = the last item; history = the rest, at most the last {cap}; "
+        f"items.jsonl = the {len(catalogue)} items these users rated; candidates = null, exclude_history = false, n = 50. train.jsonl = every requested "
+        f"user's sequence but its last item, `ts` = the unix timestamp ({len(train)} rows). "
+        f"Settings: zero-shot (train.jsonl must not be read) and trained. Metrics as "
+        f"scientific-seq; primary ndcg@10. truth.jsonl is for score.py only.\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", type=Path, help="folder to write the task folders into")
@@ -203,13 +299,16 @@ def main(argv: list[str] | None = None) -> int:
         if not (args.data / name).is_file():
             parser.error(f"{args.data / name} not found")
     items, by_user = _load(args.data)
-    names = ("mls-newuser-k3", "mls-implicit-k5", "mls-binary-64", "mls-text-k1", "mls-notext-k1")
+    names = ("mls-newuser-k3", "mls-implicit-k5", "mls-binary-64", "mls-text-k1", "mls-notext-k1",
+             "mls-newitem", "mls-seq")
     for name in names:
         shutil.rmtree(args.out / name, ignore_errors=True)
     newuser_explicit(args.out, items, by_user)
     newuser_implicit(args.out, items, by_user)
     binary_fewshot(args.out, items, by_user)
     newuser_with_text(args.out, items, by_user, args.data)
+    newitem(args.out, items, by_user)
+    sequential(args.out, items, by_user)
     print(f"wrote {', '.join(names)} under {args.out}")
     return 0
 

@@ -66,3 +66,69 @@ def test_text_variants_differ_only_in_the_users_words(built: Path) -> None:
     assert all(r["user"]["text"].startswith("I like: ") for r in spoken)
     assert not any("text" in r["user"] for r in silent)
     assert [r["history"] for r in spoken] == [r["history"] for r in silent]
+
+
+def _scorable(folder: Path) -> None:
+    """What score.py insists on, checked here so the repo's tests need no ../shared: unique
+    ids, one truth row per request, every truth id in the catalogue, known metrics."""
+    meta = json.loads((folder / "task.json").read_text())
+    assert meta["primary"] in meta["metrics"] and meta["kind"] == "ranking"
+    assert all(m.split("@")[0] in {"recall", "ndcg", "mrr", "hit", "auc", "auc_rated"}
+               for m in meta["metrics"])
+    catalogue = {r["id"] for r in _rows(folder / "items.jsonl")}
+    requests = _rows(folder / "requests.jsonl")
+    truth = {t["id"]: t for t in _rows(folder / "truth.jsonl")}
+    assert len({r["id"] for r in requests}) == len(requests) == len(truth)
+    assert set(truth) == {r["id"] for r in requests}
+    for t in truth.values():
+        assert t["relevant"] and set(t["relevant"]) | set(t.get("negative", [])) <= catalogue
+    for r in requests:
+        assert {h["item"] for h in r["history"]} <= catalogue
+        assert r["candidates"] is None or set(r["candidates"]) <= catalogue
+
+
+def test_newitem_variant_keeps_cold_items_out_of_train(built: Path) -> None:
+    folder = built / "mls-newitem"
+    _scorable(folder)
+    assert not (folder / "users.jsonl").exists()  # the path ml100k-newitem does not exercise
+    meta = json.loads((folder / "task.json").read_text())
+    assert meta["primary"] == "auc_rated" and meta["settings"] == ["cold-item"]
+    requests = _rows(folder / "requests.jsonl")
+    cold = set(requests[0]["candidates"])
+    assert len(cold) == meta["n_cold_items"] and all(set(r["candidates"]) == cold for r in requests)
+    assert all(r["n"] == len(cold) for r in requests)
+    train = _rows(folder / "train.jsonl")
+    assert not cold & {r["item"] for r in train}
+    assert not cold & {h["item"] for r in requests for h in r["history"]}
+    for t in _rows(folder / "truth.jsonl"):
+        assert set(t["relevant"]) <= cold and set(t["negative"]) <= cold
+        assert not set(t["relevant"]) & set(t["negative"])
+    assert sum(bool(t["negative"]) for t in _rows(folder / "truth.jsonl")) > len(requests) // 2
+    task, _ = load_task(folder, "trained")
+    rows = task.train_interactions()
+    m = InteractionMatrix.build(task.catalogue, [(r.user, r.item, r.rating, r.ts) for r in rows])
+    assert detect_scenario(task, m) == "cold-item"
+
+
+def test_sequence_variant_holds_out_each_users_last_item(built: Path) -> None:
+    folder = built / "mls-seq"
+    _scorable(folder)
+    requests = _rows(folder / "requests.jsonl")
+    truth = {t["id"]: t["relevant"] for t in _rows(folder / "truth.jsonl")}
+    seqs: dict[str, list[dict]] = {}
+    for row in _rows(folder / "train.jsonl"):
+        seqs.setdefault(row["user"], []).append(row)
+    assert set(seqs) == {r["user"]["id"] for r in requests}
+    for r in requests:
+        assert r["candidates"] is None and r["exclude_history"] is False and r["n"] == 50
+        (target,) = truth[r["id"]]
+        seq = seqs[r["user"]["id"]]
+        history = [h["item"] for h in r["history"]]
+        assert 4 <= len(history) <= 50 and target not in history
+        assert history == [x["item"] for x in seq][-50:]  # the request sees train's own prefix
+        assert target not in {x["item"] for x in seq}
+        assert [x["ts"] for x in seq] == sorted(x["ts"] for x in seq)
+    for setting in ("zero-shot", "trained"):
+        task, resolved = load_task(folder, setting)
+        assert resolved == setting
+        assert detect_scenario(task, None) == "sequential"
