@@ -82,6 +82,28 @@ def test_ease_on_checkerboard_scores_the_same_block() -> None:
     assert np.allclose(np.diag(model.B), 0.0)
 
 
+def test_ease_past_its_item_cap_models_the_most_interacted_items_only() -> None:
+    rng = np.random.default_rng(0)
+    X = (rng.random((60, 12)) < np.linspace(0.9, 0.05, 12)[None, :]).astype(np.float32)
+    X = sp.csr_matrix(X)  # item j is less popular the larger j is
+    capped = EASE.fit(X, lam=5.0, max_items=6)
+    assert capped.kept is not None and list(capped.kept) == [0, 1, 2, 3, 4, 5]
+    on_head = EASE.fit(sp.csr_matrix(X.toarray()[:, :6]), lam=5.0)
+    ev = UserEvidence(items=np.array([1, 3, 9]), ratings=np.full(3, np.nan))
+    s = capped.score(ev)
+    assert s.shape == (12,) and not s[6:].any()  # the tail gets no EASE score
+    head_ev = UserEvidence(items=np.array([1, 3]), ratings=np.full(2, np.nan))
+    np.testing.assert_allclose(s[:6], on_head.score(head_ev), rtol=1e-5)
+    tail_only = UserEvidence(items=np.array([8, 10]), ratings=np.full(2, np.nan))
+    assert capped.score(tail_only).shape == (12,) and not capped.score(tail_only).any()
+    x = np.zeros(12, dtype=np.float32)
+    x[[1, 3, 9]] = 1.0
+    np.testing.assert_allclose(capped.score_vector(x), s, rtol=1e-5)
+    # under the cap nothing changes
+    full = EASE.fit(X, lam=5.0)
+    assert full.kept is None and full.score(ev).shape == (12,)
+
+
 def test_als_fold_in_prefers_the_users_cluster() -> None:
     X = np.zeros((60, 12), dtype=np.float32)
     X[:30, :6] = 1.0
@@ -186,3 +208,18 @@ def test_coordinate_ascent_finds_the_informative_feature() -> None:
     blend = CoordinateAscentBlend.fit(users, ["noise", "good"], start=np.array([1.0, 0.0]))
     assert blend.val_metric > blend.start_metric
     assert abs(blend.w[1]) > abs(blend.w[0])
+
+
+def test_sparse_cooccurrence_equals_the_dense_one() -> None:
+    rng = np.random.default_rng(1)
+    X = sp.csr_matrix((rng.random((50, 30)) < 0.2).astype(np.float32) * rng.integers(1, 3, (50, 30)))
+    dense = CoOccurrence.fit(X)
+    sparse = CoOccurrence.fit(X, dense_max_items=10)
+    assert sp.issparse(sparse.S) and not sp.issparse(dense.S)
+    np.testing.assert_allclose(sparse.S.toarray(), dense.S, rtol=1e-5, atol=1e-7)
+    ev = _ev([2, 7, 11])
+    np.testing.assert_allclose(sparse.score(ev), dense.score(ev), rtol=1e-5)
+    np.testing.assert_allclose(
+        sparse.score(ev, weights=np.array([1.0, -0.5, 2.0])),
+        dense.score(ev, weights=np.array([1.0, -0.5, 2.0])), rtol=1e-5, atol=1e-9,
+    )

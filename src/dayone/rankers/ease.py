@@ -3,6 +3,13 @@
 The strongest simple collaborative model on small catalogues, and it needs no user factors,
 so a user known only by a handful of items is scored directly from them (no fold-in).
 The L2 weight `lam` is the one knob; it is chosen by the caller on a validation split.
+
+Its cost is a dense items x items inverse: memory grows with the square of the catalogue and
+time with the cube (40,000 items would need ~13 GB per matrix and hours on two cores). Past
+`max_items` the model is fitted on the most-interacted items only; the others get no EASE
+score (0) and do not feed it as inputs. They are the long tail, where an item-item model
+has too little co-occurrence to say much anyway, and the caller's other strategies (text,
+popularity) still rank them.
 """
 
 from __future__ import annotations
@@ -14,30 +21,65 @@ import scipy.sparse as sp
 
 from dayone.rankers.base import UserEvidence
 
+# 8,000 items: three 8k x 8k matrices (~1.3 GB in all) and tens of seconds on two cores
+MAX_ITEMS = 8000
+
 
 @dataclass
 class EASE:
     source = "ease"
-    B: np.ndarray
+    B: np.ndarray  # kept x kept item weights
+    kept: np.ndarray | None = None  # catalogue index of each row of B; None = every item
+    n_items: int = 0
 
     @classmethod
-    def fit(cls, X: sp.csr_matrix, lam: float = 200.0) -> EASE:
+    def fit(cls, X: sp.csr_matrix, lam: float = 200.0, max_items: int = MAX_ITEMS) -> EASE:
+        n = X.shape[1]
+        kept = None
+        if n > max_items:
+            counts = np.asarray(X.getnnz(axis=0)).ravel()
+            kept = np.sort(np.argsort(-counts, kind="stable")[:max_items])
+            X = X.tocsc()[:, kept].tocsr()
         G = np.asarray((X.T @ X).todense(), dtype=np.float64)
         G[np.diag_indices_from(G)] += lam
         P = np.linalg.inv(G)
+        del G
         B = -P / np.diag(P)[None, :]
         B[np.diag_indices_from(B)] = 0.0
-        return cls(B.astype(np.float32))
+        return cls(B.astype(np.float32), kept, n)
+
+    def _full(self, scores: np.ndarray) -> np.ndarray:
+        if self.kept is None:
+            return np.asarray(scores, dtype=np.float64)
+        out = np.zeros(self.n_items, dtype=np.float64)
+        out[self.kept] = scores
+        return out
+
+    def _rows(self, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(positions in B of the items it models, mask of which of `items` those are)."""
+        if self.kept is None:
+            return items, np.ones(len(items), dtype=bool)
+        pos = np.searchsorted(self.kept, items)
+        pos = np.minimum(pos, len(self.kept) - 1)
+        mask = self.kept[pos] == items
+        return pos[mask], mask
 
     def score_vector(self, x: np.ndarray) -> np.ndarray:
-        return np.asarray(x @ self.B, dtype=np.float64)
+        """Scores for a dense catalogue-length input vector."""
+        if self.kept is not None:
+            x = x[self.kept]
+        return self._full(np.asarray(x @ self.B))
 
     def score(self, user: UserEvidence, weights: np.ndarray | None = None) -> np.ndarray:
+        size = self.n_items if self.kept is not None else self.B.shape[0]
         if not len(user.items):
-            return np.zeros(self.B.shape[0])
+            return np.zeros(size)
         w = (
             np.ones(len(user.items), dtype=np.float32)
             if weights is None
             else weights.astype(np.float32)
         )
-        return np.asarray(w @ self.B[user.items], dtype=np.float64)
+        rows, mask = self._rows(np.asarray(user.items))
+        if not len(rows):
+            return np.zeros(size)
+        return self._full(np.asarray(w[mask] @ self.B[rows]))
