@@ -321,6 +321,11 @@ class Recommender:
             return None, intent.avoid
         return self.describer.query(attrs, intent.wanted or None), intent.avoid
 
+    def texts_to_encode(self, attributes: Mapping[str, Any] | None, text: str | None) -> list[str]:
+        """Every query-side text a profile's words need encoded (wanted part, avoided phrases)."""
+        wanted, avoid = self.text_queries(attributes, text)
+        return ([wanted] if wanted else []) + list(avoid)
+
     def _encode_query(self, text: str) -> np.ndarray:
         """Encode a user-side text, remembering recent ones: a known user's stored profile
         text and popular onboarding phrases repeat across requests."""
@@ -367,9 +372,7 @@ class Recommender:
     def add_users(self, records: Sequence[Mapping[str, Any]]) -> None:
         """Add or update profiles; their texts are encoded in one batch."""
         texts = list(dict.fromkeys(
-            q for r in records if r.get("text")
-            for wanted, avoid in [self.text_queries(r.get("attributes"), r["text"])]
-            for q in ([wanted] if wanted else []) + list(avoid)
+            q for r in records if r.get("text") for q in self.texts_to_encode(r.get("attributes"), r["text"])
         ))
         if texts:
             # the query side, as `_encode_query` reads them later: encoders with separate query

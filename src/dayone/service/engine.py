@@ -447,11 +447,7 @@ class Engine:
             self.encoder.prewarm([self._rec.describe_item(r.fields) for r in rows])
 
     def _prewarm_users(self, users: Sequence[UserRow]) -> None:
-        texts = [
-            q for u in users if u.text
-            for wanted, avoid in [self._rec.text_queries(u.attributes, u.text)]
-            for q in ([wanted] if wanted else []) + list(avoid)
-        ]
+        texts = [q for u in users if u.text for q in self._rec.texts_to_encode(u.attributes, u.text)]
         if self.encoder is not None and texts and len(texts) <= 256:
             self.encoder.prewarm_query(texts)
 
