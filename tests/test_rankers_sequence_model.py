@@ -126,3 +126,25 @@ def test_ease_lambda_is_chosen_from_the_grid_on_held_out_items() -> None:
     )
     assert set(scores) == {"1.0", "1000000.0"}
     assert scores[str(lam)] == max(scores.values()) > 0.3
+
+
+@needs_torch
+def test_few_train_users_still_leave_a_stopping_set_for_the_sequence_model() -> None:
+    """With fewer users than 2 x max_sim_users the blend's users and the early-stopping users
+    split the eligible ones; taking them all for the blend left the stopping set empty and the
+    sequence model stopped after its first epoch whatever it could learn."""
+    seqs = _sequences(300, 7, seed=9)
+    ranker = SequentialRanker.fit(
+        [f"i{k}" for k in range(N_ITEMS)],
+        _matrix(seqs),
+        None,
+        "trained",
+        [],
+        max_sim_users=3000,
+        sequence_model=SMALL,
+        ease_lam=None,
+    )
+    assert ranker.info["simulated_users"] == ranker.info["stopping_users"] == 150
+    assert ranker.info["sasrec"]["best_epoch"] > 1
+    assert ranker.info["sasrec"]["val_ndcg@10"] > 0.5
+    assert ranker.info["ease_val_ndcg@10"]

@@ -179,23 +179,33 @@ class SequentialRanker:
         eligible = [u for u, s in enumerate(seqs) if len(s) > holdout]
         fit_on = [s[:-holdout] if len(s) > holdout else s[:-1] for s in seqs]
         truncated = [s[:-1] for s in seqs]
-        chosen = rng.choice(eligible, size=min(max_sim_users, len(eligible)), replace=False)
         # EASE's lambda and SASRec's epochs are chosen on other users' last items than the
-        # blend's simulated users (so the blend never sees a feature tuned on its own targets)
+        # blend's simulated users (so the blend never sees a feature tuned on its own targets).
+        # With fewer than 2 x max_sim_users eligible users the two sets split them in half:
+        # taking all for the blend left the stopping set empty and SASRec stopped at epoch 1.
+        n_stop = min(max_sim_users, len(eligible) // 2)
+        n_sim = min(max_sim_users, len(eligible) - n_stop)
+        chosen = rng.choice(eligible, size=n_sim, replace=False)
         rest = np.setdiff1d(np.asarray(eligible, dtype=np.int64), chosen)
-        stop_users = rng.choice(rest, size=min(max_sim_users, len(rest)), replace=False)
+        stop_users = rng.choice(rest, size=min(n_stop, len(rest)), replace=False)
         stop_val = (
             [truncated[u] for u in stop_users],
             np.array([seqs[u][-1] for u in stop_users], dtype=np.int64),
         )
+        has_stop_set = len(stop_users) > 0
         ease_info: dict[str, float] = {}
         if ease_lam is None:
-            ease_lam, ease_info = choose_ease_lambda(fit_on, n, *stop_val)
+            if has_stop_set:
+                ease_lam, ease_info = choose_ease_lambda(fit_on, n, *stop_val)
+            else:
+                ease_lam = 200.0
         sim_fit = _Fitted.fit(fit_on, n, E, ease_lam)
         cfg = sequence_model or SASRecConfig()
         seq_info: dict[str, Any] = {}
         if cfg.max_epochs > 0 and sasrec_available():
-            sim_fit.seq_model = SASRec.fit(fit_on, n, E, cfg, seed=seed, val=stop_val)
+            sim_fit.seq_model = SASRec.fit(
+                fit_on, n, E, cfg, seed=seed, val=stop_val if has_stop_set else None
+            )
             seq_info = {
                 k: sim_fit.seq_model.info[k] for k in ("best_epoch", "val_ndcg@10", "seconds")
             }
@@ -217,6 +227,7 @@ class SequentialRanker:
         blend = CoordinateAscentBlend.fit(sims, FEATURES, start)
         info = {
             "simulated_users": len(sims),
+            "stopping_users": len(stop_users),
             "val_ndcg@10_start": round(blend.start_metric, 4),
             "val_ndcg@10_blend": round(blend.val_metric, 4),
             "weights": {k: float(v) for k, v in zip(FEATURES, blend.w, strict=True) if v},
