@@ -148,3 +148,16 @@ def test_few_train_users_still_leave_a_stopping_set_for_the_sequence_model() -> 
     assert ranker.info["sasrec"]["best_epoch"] > 1
     assert ranker.info["sasrec"]["val_ndcg@10"] > 0.5
     assert ranker.info["ease_val_ndcg@10"]
+
+
+def test_zero_shot_puts_history_last_unless_the_user_repeats_items() -> None:
+    """Items 0 and 1 share a text vector, so item 0 in the history makes item 1 (and item 0
+    itself) the nearest; a history item goes after every other item unless the user's own
+    history shows re-consumption."""
+    E = np.eye(6, dtype=np.float32)
+    E[1] = E[0]
+    ranker = SequentialRanker.fit([f"i{k}" for k in range(6)], None, E, "zero-shot", [])
+    once = ranker.score(UserEvidence(items=np.array([2, 0]), ratings=np.full(2, np.nan)))
+    assert np.argmax(once) == 1 and set(np.argsort(-once)[-2:]) == {0, 2}
+    again = ranker.score(UserEvidence(items=np.array([0, 2, 0]), ratings=np.full(3, np.nan)))
+    assert np.argsort(-again)[0] in (0, 1) and np.argsort(-again)[1] in (0, 1)

@@ -28,6 +28,7 @@ from dayone.rankers.base import InteractionMatrix, UserEvidence
 from dayone.rankers.blend import CoordinateAscentBlend, standardise_per_user
 from dayone.rankers.cooccurrence import CoOccurrence
 from dayone.rankers.ease import EASE
+from dayone.rankers.lexical import LexicalSimilarity
 from dayone.rankers.sasrec import SASRec, SASRecConfig, ndcg10
 from dayone.rankers.sasrec import available as sasrec_available
 from dayone.rankers.text import TextSimilarity
@@ -42,9 +43,17 @@ FEATURES = [
     "cooc",
     "pop",
     "sasrec",
+    "lex_profile",
+    "lex_last",
 ]
 ZERO_SHOT_DECAY = 0.6  # fixed a priori: each older item counts 0.6x the next newer one
-HISTORY_PENALTY = 2.0  # z-units pushed down for items already in the history (zero-shot)
+# Zero-shot, items already in the history go after every other item (z-units; a score
+# rarely spans 10) unless the user's own history repeats an item: with no interaction data
+# the only evidence that this catalogue is re-consumed (music, groceries) is the request
+# itself. Was 2, which let a history item's near-duplicate text keep it in the top 10; 10
+# ranks the next item better on the leave-last-out splits of both mls-seq (films) and
+# scientific-seq's train sequences (`scripts/sequence_validation.py`, docs/benchmarks.md).
+HISTORY_PENALTY = 10.0
 
 
 @dataclass
@@ -55,10 +64,16 @@ class _Fitted:
     cooc: CoOccurrence | None
     pop: np.ndarray | None
     seq_model: SASRec | None = None
+    lexical: LexicalSimilarity | None = None
 
     @classmethod
     def fit(
-        cls, sequences: list[np.ndarray], n_items: int, E: np.ndarray | None, ease_lam: float
+        cls,
+        sequences: list[np.ndarray],
+        n_items: int,
+        E: np.ndarray | None,
+        ease_lam: float,
+        lexical: LexicalSimilarity | None = None,
     ) -> _Fitted:
         text = TextSimilarity(E, recency_decay=ZERO_SHOT_DECAY) if E is not None else None
         if not sequences:
@@ -72,6 +87,7 @@ class _Fitted:
             EASE.fit(X, lam=ease_lam),
             CoOccurrence.fit(X),
             pop,
+            lexical=lexical,
         )
 
     def text_batch(self, users: list[UserEvidence]) -> tuple[np.ndarray, np.ndarray] | None:
@@ -90,6 +106,11 @@ class _Fitted:
                 L[r] = E[u.items[-1]]
         return P @ E.T, L @ E.T
 
+    def lexical_batch(self, users: list[UserEvidence]) -> tuple[np.ndarray, np.ndarray] | None:
+        if self.lexical is None:
+            return None
+        return self.lexical.batch([u.items for u in users], ZERO_SHOT_DECAY)
+
     def seq_batch(self, users: list[UserEvidence]) -> np.ndarray | None:
         """Next-item logits of the sequence model for many users in one batched forward."""
         if self.seq_model is None:
@@ -102,6 +123,7 @@ class _Fitted:
         n_items: int,
         text_rows: tuple[np.ndarray, np.ndarray] | None = None,
         seq_row: np.ndarray | None = None,
+        lexical_rows: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> np.ndarray:
         F = np.zeros((n_items, len(FEATURES)), dtype=np.float32)
         if not len(user.items):
@@ -124,12 +146,21 @@ class _Fitted:
             F[:, 6] = self.pop
         if seq_row is not None:
             F[:, 7] = seq_row
+        if lexical_rows is not None:
+            F[:, 8], F[:, 9] = lexical_rows
         return F
 
 
-def zero_shot_score(F: np.ndarray) -> np.ndarray:
+def zero_shot_score(
+    F: np.ndarray, history_repeats: bool = False, penalty: float = HISTORY_PENALTY
+) -> np.ndarray:
     Z = standardise_per_user(F)
-    return np.asarray(Z[:, 0] + 0.5 * Z[:, 1] - HISTORY_PENALTY * F[:, 2])
+    penalty = 0.0 if history_repeats else penalty
+    return np.asarray(Z[:, 0] + 0.5 * Z[:, 1] - penalty * F[:, 2])
+
+
+def repeats_items(items: np.ndarray) -> bool:
+    return len(np.unique(items)) < len(items)
 
 
 @dataclass
@@ -153,6 +184,7 @@ class SequentialRanker:
         max_sim_users: int = 3000,
         sequence_model: SASRecConfig | None = None,
         holdout: int = 2,
+        item_texts: list[str] | None = None,
     ) -> SequentialRanker:
         """`sequence_model`: the SASRec configuration (defaults when None); the feature is
         skipped when torch is not installed or `sequence_model.max_epochs` is 0.
@@ -168,7 +200,10 @@ class SequentialRanker:
         the simulated history ends in an item the strategies were not fitted on, as a real
         request's does (its last item is the validation target, which is not in train): with
         1 the history is exactly a fitted sequence, which flatters the learned sequence model
-        (it has read every step of that history) and made the blend overweight it."""
+        (it has read every step of that history) and made the blend overweight it.
+
+        `item_texts` (catalogue order) adds word-overlap similarity (`lexical.py`) to the
+        trained blend's features; the blend decides from the simulation how much it counts."""
         n = len(item_ids)
         if setting != "trained" or m is None or m.n_users == 0:
             return cls(n, _Fitted.fit([], n, E, 0.0), None, {"strategy": "text zero-shot"})
@@ -199,7 +234,8 @@ class SequentialRanker:
                 ease_lam, ease_info = choose_ease_lambda(fit_on, n, *stop_val)
             else:
                 ease_lam = 200.0
-        sim_fit = _Fitted.fit(fit_on, n, E, ease_lam)
+        lexical = LexicalSimilarity.fit(item_texts) if item_texts is not None else None
+        sim_fit = _Fitted.fit(fit_on, n, E, ease_lam, lexical)
         cfg = sequence_model or SASRecConfig()
         seq_info: dict[str, Any] = {}
         if cfg.max_epochs > 0 and sasrec_available():
@@ -215,10 +251,17 @@ class SequentialRanker:
         ]
         text = sim_fit.text_batch(evs)
         seq_rows = sim_fit.seq_batch(evs)
+        lex = sim_fit.lexical_batch(evs)
         sims = []
         for r, (u, ev) in enumerate(zip(chosen, evs, strict=True)):
             rows = (text[0][r], text[1][r]) if text is not None else None
-            F = sim_fit.features(ev, n, rows, seq_rows[r] if seq_rows is not None else None)
+            F = sim_fit.features(
+                ev,
+                n,
+                rows,
+                seq_rows[r] if seq_rows is not None else None,
+                (lex[0][r], lex[1][r]) if lex is not None else None,
+            )
             sims.append(
                 (standardise_per_user(F), np.array([seqs[u][-1]]), np.zeros(0, dtype=np.int64))
             )
@@ -235,7 +278,7 @@ class SequentialRanker:
         }
         if ease_info:
             info["ease_val_ndcg@10"] = ease_info
-        final = _Fitted.fit(seqs, n, E, ease_lam)
+        final = _Fitted.fit(seqs, n, E, ease_lam, lexical)
         if sim_fit.seq_model is not None and blend.w[FEATURES.index("sasrec")] != 0:
             epochs = max(1, int(sim_fit.seq_model.info["best_epoch"]))
             final.seq_model = SASRec.fit(seqs, n, E, cfg, seed=seed, epochs=epochs)
@@ -250,12 +293,17 @@ class SequentialRanker:
     def score_batch(self, users: list[UserEvidence]) -> np.ndarray:
         text = self.fitted.text_batch(users)
         seq_rows = self.fitted.seq_batch(users)
+        lex = self.fitted.lexical_batch(users)
         out = np.zeros((len(users), self.n_items))
         for r, user in enumerate(users):
             rows = (text[0][r], text[1][r]) if text is not None else None
             seq = seq_rows[r] if seq_rows is not None else None
-            F = self.fitted.features(user, self.n_items, rows, seq)
-            out[r] = zero_shot_score(F) if self.blend is None else self.blend.predict(F)
+            lex_rows = (lex[0][r], lex[1][r]) if lex is not None else None
+            F = self.fitted.features(user, self.n_items, rows, seq, lex_rows)
+            if self.blend is None:
+                out[r] = zero_shot_score(F, repeats_items(np.asarray(user.items)))
+            else:
+                out[r] = self.blend.predict(F)
         return out
 
 
