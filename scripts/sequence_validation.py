@@ -22,9 +22,13 @@ import numpy as np
 from dayone.bench.encoding import encode_cached, item_text
 from dayone.encoders import get_encoder
 from dayone.rankers.base import UserEvidence
-from dayone.rankers.lexical import LexicalSimilarity
 from dayone.rankers.sasrec import ndcg10
-from dayone.rankers.sequential import ZERO_SHOT_DECAY, SequentialRanker, zero_shot_score
+from dayone.rankers.sequential import (
+    HISTORY_PENALTY,
+    LEXICAL_WEIGHT,
+    SequentialRanker,
+    zero_shot_score,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,24 +55,39 @@ def main(argv: list[str] | None = None) -> int:
     ]
     targets = np.array([seqs[k][-1] for k in pick])
     E = encode_cached(get_encoder("default"), texts)
-    ranker = SequentialRanker.fit([it["id"] for it in items], None, E, "zero-shot", [])
-    prof, last = ranker.fitted.text_batch(users) or (None, None)
-    assert prof is not None and last is not None
-    feats = [ranker.fitted.features(u, len(items), (prof[r], last[r])) for r, u in enumerate(users)]
-    inh = np.stack([F[:, 2] for F in feats])
-    print(f"{args.task.name}: {len(users)} train sequences, last item held out")
-    for penalty in (2.0, 10.0):
-        S = np.stack([zero_shot_score(F, penalty=penalty) for F in feats])
-        print(f"  zero-shot score, history penalty {penalty:>4}: ndcg@10 {ndcg10(S, targets):.4f}")
-    lex_prof, lex_last = LexicalSimilarity.fit(texts).batch(
-        [u.items for u in users], ZERO_SHOT_DECAY
+    ranker = SequentialRanker.fit(
+        [it["id"] for it in items], None, E, "zero-shot", [], item_texts=texts
     )
-    for name, S in (
-        ("sentence-encoder profile", prof),
-        ("sentence-encoder last item", last),
-        ("TF-IDF profile", lex_prof),
-        ("TF-IDF last item", lex_last),
-    ):
+    text_rows, lex_rows = ranker.fitted.text_batch(users), ranker.fitted.lexical_batch(users)
+    assert text_rows is not None and lex_rows is not None
+    feats = [
+        ranker.fitted.features(
+            u,
+            len(items),
+            (text_rows[0][r], text_rows[1][r]),
+            None,
+            (lex_rows[0][r], lex_rows[1][r]),
+        )
+        for r, u in enumerate(users)
+    ]
+    print(f"{args.task.name}: {len(users)} train sequences, last item held out")
+
+    def score(**kw: float) -> float:
+        return ndcg10(np.stack([zero_shot_score(F, **kw) for F in feats]), targets)  # type: ignore[arg-type]
+
+    for penalty in (2.0, 10.0):
+        print(
+            f"  sentence encoder only, history penalty {penalty:>4}: ndcg@10 "
+            f"{score(penalty=penalty, lexical_weight=0.0):.4f}"
+        )
+    for w in (0.25, 0.5, 1.0):
+        tag = "  (the default)" if w == LEXICAL_WEIGHT else ""
+        print(
+            f"  + {w} x word overlap (TF-IDF), penalty {HISTORY_PENALTY}: ndcg@10 "
+            f"{score(lexical_weight=w):.4f}{tag}"
+        )
+    inh = np.stack([F[:, 2] for F in feats])
+    for name, S in (("sentence-encoder profile", text_rows[0]), ("TF-IDF profile", lex_rows[0])):
         print(f"  {name} alone (history last): ndcg@10 {ndcg10(S - 10 * inh, targets):.4f}")
     return 0
 

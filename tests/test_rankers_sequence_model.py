@@ -161,3 +161,18 @@ def test_zero_shot_puts_history_last_unless_the_user_repeats_items() -> None:
     assert np.argmax(once) == 1 and set(np.argsort(-once)[-2:]) == {0, 2}
     again = ranker.score(UserEvidence(items=np.array([0, 2, 0]), ratings=np.full(3, np.nan)))
     assert np.argsort(-again)[0] in (0, 1) and np.argsort(-again)[1] in (0, 1)
+
+
+def test_zero_shot_breaks_sentence_encoder_ties_by_shared_words() -> None:
+    """Items 1 and 2 look the same to the encoder; the one sharing the history item's brand
+    and model words comes first once the ranker has the item texts."""
+    texts = ["acme x100 sanding roll", "acme x100 sanding disc", "zeta grinding wheel", "beaker"]
+    E = np.array([[1, 0, 0], [0, 1, 0], [0, 1, 0], [0, 0, 1]], dtype=np.float32)
+    user = UserEvidence(items=np.array([0]), ratings=np.full(1, np.nan))
+    ids = [f"i{k}" for k in range(4)]
+    with_words = SequentialRanker.fit(ids, None, E, "zero-shot", [], item_texts=texts)
+    assert with_words.info["lexical_weight"] > 0
+    scores = with_words.score(user)
+    assert scores[1] > scores[2] > scores[0]
+    plain = SequentialRanker.fit(ids, None, E, "zero-shot", []).score(user)
+    assert plain[1] == plain[2]

@@ -298,7 +298,10 @@ def build_ranker(
     if scenario == "sequential":
         from dayone.rankers.sequential import SequentialRanker
 
-        return SequentialRanker.fit(task.catalogue, m, E, setting, lengths, seed=seed)
+        texts = [item_text(task.items[i]) for i in task.catalogue]
+        return SequentialRanker.fit(
+            task.catalogue, m, E, setting, lengths, seed=seed, item_texts=texts
+        )
     from dayone.rankers.cold_item import ColdItemRanker
 
     return ColdItemRanker.fit(

@@ -1,0 +1,52 @@
+"""Resource guards that keep the trained rankers usable on catalogues bigger than the bench's.
+
+How they grow is measured by `benchmarks/large_catalogue.py`; these tests check the rules
+that bound it, and that the bounded paths agree with the unbounded ones where both apply.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dayone.rankers.base import InteractionMatrix
+from dayone.rankers.cold_user import simulate_cold_users
+from dayone.rankers.lexical import LexicalSimilarity
+
+
+def _ratings(n_users: int, n_items: int, seed: int = 0) -> InteractionMatrix:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for u in range(n_users):
+        for t, i in enumerate(rng.choice(n_items, size=8, replace=False)):
+            rows.append((f"u{u}", f"i{i}", float(rng.integers(1, 6)), float(t)))
+    return InteractionMatrix.build([f"i{k}" for k in range(n_items)], rows)
+
+
+def test_cold_user_simulation_is_capped_and_the_cap_changes_nothing_below_it() -> None:
+    m = _ratings(120, 30)
+    users = {f"u{u}": {"gender": "FM"[u % 2]} for u in range(120)}
+    args = (m, users, None, [1, 3], 0, 4, 300.0, True)
+    capped = simulate_cold_users(*args, max_sim_users=20)
+    assert 0 < len(capped) <= 20
+    full = simulate_cold_users(*args)
+    assert len(full) > 60
+    generous = simulate_cold_users(*args, max_sim_users=1000)
+    assert len(generous) == len(full)
+    for (F1, _, pos1, h1), (F2, _, pos2, h2) in zip(full, generous, strict=True):
+        np.testing.assert_array_equal(F1, F2)
+        np.testing.assert_array_equal(pos1, pos2)
+        np.testing.assert_array_equal(h1, h2)
+
+
+def test_lexical_similarity_matches_shared_words_and_weighs_recent_items_more() -> None:
+    lex = LexicalSimilarity.fit(
+        ["porter cable sanding roll", "porter cable sanding disc", "glass beaker 250 ml",
+         "glass beaker 500 ml", "nitrile gloves"]
+    )
+    profile, last = lex.batch([np.array([2, 0]), np.array([0, 2]), np.array([], dtype=int)], 0.5)
+    # last item 0 (sanding roll): the sanding disc is its nearest other item
+    assert np.argsort(-last[0])[1] == 1
+    # the newer item dominates the profile: disc above beaker 500 for [2, 0], below for [0, 2]
+    assert profile[0, 1] > profile[0, 3] and profile[1, 3] > profile[1, 1]
+    assert not profile[2].any() and not last[2].any()
+    np.testing.assert_allclose(last[0, 0], 1.0, rtol=1e-5)
