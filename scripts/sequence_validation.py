@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("task", type=Path)
     ap.add_argument("--users", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--encoder", default="default", help="a dayone.encoders.get_encoder name")
     args = ap.parse_args(argv)
     with open(args.task / "items.jsonl", encoding="utf-8") as fh:
         items = [json.loads(line) for line in fh]
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         UserEvidence(items=seqs[k][:-1], ratings=np.full(len(seqs[k]) - 1, np.nan)) for k in pick
     ]
     targets = np.array([seqs[k][-1] for k in pick])
-    E = encode_cached(get_encoder("default"), texts)
+    E = encode_cached(get_encoder(args.encoder), texts)
     ranker = SequentialRanker.fit(
         [it["id"] for it in items], None, E, "zero-shot", [], item_texts=texts
     )
