@@ -111,3 +111,22 @@ def test_trained_ranker_puts_the_users_genre_first() -> None:
     fan_b = UserEvidence(items=np.array([0, 1, 2, 3]), ratings=np.array([1.0, 5.0, 1.0, 5.0]))
     s = ranker.score_candidates(fan_b, cold)
     assert s[1::2].mean() > s[0::2].mean()
+
+
+def test_zero_shot_reach_lifts_new_items_that_share_words_with_what_the_user_took_up() -> None:
+    """The rating-centred zero-shot terms say nothing about a user who liked everything
+    they saw; word overlap with their history then decides which new item they will take up,
+    and only when the ranker has item texts."""
+    ids = ["i0", "i1", "i2", "i3"]
+    records = [{"id": i} for i in ids]
+    texts = ["harbour lights 1994", "harbour lights returns 1996", "desert storm", "quiet garden"]
+    E = np.eye(4, dtype=np.float32)
+    m = InteractionMatrix.build(ids, [("u0", "i0", 5.0, 0.0), ("u1", "i2", 5.0, 0.0)])
+    user = UserEvidence(items=np.array([0]), ratings=np.array([5.0]))
+    cand = np.array([1, 2, 3])
+    ranker = ColdItemRanker.fit(ids, records, m, {}, E, "zero-shot", item_texts=texts)
+    assert ranker.info["reach_weight"] > 0
+    scores = ranker.score_candidates(user, cand)
+    assert np.argmax(scores) == 0 and scores[0] > scores[1] + 0.1
+    plain = ColdItemRanker.fit(ids, records, m, {}, E, "zero-shot").score_candidates(user, cand)
+    assert np.ptp(plain) < 1e-6

@@ -312,4 +312,5 @@ def build_ranker(
         E,
         setting,
         seed=seed,
+        item_texts=[item_text(task.items[i]) for i in task.catalogue],
     )
