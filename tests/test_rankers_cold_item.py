@@ -111,6 +111,9 @@ def test_trained_ranker_puts_the_users_genre_first() -> None:
     fan_b = UserEvidence(items=np.array([0, 1, 2, 3]), ratings=np.array([1.0, 5.0, 1.0, 5.0]))
     s = ranker.score_candidates(fan_b, cold)
     assert s[1::2].mean() > s[0::2].mean()
+    assert ranker.info["simulated_users"] > 4 * 6
+    capped = ColdItemRanker.fit(ids, records, m, {}, E, "trained", seed=0, max_users_per_split=6)
+    assert capped.info["simulated_users"] == 4 * 6
 
 
 def test_zero_shot_reach_lifts_new_items_that_share_words_with_what_the_user_took_up() -> None:

@@ -7,6 +7,7 @@ that bound it, and that the bounded paths agree with the unbounded ones where bo
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from dayone.rankers.base import InteractionMatrix
 from dayone.rankers.cold_user import simulate_cold_users
@@ -40,8 +41,13 @@ def test_cold_user_simulation_is_capped_and_the_cap_changes_nothing_below_it() -
 
 def test_lexical_similarity_matches_shared_words_and_weighs_recent_items_more() -> None:
     lex = LexicalSimilarity.fit(
-        ["porter cable sanding roll", "porter cable sanding disc", "glass beaker 250 ml",
-         "glass beaker 500 ml", "nitrile gloves"]
+        [
+            "porter cable sanding roll",
+            "porter cable sanding disc",
+            "glass beaker 250 ml",
+            "glass beaker 500 ml",
+            "nitrile gloves",
+        ]
     )
     profile, last = lex.batch([np.array([2, 0]), np.array([0, 2]), np.array([], dtype=int)], 0.5)
     # last item 0 (sanding roll): the sanding disc is its nearest other item
@@ -50,3 +56,28 @@ def test_lexical_similarity_matches_shared_words_and_weighs_recent_items_more() 
     assert profile[0, 1] > profile[0, 3] and profile[1, 3] > profile[1, 1]
     assert not profile[2].any() and not last[2].any()
     np.testing.assert_allclose(last[0, 0], 1.0, rtol=1e-5)
+
+
+def _pair_auc(s: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> float:
+    if not pos.any() or not neg.any():
+        return 0.5
+    d = s[pos][:, None] - s[neg][None, :]
+    return float((d > 0).mean() + 0.5 * (d == 0).mean())
+
+
+def test_stacked_cold_item_objective_equals_per_user_pair_counting() -> None:
+    from dayone.rankers.cold_item import _SplitUsers
+
+    rng = np.random.default_rng(3)
+    users, items, feats = 30, 25, 4
+    Z = rng.integers(-2, 3, size=(users, items, feats)).astype(np.float32)  # many ties
+    liked = rng.random((users, items)) < 0.2
+    disliked = (rng.random((users, items)) < 0.2) & ~liked
+    liked[0] = False  # a user with nothing liked, and one with nothing disliked
+    disliked[1] = False
+    w = np.array([1.0, -0.5, 0.25, 0.0])
+    rest, rated = _SplitUsers(Z, liked, disliked).auc_terms(w)
+    for u in range(users):
+        s = Z[u] @ w.astype(np.float32)
+        assert rest[u] == pytest.approx(_pair_auc(s, liked[u], ~liked[u]))
+        assert rated[u] == pytest.approx(_pair_auc(s, liked[u], disliked[u]))
