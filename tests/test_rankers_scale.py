@@ -81,3 +81,14 @@ def test_stacked_cold_item_objective_equals_per_user_pair_counting() -> None:
         s = Z[u] @ w.astype(np.float32)
         assert rest[u] == pytest.approx(_pair_auc(s, liked[u], ~liked[u]))
         assert rated[u] == pytest.approx(_pair_auc(s, liked[u], disliked[u]))
+
+
+def test_lexical_similarity_reads_chinese_by_characters_and_survives_empty_texts() -> None:
+    lex = LexicalSimilarity.fit(
+        ["三体 科幻小说", "三体 第二部 黑暗森林", "红楼梦 古典小说", "西游记"]
+    )
+    _, last = lex.batch([np.array([0])], 1.0)
+    assert np.argsort(-last[0])[1] == 1  # shares 三体 with the first book
+    empty = LexicalSimilarity.fit(["", "", "..."])
+    profile, last = empty.batch([np.array([0, 1])], 0.5)
+    assert profile.shape == (1, 3) and not profile.any() and not last.any()

@@ -24,11 +24,21 @@ class LexicalSimilarity:
 
     @classmethod
     def fit(cls, texts: Sequence[str]) -> LexicalSimilarity:
+        """Words, or character uni- and bigrams when the catalogue is mostly written without
+        spaces (Chinese, Japanese): there a "word" would be a whole title."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        X = TfidfVectorizer(sublinear_tf=True, dtype=np.float32).fit_transform(
-            [t or "" for t in texts]
-        )
+        docs = [t or "" for t in texts]
+        if unspaced_share(docs[:2000]) > 0.3:
+            vec = TfidfVectorizer(
+                sublinear_tf=True, dtype=np.float32, analyzer="char", ngram_range=(1, 2)
+            )
+        else:
+            vec = TfidfVectorizer(sublinear_tf=True, dtype=np.float32)
+        try:
+            X = vec.fit_transform(docs)
+        except ValueError:  # no token at all (empty or punctuation-only texts)
+            X = sp.csr_matrix((len(docs), 1), dtype=np.float32)
         return cls(sp.csr_matrix(X))
 
     def batch(self, histories: Sequence[np.ndarray], decay: float) -> tuple[np.ndarray, np.ndarray]:
@@ -58,3 +68,16 @@ class LexicalSimilarity:
         to_last = np.asarray((self.X[last] @ self.X.T).todense(), dtype=np.float32)
         to_last[~has] = 0.0
         return profile, to_last
+
+
+def unspaced_share(texts: Sequence[str]) -> float:
+    """Share of letters from scripts written without spaces between words (CJK ideographs,
+    kana, Thai)."""
+    letters = [ch for text in texts for ch in text if ch.isalpha()]
+    if not letters:
+        return 0.0
+    unspaced = sum(
+        0x3040 <= ord(ch) <= 0x30FF or 0x3400 <= ord(ch) <= 0x9FFF or 0x0E00 <= ord(ch) <= 0x0E7F
+        for ch in letters
+    )
+    return unspaced / len(letters)
