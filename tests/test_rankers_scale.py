@@ -92,3 +92,15 @@ def test_lexical_similarity_reads_chinese_by_characters_and_survives_empty_texts
     empty = LexicalSimilarity.fit(["", "", "..."])
     profile, last = empty.batch([np.array([0, 1])], 0.5)
     assert profile.shape == (1, 3) and not profile.any() and not last.any()
+
+
+def test_simulation_budget_keeps_small_tasks_whole_and_shrinks_large_ones() -> None:
+    from dayone.rankers.base import simulated_users_within_budget
+
+    # scientific-seq: 4385 items x 10 features keeps all 3000 simulated users
+    assert simulated_users_within_budget(3000, 4385, 10) == 3000
+    # a 40k-item catalogue: 2 GiB / (40k x 10 x 4 bytes) users
+    assert simulated_users_within_budget(3000, 40_000, 10) == 2 * 1024**3 // 1_600_000
+    # never below 200, never above the cap
+    assert simulated_users_within_budget(3000, 10**8, 10) == 200
+    assert simulated_users_within_budget(50, 10**8, 10) == 50

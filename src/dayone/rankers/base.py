@@ -164,3 +164,19 @@ class Strategy(Protocol):
     source: str
 
     def score(self, user: UserEvidence) -> np.ndarray: ...
+
+
+# Memory the validation simulations of the trained rankers may hold for their simulated
+# users' feature matrices (users x candidate items x features, float32).
+SIMULATION_BUDGET_BYTES = 2 * 1024**3
+
+
+def simulated_users_within_budget(
+    cap: int, n_candidates: int, n_features: int, budget: int = SIMULATION_BUDGET_BYTES
+) -> int:
+    """How many simulated users to keep: `cap`, or fewer when their feature matrices would
+    pass `budget`. Why: each simulated user keeps a score per catalogue item and feature for
+    the blend search, so a 40k-item catalogue held 4.8 GB at the public tasks' 3000 users.
+    At least 200 are kept whatever the size (fewer cannot choose blend weights)."""
+    per_user = max(1, n_candidates * n_features * 4)
+    return max(min(cap, 200), min(cap, budget // per_user))

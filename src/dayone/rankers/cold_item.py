@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from dayone.rankers.base import InteractionMatrix, UserEvidence
+from dayone.rankers.base import InteractionMatrix, UserEvidence, simulated_users_within_budget
 from dayone.rankers.blend import CoordinateAscentBlend, standardise_per_user
 from dayone.rankers.content_map import ContentRegressor, attribute_features
 from dayone.rankers.content_rating import UserContentRating, content_features
@@ -229,6 +229,9 @@ class ColdItemRanker:
         # fitted weights a lot (the 3 bench seeds of one split each spread 0.58-0.61)
         splits: list[_SplitUsers] = []
         n_pseudo = max(1, int(cold_fraction * len(warm)))
+        max_users_per_split = simulated_users_within_budget(
+            max_users_per_split, n_pseudo * n_splits, len(FEATURES)
+        )
         for _ in range(n_splits):
             pseudo = rng.choice(warm, size=n_pseudo, replace=False)
             batch = _simulated_users(m, pseudo, E, A, seed, max_users_per_split)

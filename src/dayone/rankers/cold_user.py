@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from dayone.rankers.base import InteractionMatrix, UserEvidence
+from dayone.rankers.base import InteractionMatrix, UserEvidence, simulated_users_within_budget
 from dayone.rankers.blend import CoordinateAscentBlend, standardise_per_user
 from dayone.rankers.cooccurrence import CoOccurrence
 from dayone.rankers.demographic import AttributePopularity
@@ -161,6 +161,8 @@ class ColdUserRanker:
         fitted = _Fitted.fit(m, users, E, collaborative, seed, ease_lam, neighbours=trained)
         if not trained:
             return cls(item_ids, fitted, None, setting)
+        n_features = len(fitted.feature_names())
+        max_sim_users = simulated_users_within_budget(max_sim_users, len(item_ids), n_features)
         raw = simulate_cold_users(
             m, users, E, history_lengths, seed, folds, ease_lam, collaborative, max_sim_users
         )

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from dayone.rankers.base import InteractionMatrix, UserEvidence
+from dayone.rankers.base import InteractionMatrix, UserEvidence, simulated_users_within_budget
 from dayone.rankers.blend import CoordinateAscentBlend, standardise_per_user
 from dayone.rankers.cooccurrence import CoOccurrence
 from dayone.rankers.ease import EASE
@@ -239,6 +239,7 @@ class SequentialRanker:
         # blend's simulated users (so the blend never sees a feature tuned on its own targets).
         # With fewer than 2 x max_sim_users eligible users the two sets split them in half:
         # taking all for the blend left the stopping set empty and SASRec stopped at epoch 1.
+        max_sim_users = simulated_users_within_budget(max_sim_users, n, len(FEATURES))
         n_stop = min(max_sim_users, len(eligible) // 2)
         n_sim = min(max_sim_users, len(eligible) - n_stop)
         chosen = rng.choice(eligible, size=n_sim, replace=False)
