@@ -43,7 +43,7 @@ FEATURES = [
     "cooc",
     "pop",
     "sasrec",
-    "lex_profile",
+    "lex_profile",  # word overlap: zero-shot only, left 0 (and so unweighted) when trained
     "lex_last",
 ]
 ZERO_SHOT_DECAY = 0.6  # fixed a priori: each older item counts 0.6x the next newer one
