@@ -253,8 +253,8 @@ def simulate_cold_users(
     """Hide each fold of train users in turn; for each hidden user with at least one later
     like, return (raw features for every item, the fold's user-kNN and the user's evidence
     for it, liked item indices, history item indices). At most `max_sim_users` are simulated
-    (the first of each fold's random order); the strategies are still fitted on every other
-    train user."""
+    (the first of each fold's random order); each fold's strategies are fitted on the other
+    folds' users, as without the cap."""
     rng = np.random.default_rng(seed)
     order = rng.permutation(m.n_users)
     lengths = np.array(history_lengths or [0])
