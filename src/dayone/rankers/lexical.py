@@ -5,9 +5,9 @@ disc" close together, but what predicts the next purchase in a product catalogue
 the exact brand, product line or model number, which a small encoder blurs and word overlap
 keeps (on scientific-seq's own leave-last-out split of train sequences, TF-IDF similarity to
 the history ranks the next item better than MiniLM's). On film titles word overlap is weak
-(sequels aside). Where it enters, and at what fixed weight, was therefore chosen on
-held-out splits of *two* domains (films and products): the zero-shot sequence score
-(`sequential.LEXICAL_WEIGHT`) and the zero-shot new-item "reach" (`cold_item.REACH_WEIGHT`).
+(sequels aside). It enters at fixed weights: the zero-shot sequence score
+(`sequential.LEXICAL_WEIGHT`, chosen on held-out train sequences of a film and a product
+task) and the zero-shot new-item "reach" (`cold_item.REACH_WEIGHT`, chosen on a film task).
 The trained blends leave it out: with interactions, co-occurrence already says what shared
 brands say (docs/benchmarks.md).
 """
