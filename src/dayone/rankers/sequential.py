@@ -216,10 +216,10 @@ class SequentialRanker:
         (it has read every step of that history) and made the blend overweight it.
 
         `item_texts` (catalogue order) adds word-overlap similarity (`lexical.py`) to the
-        zero-shot score at `LEXICAL_WEIGHT`. The trained blend does not use it: with it as two
-        more blend features, scientific-seq's simulated-user figure rose 0.0967 -> 0.0992 in
-        sample but seed 0's test ndcg@10 fell 0.0981 -> 0.0970 (EASE, transitions and
-        SASRec already carry what brand and product-line overlap says about co-purchase)."""
+        zero-shot score at `LEXICAL_WEIGHT`. The trained blend does not use it: as two more blend
+        features on scientific-seq it gained a little in sample and lost a little on test
+        (docs/benchmarks.md); EASE, transitions and SASRec already carry what brand and
+        product-line overlap says about co-purchase."""
         n = len(item_ids)
         if setting != "trained" or m is None or m.n_users == 0:
             lexical = LexicalSimilarity.fit(item_texts) if item_texts is not None else None
