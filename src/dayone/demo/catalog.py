@@ -71,9 +71,13 @@ def build_demo_recommender(
     saved = Path(cache_dir or default_cache_dir()) / "demo" / safe_id
     if saved.exists() and not rebuild:
         try:
-            return Recommender.load(str(saved), encoder=enc)
+            rec = Recommender.load(str(saved), encoder=enc)
         except Exception:  # a stale or partial copy: rebuild it below
             pass
+        else:
+            if rec.handover_report.get("relearned_on_load"):  # saved by an older version
+                rec.save(str(saved))
+            return rec
     catalog, ratings = load_demo_catalog()
     rec = Recommender.build(
         catalog, ratings, config=RecommenderConfig(domain="movie"), encoder=enc, show_progress=show_progress

@@ -20,9 +20,26 @@ class BlendWeights(BaseModel):
     attributes_text: float = Field(0.15, ge=0)
     history: float = Field(0.8, ge=0)
     cooccurrence: float = Field(0.6, ge=0)
+    neighbours: float = Field(0.6, ge=0)
     popularity: float = Field(0.35, ge=0)
     demographic: float = Field(0.45, ge=0)
     quality: float = Field(0.15, ge=0)
+
+
+class NeighbourKernel(BaseModel):
+    """How people are weighed as neighbours (dayone.recommender.neighbours): a user who shares
+    picks with the visitor weighs (agreement + smooth) ** sharpness, times profile_match for
+    every profile attribute value shared.
+
+    Fixed, not learned: choosing among these and three sharper kernels together with the
+    hand-over weights on the replayed users picked a sharper one each time (in-sample), and
+    it scored below this default on the held-out users of all three seeds of the ML-100K
+    new-user split (docs/evaluation/README.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    smooth: float = Field(1.0, gt=0)
+    sharpness: float = Field(1.0, gt=0, le=8)
+    profile_match: float = Field(2.0, ge=1, le=16)
 
 
 # positive-interaction counts where the learned hand-over switches weights: 0, 1-2, 3-5, 6+
@@ -39,6 +56,12 @@ class RecommenderConfig(BaseModel):
     hnsw_threshold: int = Field(200_000, ge=1)
     rating_threshold: float | None = None
     cooccurrence: bool = True
+    neighbours: bool = Field(
+        default=True,
+        description="keep a user x item matrix so a visitor's picks find the people who share them "
+        "(dayone.recommender.neighbours); false saves its memory on very large logs",
+    )
+    neighbour_kernel: NeighbourKernel = Field(default_factory=NeighbourKernel)
     weights: BlendWeights = Field(default_factory=BlendWeights)
     handover: list[BlendWeights] | None = Field(
         default=None,

@@ -27,7 +27,7 @@ from dayone.data.errors import DataError
 from dayone.data.interactions import normalise_interactions
 from dayone.data.users import UserTable
 from dayone.encoders import Encoder
-from dayone.recommender.config import RecommenderConfig
+from dayone.recommender.config import BlendWeights, RecommenderConfig
 
 if TYPE_CHECKING:
     from dayone.recommender.recommender import Recommender
@@ -150,4 +150,19 @@ def load_recommender(path: str | Path, encoder: Encoder | None = None) -> Recomm
     rec.interactions = normalise_interactions(pd.read_parquet(root / "interactions.parquet"))
     rec.population.ensure(len(items))
     rec.refit()
+    stale = _strategies_missing_from_handover(meta["config"])
+    if stale and config.handover is not None and config.learn_handover:
+        # the hand-over was learned before these strategies existed; pydantic would fill them
+        # with zero-shot defaults that nothing chose, so learn it again on the saved data
+        rec.handover_report = rec.learn_handover()
+        rec.handover_report["relearned_on_load"] = stale
     return rec
+
+
+def _strategies_missing_from_handover(saved_config: dict[str, object]) -> list[str]:
+    """Strategies the running version blends that a saved hand-over has no weight for."""
+    buckets = saved_config.get("handover") or []
+    if not isinstance(buckets, list):
+        return []
+    known = set(BlendWeights.model_fields)
+    return sorted({name for b in buckets if isinstance(b, dict) for name in known - set(b)})

@@ -16,27 +16,10 @@ import pandas as pd
 import scipy.sparse as sp
 
 from dayone.data.users import UserTable
+from dayone.recommender.attributes import AGE_BANDS, attribute_value
+from dayone.recommender.neighbours import Neighbours
 
-AGE_BANDS = (0, 18, 25, 35, 45, 50, 56, 200)
-
-
-def attribute_value(key: str, value: Any) -> str | None:
-    """A categorical key for an attribute value: numbers become bands, text is lower-cased."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, int | float):
-        if key.lower() in ("age", "age_years"):
-            for lo, hi in zip(AGE_BANDS, AGE_BANDS[1:], strict=False):
-                if lo <= value < hi:
-                    return f"{lo}-{hi - 1}"
-        return None  # other numerics (zip codes as numbers, incomes) are not groups
-    text = str(value).strip().lower()
-    if key.lower() in ("zip", "zipcode", "postcode", "postal_code") and text:
-        return text[:1]  # first digit: a coarse region
-    return text or None
-
+__all__ = ["AGE_BANDS", "Population", "attribute_value", "item_cooccurrence"]
 
 class Population:
     """Counts and co-occurrences over rows; grows as items and events arrive."""
@@ -49,6 +32,7 @@ class Population:
         self.groups: dict[tuple[str, str], np.ndarray] = {}
         self.group_users: dict[tuple[str, str], int] = {}
         self.cooc: sp.csr_matrix | None = None
+        self.neighbours: Neighbours | None = None
         self.global_rating_mean = 3.5
         # bumped by every change, so request-time summaries (top items, scales) can be cached
         self.version = getattr(self, "version", 0) + 1
@@ -85,6 +69,7 @@ class Population:
         n_rows: int,
         profiles: UserTable | None,
         cooccurrence: bool = True,
+        neighbours: bool = True,
     ) -> None:
         """Recompute everything from scratch (build and periodic refit)."""
         self.__init__(max(n_rows, 16))  # type: ignore[misc]
@@ -108,6 +93,8 @@ class Population:
                 self.group_users[(key, value)] = len(members)
         if cooccurrence and positive.any():
             self.cooc = item_cooccurrence(users[positive], rows[positive], self.pos.shape[0])
+        if neighbours and positive.any():
+            self.neighbours = Neighbours.fit(users, rows, prefs, self.pos.shape[0], profiles)
 
     @staticmethod
     def _group_members(profiles: UserTable) -> Iterable[tuple[str, str, set[str]]]:

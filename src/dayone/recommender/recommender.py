@@ -35,7 +35,13 @@ from dayone.descriptions.intent import QueryIntent, parse_intent
 from dayone.encoders import Encoder, get_encoder
 from dayone.index import ExactIndex, HnswIndex, top_k
 from dayone.profiles import HistoryEntry, RatingScale, UserContext, history_vector, sign_history
-from dayone.recommender.config import EVIDENCE_EDGES, BlendWeights, RecommenderConfig
+from dayone.recommender.config import (
+    EVIDENCE_EDGES,
+    BlendWeights,
+    NeighbourKernel,
+    RecommenderConfig,
+)
+from dayone.recommender.neighbours import NeighbourVote
 from dayone.recommender.population import Population
 from dayone.recommender.results import Recommendation, UserMatch
 
@@ -44,6 +50,7 @@ STRATEGY_LABELS = {
     "attributes_text": "profile-text-match",
     "history": "history-similarity",
     "cooccurrence": "co-occurrence",
+    "neighbours": "similar-users",
     "popularity": "popularity",
     "demographic": "demographic-popularity",
     "quality": "well-rated",
@@ -101,6 +108,7 @@ RECENT_CANDIDATES = 50
 # which the popular candidates cover
 ANN_CANDIDATES = 150
 POPULAR_CANDIDATES = 300
+NEIGHBOUR_CANDIDATES = 150
 
 
 def _remember(cache: dict[Any, Any], key: Any, value: Any, capacity: int) -> None:
@@ -125,6 +133,7 @@ class _Scored:
     matched_groups: list[str]
     context: UserContext
     raw_text: np.ndarray | None = None
+    neighbour_vote: NeighbourVote | None = None
 
 
 class Recommender:
@@ -260,6 +269,7 @@ class Recommender:
                 n_rows,
                 self.users,
                 cooccurrence=self.config.cooccurrence,
+                neighbours=self.config.neighbours,
             )
             order = df.sort_values("ts", kind="stable") if df["ts"].notna().any() else df
             for user, group in order.groupby("user", sort=False):
@@ -538,6 +548,10 @@ class Recommender:
                     parts["cooccurrence"] = cf[rows] / top
                     # the collaborative signal earns trust with every positive pick
                     weights["cooccurrence"] = w.cooccurrence * (min(1.0, (n_pos + 1) / 4.0) if ramp else 1.0)
+        part, vote = self._neighbour_part(ctx, rows, n_rows, self.config.neighbour_kernel)
+        if part is not None:
+            parts["neighbours"] = part
+            weights["neighbours"] = w.neighbours * (min(1.0, (n_pos + 1) / 4.0) if ramp else 1.0)
         pop = self.population.popularity_at(rows, n_rows)
         if self.population.pos[:n_rows].any():
             parts["popularity"] = pop
@@ -558,7 +572,39 @@ class Recommender:
         total = np.zeros(rows.shape[0], dtype=np.float64)
         for name, arr in parts.items():
             total += weights[name] * arr
-        return _Scored(rows, total, parts, weights, hrows, hprefs, matched, ctx, raw_text)
+        return _Scored(rows, total, parts, weights, hrows, hprefs, matched, ctx, raw_text, vote)
+
+    def _neighbour_part(
+        self, ctx: UserContext, rows: np.ndarray, n_rows: int, kernel: NeighbourKernel
+    ) -> tuple[np.ndarray | None, NeighbourVote | None]:
+        """The similar-users score of `rows` in [0, 1], scaled by the best live item (not the
+        best of `rows`, like every other part), and the vote behind it.
+
+        The visitor's picks are put on the population's preference scale (`preference_arrays`,
+        as the stored interactions were), not the per-user one of `sign_history`: agreement
+        compares the visitor's 5 stars with a neighbour's 5 stars, so both must read alike."""
+        nb = self.population.neighbours
+        if nb is None:
+            return None, None
+        hist = ctx.history
+        nan = float("nan")
+        hprefs = preference_arrays(
+            np.array([nan if h.rating is None else h.rating for h in hist], dtype=float),
+            np.array([nan if h.weight is None else h.weight for h in hist], dtype=float),
+            np.array([nan if h.liked is None else float(h.liked) for h in hist], dtype=float),
+            self.config.rating_threshold, self._rating_range,
+        )
+        hrows = self.index.rows([h.item for h in hist]) if hist else np.zeros(0, dtype=np.int64)
+        vote = nb.vote(hrows, hprefs, ctx.attributes, kernel, exclude=ctx.user_id)
+        if vote is None:
+            return None, None
+        n_vote = min(n_rows, vote.share.shape[0])
+        live = vote.share[:n_vote][self.index._alive[:n_vote]]
+        top = float(live.max()) if live.size else 0.0
+        if top <= 0:
+            return None, vote
+        share = np.where(rows < n_vote, vote.share[np.minimum(rows, n_vote - 1)], 0.0)
+        return share / top, vote
 
     def _quality_scale(self, n_rows: int) -> float:
         alive = self.index._alive[:n_rows]
@@ -608,12 +654,20 @@ class Recommender:
             queries.append(history_vector(self.index._mat[self.index.rows(signed.items)], np.asarray(signed.prefs)))
         # exclusions are applied after scoring, so the ANN needs no per-label filter
         found = [self._ann_neighbours(q) for q in queries]
+        n_rows = self._n_rows()
+        if known or ctx.attributes:
+            # what the visitor's neighbours liked most may be far from every query vector
+            _, vote = self._neighbour_part(
+                ctx.model_copy(update={"history": known}), np.zeros(0, dtype=np.int64), n_rows,
+                self.config.neighbour_kernel,
+            )
+            if vote is not None and vote.share.size:
+                found.append(top_k(vote.share[:n_rows], NEIGHBOUR_CANDIDATES).astype(np.int64))
         if self._recent:
             recent = np.fromiter(self._recent, dtype=np.int64, count=len(self._recent))
             recent = recent[self.index._alive[recent]]
             for q in queries:
                 found.append(recent[top_k(self.index._mat[recent] @ q, RECENT_CANDIDATES)])
-        n_rows = self._n_rows()
         popular = self.population.cached(("popular-rows", n_rows), lambda: self._popular_rows(n_rows))
         out = np.unique(np.concatenate([*found, popular]))
         return out[self.index._alive[out]]
@@ -668,10 +722,14 @@ class Recommender:
             return Recommendation(item=item_id, score=0.0, source="catalogue-order",
                                   explanation="nothing is known yet: catalogue order", contributions={})
         source = max(contrib, key=lambda k: contrib[k])
+        label = STRATEGY_LABELS[source]
+        vote = scored.neighbour_vote
+        if source == "neighbours" and vote is not None and not vote.from_picks and not vote.profiled:
+            label = STRATEGY_LABELS["popularity"]  # a crowd that knows nothing of you is popularity
         return Recommendation(
             item=item_id,
             score=float(scored.total[j]),
-            source=STRATEGY_LABELS[source],
+            source=label,
             explanation=self._sentence(source, scored, row, j),
             contributions={STRATEGY_LABELS[k]: round(v, 6) for k, v in contrib.items()},
         )
@@ -699,6 +757,16 @@ class Recommender:
                 best = self.index.id_at(int(liked[int(np.argmax(col))]))
                 return f"people who liked {self.catalog.title(best)} also liked this"
             return "liked by people with similar picks"
+        if source == "neighbours" and scored.neighbour_vote is not None:
+            vote = scored.neighbour_vote
+            if vote.from_picks and self.population.neighbours is not None:
+                count = self.population.neighbours.likers(vote, row)
+                return f"liked by {count} of the {vote.people.size} people whose picks match yours"
+            n_liked = int(self.population.pos[row])
+            if not vote.profiled:
+                return f"popular: {n_liked} positive interactions"
+            shared = ", ".join(scored.matched_groups) or "your profile"
+            return f"liked by {n_liked} people, counted most where they share your profile ({shared})"
         if source == "demographic":
             return "popular with people like you (" + ", ".join(scored.matched_groups) + ")"
         if source == "quality":
