@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from conftest import checkerboard_interactions, checkerboard_records
@@ -374,3 +375,19 @@ def test_a_lone_title_starting_with_no_is_not_a_negation(rec: Recommender) -> No
     rec.config.avoid_weight = 1.0
     steered = ids(rec.recommend("without rocket launch to mars", n=10))
     assert steered.index("s0") > plain.index("s0")
+
+
+def test_a_sentence_decides_what_the_crowd_may_lift() -> None:
+    """A popular item that matches nothing in the sentence must not beat one that matches it:
+    with `text_gate` the priors count only as far as an item matches the sentence."""
+    items = [{"id": "hit", "title": "courtroom drama verdict"}, {"id": "match", "title": "submarine voyage beneath ice"}]
+    items += [{"id": f"x{j}", "title": f"filler {j} words {j * 7}"} for j in range(20)]
+    rows = [{"user": f"u{u}", "item": "hit", "rating": 5.0} for u in range(40)]
+    rows += [{"user": f"u{u}", "item": f"x{u % 20}", "rating": 4.0} for u in range(40)]
+    rows += [{"user": "u0", "item": "match", "rating": 5.0}]
+    weights = {"text": 0.25, "popularity": 1.0, "neighbours": 0.0, "quality": 0.0, "cooccurrence": 0.0}
+    cfg = RecommenderConfig(learn_handover=False, weights=weights)
+    rec = Recommender.build(Catalog.from_records(items), pd.DataFrame(rows), config=cfg, encoder=HashingEncoder())
+    assert ids(rec.recommend("a submarine voyage", n=1)) == ["match"]
+    rec.config = rec.config.model_copy(update={"text_gate": False})
+    assert ids(rec.recommend("a submarine voyage", n=1)) == ["hit"], "without the gate popularity wins"

@@ -77,6 +77,11 @@ class RecommenderConfig(BaseModel):
         description="how hard items resembling what a visitor asked to avoid ('nothing gory') are "
         "pushed down; 0 keeps them, and only drops the avoided clause from the matched text",
     )
+    text_gate: bool = Field(
+        True,
+        description="with a sentence, scale every other strategy by how well the item matches it "
+        "(0 at or below the median item, 1 for the best match); false adds them regardless",
+    )
     parse_negation: bool = Field(
         True,
         description="split free text into wanted and avoided parts (dayone.descriptions.intent); "

@@ -109,6 +109,9 @@ RECENT_CANDIDATES = 50
 ANN_CANDIDATES = 150
 POPULAR_CANDIDATES = 300
 NEIGHBOUR_CANDIDATES = 150
+# with a sentence, what the other strategies keep for an item that matches it no better than
+# the median item (`text_gate`)
+TEXT_GATE_FLOOR = 0.1
 
 
 def _remember(cache: dict[Any, Any], key: Any, value: Any, capacity: int) -> None:
@@ -569,6 +572,17 @@ class Recommender:
                 weights["demographic"] = w.demographic / (1.0 + 0.15 * n_pos) if ramp else w.demographic
                 if ramp and "popularity" in weights:  # the specific prior takes over from the global one
                     weights["popularity"] *= 0.5
+        if "text" in parts and self.config.text_gate:
+            # the sentence decides what is in play: every other part counts in proportion to
+            # how far above the median item the item matches it, so the crowd orders the
+            # matches instead of lifting popular items that match nothing; the floor still
+            # lets it order the items the sentence cannot tell apart. What the sentence asks to
+            # avoid counts against the match, or an avoided item would keep its full prior
+            match = parts["text"] + (weights["avoid"] * parts["avoid"] if "avoid" in parts else 0.0)
+            gate = TEXT_GATE_FLOOR + (1.0 - TEXT_GATE_FLOOR) * np.clip(match, 0.0, 1.0)
+            for name in parts:
+                if name not in ("text", "avoid"):
+                    parts[name] = parts[name] * gate
         total = np.zeros(rows.shape[0], dtype=np.float64)
         for name, arr in parts.items():
             total += weights[name] * arr
