@@ -176,3 +176,18 @@ def test_zero_shot_breaks_sentence_encoder_ties_by_shared_words() -> None:
     assert scores[1] > scores[2] > scores[0]
     plain = SequentialRanker.fit(ids, None, E, "zero-shot", []).score(user)
     assert plain[1] == plain[2]
+
+
+def test_a_request_with_no_history_gets_the_most_popular_items(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The blend is fitted on users with a history; for an empty one only popularity is
+    known, and the blend's (possibly negative) popularity weight must not turn it around."""
+    monkeypatch.setattr(sequential, "sasrec_available", lambda: False)
+    seqs = _sequences(150, 6, seed=11)
+    ranker = SequentialRanker.fit(
+        [f"i{k}" for k in range(N_ITEMS)], _matrix(seqs), None, "trained", [], max_sim_users=60
+    )
+    counts = np.bincount(np.concatenate(seqs), minlength=N_ITEMS)
+    scores = ranker.score(UserEvidence(items=np.zeros(0, dtype=np.int64), ratings=np.zeros(0)))
+    top = np.argsort(-scores, kind="stable")[:3]
+    assert set(top.tolist()) <= set(np.argsort(-counts, kind="stable")[:5].tolist())
+    assert np.corrcoef(scores, counts)[0, 1] > 0.9

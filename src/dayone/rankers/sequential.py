@@ -321,7 +321,12 @@ class SequentialRanker:
             seq = seq_rows[r] if seq_rows is not None else None
             lex_rows = (lex[0][r], lex[1][r]) if lex is not None else None
             F = self.fitted.features(user, self.n_items, rows, seq, lex_rows)
-            if self.blend is None:
+            if not len(user.items):
+                # nothing to continue from: the blend's weights are fitted on users with a
+                # history, where popularity is one correction among many (often negative),
+                # so alone it would rank the catalogue upside down
+                out[r] = F[:, 6]
+            elif self.blend is None:
                 out[r] = zero_shot_score(F, repeats_items(np.asarray(user.items)))
             else:
                 out[r] = self.blend.predict(F)
