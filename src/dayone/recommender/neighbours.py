@@ -36,6 +36,8 @@ from dayone.data.users import UserTable
 from dayone.recommender.attributes import attribute_value
 from dayone.recommender.config import NeighbourKernel
 
+# memory for the cached profile-only crowds (one per distinct visitor profile)
+PROFILE_CACHE_BYTES = 64 * 2**20
 # people read per request (the strongest agreements); bounds the cost on large populations
 MAX_NEIGHBOURS = 1000
 
@@ -118,8 +120,10 @@ class Neighbours:
         hit = self._by_profile.get(key)
         if hit is None:
             f = np.ones(self.users.shape[0]) if factor is None else factor
-            hit = (np.asarray(self.liked.T @ f, dtype=np.float64).ravel(), float(f.sum()))
-            if len(self._by_profile) > 256:
+            hit = (np.asarray(self.liked.T @ f, dtype=np.float32).ravel(), float(f.sum()))
+            # one float32 per item per cached profile: at most PROFILE_CACHE_BYTES in all
+            capacity = max(4, PROFILE_CACHE_BYTES // max(4 * self.liked.shape[1], 1))
+            if len(self._by_profile) >= capacity:
                 self._by_profile.clear()
             self._by_profile[key] = hit
         return hit
@@ -150,7 +154,7 @@ class Neighbours:
         inside = rows < n_cols
         base, base_weight = self._profile_vote((matched, kernel.profile_match), factor)
         floor = smooth**sharpness
-        total, norm = floor * base, floor * base_weight
+        total, norm = floor * base.astype(np.float64), floor * base_weight
         people = np.zeros(0, dtype=np.int64)
         agree = np.zeros(n_users)
         if inside.any():
