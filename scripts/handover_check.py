@@ -1,11 +1,12 @@
-"""What the learned hand-over gives up by listening more to a new user's first picks.
+"""What the learned hand-over gives up by listening more, or less, to a new user's first picks.
 
-On the demo catalogue (MovieLens latest-small) the learned weights for users with a few
-positive picks keep the history-similarity and co-occurrence strategies small, so a visitor
-who picks three Pixar films is shown mostly popular films (`dayone demo`, part 3). This prints,
-per evidence bucket, the held-out users' NDCG@10 of the learned weights, its standard error,
-and what larger history / co-occurrence weights would score on the same replayed users, so the
-trade-off is a figure, not an impression.
+On the demo catalogue (MovieLens latest-small) later ratings are mostly popular films, so a
+visitor who picks three Pixar films is shown Forrest Gump and Shrek, not Toy Story 2
+(`dayone demo`, part 3), now through the similar-users strategy ("liked by 186 of the 282
+people whose picks match yours"). This prints, per evidence bucket, the replayed users'
+NDCG@10 of the learned weights, its standard error, and what other history-similarity and
+similar-users weights would score on the same replayed users, so the trade-off is a figure,
+not an impression.
 
     python scripts/handover_check.py
 """
@@ -36,7 +37,7 @@ def main() -> int:
     finally:
         handover._mean_ndcg = score
     names = handover.STRATEGIES
-    h_i, c_i = names.index("history"), names.index("cooccurrence")
+    h_i, c_i = names.index("history"), names.index("neighbours")
     for bucket in report["buckets"]:
         if "weights" not in bucket:
             continue
@@ -46,13 +47,13 @@ def main() -> int:
         se = per_user.std() / np.sqrt(len(per_user))
         print(
             f"bucket {bucket['bucket']} ({len(examples)} replays): learned NDCG@10 "
-            f"{per_user.mean():.4f} ± {se:.4f} (history {w[h_i]}, co-occurrence {w[c_i]})"
+            f"{per_user.mean():.4f} ± {se:.4f} (history {w[h_i]}, similar users {w[c_i]})"
         )
         for hist in (0.5, 1.0, 2.0):
-            for cooc in (w[c_i], 1.0):
+            for users in (0.0, w[c_i]):
                 trial = w.copy()
-                trial[h_i], trial[c_i] = hist, cooc
-                print(f"   history {hist}, co-occurrence {cooc}: {score(trial, examples):.4f}")
+                trial[h_i], trial[c_i] = hist, users
+                print(f"   history {hist}, similar users {users}: {score(trial, examples):.4f}")
     return 0
 
 
