@@ -111,3 +111,39 @@ def test_rated_histories_are_read_on_their_own_scale() -> None:
     by_flags = build_binary_scorer(items, [], "zero-shot", 0, encoder=enc)(flagged)
     by_ratings = build_binary_scorer(items, [], "zero-shot", 0, encoder=enc)(rated)
     np.testing.assert_allclose(by_ratings, by_flags)
+
+
+def test_implicit_histories_calibrate_on_sampled_negatives() -> None:
+    """Every history flag is 'liked' (implicit data): the four usual terms are constant, so
+    the cloze pairs hidden items with sampled untouched ones and calibrates reach terms.
+    Each user sticks to one genre; positives come from it, negatives are random items."""
+    from dayone.rankers.fewshot.cloze import with_sampled_negatives
+    from dayone.rankers.fewshot.scorer import BinaryFewShotScorer
+    from dayone.rankers.fewshot.zeroshot import REACH_TERMS
+
+    items = make_items()
+    genres = sorted({it["id"].split("-")[0] for it in items})
+    rng = np.random.default_rng(0)
+    reqs, labels = [], []
+    for u in range(120):
+        genre = genres[u % len(genres)]
+        own = [f"{genre}-{j}" for j in rng.permutation(12)]
+        hist = [(i, True) for i in own[:6]]
+        if u % 2:
+            target, label = own[6], 1
+        else:
+            target, label = items[int(rng.integers(len(items)))]["id"], 0
+        reqs.append(request(f"r{u}", f"u{u}", hist, target))
+        labels.append(label)
+    scorer = build_binary_scorer(items, [], "zero-shot", 0, encoder=KeywordEncoder())
+    s = scorer(reqs)
+    assert isinstance(scorer, BinaryFewShotScorer)
+    assert scorer.zero_shot_weights is not None
+    assert scorer.zero_shot_weights.source == "cloze-sampled-negatives"
+    assert scorer.zero_shot_weights.terms == REACH_TERMS
+    y = np.array(labels)
+    auc = (s[y == 1][:, None] > s[y == 0][None, :]).mean()
+    assert auc > 0.8
+    # histories with a dislike keep the usual cloze
+    mixed = [{"history": [], "target": "a", "label": 1}, {"history": [], "target": "b", "label": 0}]
+    assert with_sampled_negatives(mixed, ["a", "b", "c"], 0) == mixed

@@ -46,3 +46,25 @@ def cloze_rows(
         keep = np.random.default_rng(seed).choice(len(out), max_rows, replace=False)
         out = [out[i] for i in sorted(keep)]
     return out
+
+
+def with_sampled_negatives(
+    pseudo: list[dict[str, Any]], item_ids: Sequence[str], seed: int
+) -> list[dict[str, Any]]:
+    """When every pseudo-row is a like (implicit feedback: nothing in any history is
+    disliked), add for each one the same history with a sampled item the user never touched
+    as a label-0 target: the only contrast implicit data offers, and the one a task built
+    from such data uses for its negatives. Otherwise the rows are returned unchanged."""
+    if not pseudo or any(p["label"] == 0 for p in pseudo) or len(item_ids) < 2:
+        return pseudo
+    rng = np.random.default_rng(seed)
+    pool = list(item_ids)
+    out = list(pseudo)
+    for p in pseudo:
+        seen = {str(e["item"]) for e in p["history"]} | {p["target"]}
+        for _ in range(10):  # a few draws find an untouched item in any real catalogue
+            cand = pool[int(rng.integers(len(pool)))]
+            if cand not in seen:
+                out.append({**p, "target": cand, "label": 0})
+                break
+    return out

@@ -25,7 +25,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 from threadpoolctl import threadpool_limits
 
-from .cloze import cloze_rows
+from .cloze import cloze_rows, with_sampled_negatives
 from .content_quality import ContentQuality
 from .describe import item_text
 from .encoder import TextEncoder, VectorCache, as_dict, default_encoder
@@ -40,7 +40,7 @@ from .linear_head import (
     predict_head,
 )
 from .population import Population, rating_like_threshold, user_prior_strength, with_like_flags
-from .zeroshot import ZeroShotWeights, calibrate
+from .zeroshot import REACH_TERMS, TERMS, ZeroShotWeights, calibrate
 
 Scorer = Callable[[list[dict[str, Any]]], np.ndarray]
 
@@ -190,6 +190,9 @@ class BinaryFewShotScorer:
             pool += list(requests)
         pop = Population.from_rows(pool, labelled=self.train)
         pseudo = cloze_rows(pool, requests, self.config.cloze_rows, self.seed)
+        sampled = with_sampled_negatives(pseudo, sorted(self.items), self.seed)
+        terms = REACH_TERMS if len(sampled) > len(pseudo) else TERMS
+        pseudo = sampled
         t0 = time.perf_counter()
         vectors, dim = self._vectors(_request_items([*requests, *self.train, *pseudo]))
         t1 = time.perf_counter()
@@ -204,7 +207,7 @@ class BinaryFewShotScorer:
         f_cz = PairFeaturizer(self.items, vectors, dim, pop, with_wide=False,
                               user_strength=strength, quality=quality).transform(pseudo)
         y_cz = np.array([p["label"] for p in pseudo], dtype=np.float64)
-        weights = calibrate(f_cz.dense, y_cz)
+        weights = calibrate(f_cz.dense, y_cz, terms)
         self.zero_shot_weights = weights
         self.timings.update(encode=t1 - t0, calibrate=time.perf_counter() - t1)
         return _Context(self, feat, weights)

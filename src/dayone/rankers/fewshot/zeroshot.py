@@ -34,7 +34,12 @@ from .features import DENSE_NAMES
 TERMS: tuple[str, ...] = ("user_rate_logit", "sim_contrast", "pop_gain", "content_quality")
 FALLBACK_WEIGHTS: tuple[float, ...] = (1.0, 1.0, 0.5, 0.0)
 MIN_CLOZE_ROWS = 200
-_COLS = [DENSE_NAMES.index(t) for t in TERMS]
+#: When every history flag is "liked" (implicit feedback), the four terms above are constant:
+#: there is no rate, no contrast and no like-rate gain. Whether a user takes to an item is
+#: then a question of reach: is it like what they took before, and do many people take it.
+#: The cloze then pairs each hidden item with a sampled item the user never touched
+#: (:func:`cloze.with_sampled_negatives`) and calibrates these terms instead.
+REACH_TERMS: tuple[str, ...] = ("cos_liked_mean", "max_sim_liked", "pop_log_n")
 
 
 @dataclass
@@ -44,22 +49,29 @@ class ZeroShotWeights:
     weights: tuple[float, ...] = FALLBACK_WEIGHTS
     bias: float = 0.0
     source: str = "fallback"
+    terms: tuple[str, ...] = TERMS
 
     def score(self, dense: np.ndarray) -> np.ndarray:
         """Zero-shot log-odds for raw (unstandardised) dense feature rows."""
         if len(dense) == 0:
             return np.zeros(0)
-        return np.asarray(dense[:, _COLS] @ np.asarray(self.weights) + self.bias)
+        cols = [DENSE_NAMES.index(t) for t in self.terms]
+        return np.asarray(dense[:, cols] @ np.asarray(self.weights) + self.bias)
 
 
-def calibrate(dense_cloze: np.ndarray, y_cloze: np.ndarray) -> ZeroShotWeights:
-    """Fit the four weights on history-cloze pseudo-rows (see module docstring).
+def calibrate(
+    dense_cloze: np.ndarray, y_cloze: np.ndarray, terms: tuple[str, ...] = TERMS
+) -> ZeroShotWeights:
+    """Fit the weights of `terms` on history-cloze pseudo-rows (see module docstring).
 
-    Mild L2 (C=1) on ≥ 200 rows: four coefficients are well determined, and the fit never
-    sees a request or train label.
+    Mild L2 (C=1) on ≥ 200 rows: a handful of coefficients are well determined, and the fit
+    never sees a request or train label. Too few rows or one class: the fallback weights
+    (only defined for TERMS).
     """
     if len(y_cloze) < MIN_CLOZE_ROWS or len(set(y_cloze.tolist())) < 2:
         return ZeroShotWeights()
-    model = LogisticRegression(C=1.0, max_iter=1000).fit(dense_cloze[:, _COLS], y_cloze)
+    cols = [DENSE_NAMES.index(t) for t in terms]
+    model = LogisticRegression(C=1.0, max_iter=1000).fit(dense_cloze[:, cols], y_cloze)
     w = tuple(float(v) for v in model.coef_[0])
-    return ZeroShotWeights(weights=w, bias=float(model.intercept_[0]), source="cloze")
+    source = "cloze" if terms == TERMS else "cloze-sampled-negatives"
+    return ZeroShotWeights(weights=w, bias=float(model.intercept_[0]), source=source, terms=terms)
