@@ -511,7 +511,12 @@ class Recommender:
 
         def similarity(vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             """(raw, relative) similarity of `rows` to a query vector."""
-            raw = mat[rows] @ vec
+            if 4 * rows.size >= n_rows:
+                # most of the catalogue: one product over the contiguous view, then pick the
+                # rows (`mat[rows]` would first copy the whole matrix, 150 MB at 100k items)
+                raw = (mat[:n_rows] @ vec)[rows]
+            else:
+                raw = mat[rows] @ vec
             ref_sims = ref_mat @ vec
             top = float(raw.max()) if raw.size else None
             if sampled and not rows_hold_best:
