@@ -88,13 +88,51 @@ def test_excluding_a_user_equals_leaving_them_out_of_the_population() -> None:
     np.testing.assert_allclose(got.share, want.share, atol=1e-12)
 
 
+def _overlapping() -> list[tuple[str, int, float]]:
+    """10 people share both of the visitor's picks (0, 1) and like item 2; 20 share only
+    pick 0 and like item 3; 30 strangers like item 4."""
+    out = []
+    for u in range(10):
+        out += [(f"both{u}", 0, 1.0), (f"both{u}", 1, 1.0), (f"both{u}", 2, 1.0)]
+    for u in range(20):
+        out += [(f"one{u}", 0, 1.0), (f"one{u}", 3, 1.0)]
+    out += [(f"s{u}", 4, 1.0) for u in range(30)]
+    return out
+
+
 def test_capping_the_neighbours_keeps_the_strongest() -> None:
-    nb = _fit(_two_tastes(), 10)
-    picks, prefs = np.array([0, 5]), np.array([1.0, -1.0])
+    nb = _fit(_overlapping(), 5)
+    picks, prefs = np.array([0, 1]), np.array([1.0, 1.0])
     everyone = nb.vote(picks, prefs, {}, KERNEL)
-    capped = nb.vote(picks, prefs, {}, KERNEL, max_neighbours=30)
-    assert everyone is not None and capped is not None
-    np.testing.assert_allclose(everyone.share, capped.share)
+    roomy = nb.vote(picks, prefs, {}, KERNEL, max_neighbours=30)
+    capped = nb.vote(picks, prefs, {}, KERNEL, max_neighbours=10)
+    assert everyone is not None and roomy is not None and capped is not None
+    np.testing.assert_allclose(everyone.share, roomy.share)  # a cap above the crowd changes nothing
+    assert set(capped.people.tolist()) == {nb.index_of[f"both{u}"] for u in range(10)}
+    # the 20 one-pick people fall back to a stranger's weight: item 3 loses its lift
+    assert capped.share[3] < everyone.share[3] and capped.share[2] >= everyone.share[2]
+    assert np.all(capped.share <= 1.0 + 1e-12)
+
+
+def test_excluding_a_user_the_cap_left_out_removes_only_their_floor() -> None:
+    triples = [*_overlapping(), ("me", 0, 1.0), ("me", 4, 1.0)]
+    picks, prefs = np.array([0, 1]), np.array([1.0, 1.0])
+    full = _fit(triples, 5)
+    without = _fit([t for t in triples if t[0] != "me"], 5)
+    got = full.vote(picks, prefs, {}, KERNEL, exclude="me", max_neighbours=10)
+    want = without.vote(picks, prefs, {}, KERNEL, max_neighbours=10)
+    assert got is not None and want is not None
+    np.testing.assert_allclose(got.share, want.share, atol=1e-12)
+
+
+def test_play_counts_agree_whatever_their_scale() -> None:
+    """Stored engagement strengths are scaled by the log's largest count; a visitor's own
+    count (NaN pref) must still agree fully with anyone who engaged with the same item."""
+    nb = _fit([("fan", 0, 0.41), ("fan", 1, 0.9), ("other", 2, 0.9)], 3)
+    vote = nb.vote(np.array([0]), np.array([np.nan]), {}, KERNEL)
+    assert vote is not None and vote.people.tolist() == [nb.index_of["fan"]]
+    # agreement 1 (not 1 - |1.0 - 0.41|): the fan weighs (1 + 1) against the stranger's 1
+    np.testing.assert_allclose(vote.share[1], 2 / 3)
 
 
 def _world() -> tuple[Catalog, pd.DataFrame, UserTable]:
@@ -154,3 +192,17 @@ def test_a_hand_over_saved_before_similar_users_is_learned_again(tmp_path: Path)
     back.save(str(tmp_path / "m"))
     again = Recommender.load(str(tmp_path / "m"), encoder=HashingEncoder())
     assert "relearned_on_load" not in again.handover_report
+
+
+def test_an_item_lifted_by_the_wider_crowd_is_not_credited_to_matching_people() -> None:
+    items = [{"id": f"i{j}", "title": f"thing {j}"} for j in range(10)]
+    rows = [{"user": f"p{u}", "item": "i9", "rating": 5.0} for u in range(50)]
+    rows += [{"user": f"m{u}", "item": i, "rating": 5.0} for u in range(3) for i in ("i0", "i1")]
+    weights = {"text": 0.0, "history": 0.0, "cooccurrence": 0.0, "popularity": 0.0, "quality": 0.0}
+    rec = Recommender.build(Catalog.from_records(items), pd.DataFrame(rows),
+                            config=RecommenderConfig(learn_handover=False, weights=weights),
+                            encoder=HashingEncoder())
+    recs = {r.item: r for r in rec.recommend({"history": [{"item": "i0", "rating": 5}]}, n=3)}
+    assert "liked by 0 of" not in recs["i9"].explanation
+    assert recs["i9"].explanation == "popular: 50 positive interactions"
+    assert recs["i1"].explanation == "liked by 3 of the 3 people whose picks match yours"

@@ -9,6 +9,7 @@ is saved in the cache folder, so later runs load it in seconds.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections import Counter
 from importlib import resources
@@ -76,7 +77,8 @@ def build_demo_recommender(
             pass
         else:
             if rec.handover_report.get("relearned_on_load"):  # saved by an older version
-                rec.save(str(saved))
+                with contextlib.suppress(OSError):  # a read-only cache: serve the re-learned copy
+                    rec.save(str(saved))
             return rec
     catalog, ratings = load_demo_catalog()
     rec = Recommender.build(

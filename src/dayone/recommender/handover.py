@@ -31,6 +31,9 @@ STRATEGIES = list(BlendWeights.model_fields)
 # (`python scripts/text_prior_eval.py`) that found the tagged films about twice as well as the
 # text weight used before (2.9 times the prior, no gate), and better than text alone.
 TEXT_LEAD = 0.25
+# with `text_gate` off nothing stops the priors lifting items that match nothing, so the
+# sentence needs more weight to lead: 1 x was the best of the ungated weights measured there
+TEXT_LEAD_UNGATED = 1.0
 GRID = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
 
 
@@ -177,7 +180,7 @@ def learn_handover(
         strongest = float(w[exercised].max()) if exercised.any() else 1.0
         t_i = STRATEGIES.index("text")
         if not exercised[t_i]:
-            w[t_i] = strongest * TEXT_LEAD
+            w[t_i] = strongest * (TEXT_LEAD if rec.config.text_gate else TEXT_LEAD_UNGATED)
         learned.append(BlendWeights(**dict(zip(STRATEGIES, w.tolist(), strict=True))))
         report["buckets"].append(
             {"bucket": b, "examples": len(exs), "ndcg10_default": round(before, 4), "ndcg10_learned": round(best, 4),

@@ -137,7 +137,8 @@ class Neighbours:
         exclude: str | None = None,
         max_neighbours: int = MAX_NEIGHBOURS,
     ) -> NeighbourVote | None:
-        """The neighbours' vote for a visitor with picks (`rows`, signed `prefs`) and a profile.
+        """The neighbours' vote for a visitor with picks (`rows`, signed `prefs` on the stored
+        scale, NaN for an engagement without a rating or like) and a profile.
         With neither, everyone weighs the same and the vote is the share of users who liked
         each item: a user-kNN that knows nothing is popularity, so the strategy means the same
         thing at every amount of evidence and one learned weight fits all of a bucket's
@@ -157,9 +158,16 @@ class Neighbours:
         total, norm = floor * base.astype(np.float64), floor * base_weight
         people = np.zeros(0, dtype=np.int64)
         agree = np.zeros(n_users)
+        shared = np.zeros(0, dtype=np.int64)
         if inside.any():
             sub = self.prefs[:, rows[inside]].tocoo()
-            np.add.at(agree, sub.row, 1.0 - np.abs(sub.data - 2.0 - prefs[inside][sub.col]))
+            theirs = sub.data - 2.0
+            mine = prefs[inside][sub.col]
+            # NaN: the visitor engaged without a rating or a like (a play count); the stored
+            # engagement strengths are scaled by the whole log's largest count, the visitor's
+            # by their own, so only the direction is compared: engaged vs engaged agrees
+            mine = np.where(np.isnan(mine), np.where(theirs > 0, theirs, 1.0), mine)
+            np.add.at(agree, sub.row, 1.0 - np.abs(theirs - mine))
             shared = np.unique(sub.row)
             f = np.ones(shared.size) if factor is None else factor[shared]
             gain = f * (np.maximum(agree[shared] + smooth, 0.0) ** sharpness - floor)
@@ -171,7 +179,11 @@ class Neighbours:
             people = shared[agree[shared] > 0]
         if exclude is not None and exclude in self.index_of:
             j = self.index_of[exclude]
-            own = (1.0 if factor is None else float(factor[j])) * max(agree[j] + smooth, 0.0) ** sharpness
+            # their weight is in the sum: the crowd's floor, plus their gain if the cap kept them
+            kept = bool(np.isin(j, shared))
+            own = (1.0 if factor is None else float(factor[j])) * (
+                max(agree[j] + smooth, 0.0) ** sharpness if kept else floor
+            )
             total = total - own * self.liked[j].toarray().ravel()
             norm -= own
             people = people[people != j]

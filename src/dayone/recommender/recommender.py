@@ -511,12 +511,9 @@ class Recommender:
 
         def similarity(vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             """(raw, relative) similarity of `rows` to a query vector."""
-            if 4 * rows.size >= n_rows:
-                # most of the catalogue: one product over the contiguous view, then pick the
-                # rows (`mat[rows]` would first copy the whole matrix, 150 MB at 100k items)
-                raw = (mat[:n_rows] @ vec)[rows]
-            else:
-                raw = mat[rows] @ vec
+            # most of the catalogue: one product over the contiguous view, then pick the rows
+            # (`mat[rows]` would first copy the whole matrix, 150 MB at 100k items)
+            raw = (mat[:n_rows] @ vec)[rows] if 4 * rows.size >= n_rows else mat[rows] @ vec
             ref_sims = ref_mat @ vec
             top = float(raw.max()) if raw.size else None
             if sampled and not rows_hold_best:
@@ -613,6 +610,8 @@ class Recommender:
             np.array([nan if h.liked is None else float(h.liked) for h in hist], dtype=float),
             self.config.rating_threshold, self._rating_range,
         )
+        # an engagement without rating or like has no scale shared with the log's: NaN
+        hprefs[[h.rating is None and h.liked is None for h in hist]] = np.nan
         hrows = self.index.rows([h.item for h in hist]) if hist else np.zeros(0, dtype=np.int64)
         vote = nb.vote(hrows, hprefs, ctx.attributes, kernel, exclude=ctx.user_id)
         if vote is None:
@@ -778,14 +777,15 @@ class Recommender:
             return "liked by people with similar picks"
         if source == "neighbours" and scored.neighbour_vote is not None:
             vote = scored.neighbour_vote
-            if vote.from_picks and self.population.neighbours is not None:
-                count = self.population.neighbours.likers(vote, row)
+            count = self.population.neighbours.likers(vote, row) if self.population.neighbours else 0
+            if vote.from_picks and count > 0:
                 return f"liked by {count} of the {vote.people.size} people whose picks match yours"
+            # the score came from the wider crowd, not from people who share the picks
             n_liked = int(self.population.pos[row])
             if not vote.profiled:
                 return f"popular: {n_liked} positive interactions"
             shared = ", ".join(scored.matched_groups) or "your profile"
-            return f"liked by {n_liked} people, counted most where they share your profile ({shared})"
+            return f"{n_liked} positive interactions, counted most from people who share your profile ({shared})"
         if source == "demographic":
             return "popular with people like you (" + ", ".join(scored.matched_groups) + ")"
         if source == "quality":
