@@ -27,18 +27,18 @@ import numpy as np
 
 from dayone.demo.catalog import load_demo_catalog
 from dayone.encoders import get_encoder
-from dayone.evaluation.metrics import percentile_interval
+from dayone.evaluation.metrics import NDCG, Truth, percentile_interval
 from dayone.recommender import Recommender, RecommenderConfig
 from dayone.recommender.handover import TEXT_LEAD
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
 from text_query_eval import tag_queries  # noqa: E402
 
+NDCG10 = NDCG(10)
+
 
 def ndcg10(ranked: list[str], rel: set[str]) -> float:
-    gain = sum(1.0 / np.log2(r + 2) for r, i in enumerate(ranked[:10]) if i in rel)
-    ideal = sum(1.0 / np.log2(r + 2) for r in range(min(10, len(rel))))
-    return gain / ideal
+    return NDCG10(ranked, Truth(relevant=frozenset(rel)))
 
 
 def main(argv: list[str] | None = None) -> int:
