@@ -59,9 +59,14 @@ def with_sampled_negatives(
         return pseudo
     rng = np.random.default_rng(seed)
     pool = list(item_ids)
+    touched: dict[str, set[str]] = {}  # everything each user is seen with, across their rows
+    for p in pseudo:
+        items = touched.setdefault(user_key(p), set())
+        items.update(str(e["item"]) for e in p["history"])
+        items.add(str(p["target"]))
     out = list(pseudo)
     for p in pseudo:
-        seen = {str(e["item"]) for e in p["history"]} | {p["target"]}
+        seen = touched[user_key(p)]
         for _ in range(10):  # a few draws find an untouched item in any real catalogue
             cand = pool[int(rng.integers(len(pool)))]
             if cand not in seen:
