@@ -206,3 +206,53 @@ def test_an_item_lifted_by_the_wider_crowd_is_not_credited_to_matching_people() 
     assert "liked by 0 of" not in recs["i9"].explanation
     assert recs["i9"].explanation == "popular: 50 positive interactions"
     assert recs["i1"].explanation == "liked by 3 of the 3 people whose picks match yours"
+
+
+def test_a_crowd_that_knows_nothing_of_you_is_labelled_popularity_everywhere() -> None:
+    """With no picks and no profile, similar users is popularity: the source and the
+    contributions must both say so (and one label's parts add up, never collide)."""
+    items = [{"id": f"i{j}", "title": f"thing {j}"} for j in range(6)]
+    rows = [{"user": f"p{u}", "item": f"i{u % 3}", "rating": 5.0} for u in range(30)]
+    weights = {"text": 0.0, "history": 0.0, "cooccurrence": 0.0, "popularity": 0.5, "quality": 0.0}
+    rec = Recommender.build(Catalog.from_records(items), pd.DataFrame(rows),
+                            config=RecommenderConfig(learn_handover=False, weights=weights),
+                            encoder=HashingEncoder())
+    top = rec.recommend({}, n=1)[0]
+    assert top.source == "popularity"
+    assert "similar-users" not in top.contributions
+    parts = rec.recommend({"history": [{"item": "i0", "rating": 5}]}, n=1)[0].contributions
+    assert parts.get("similar-users", 0) > 0, "with a pick the crowd is similar users again"
+    assert top.contributions["popularity"] > parts.get("popularity", 0)
+
+
+def test_an_item_let_through_by_the_sentence_says_it_matches_the_sentence() -> None:
+    items = [{"id": "exact", "title": "space opera starships"}, {"id": "near", "title": "space opera"}]
+    items += [{"id": f"x{j}", "title": f"garden tools {j}"} for j in range(8)]
+    rows = [{"user": f"p{u}", "item": "near", "rating": 5.0} for u in range(60)]
+    rows += [{"user": f"q{j}", "item": f"x{j}", "rating": 5.0} for j in range(8)]
+    cfg = RecommenderConfig(learn_handover=False, weights={"popularity": 3.0})
+    rec = Recommender.build(Catalog.from_records(items), pd.DataFrame(rows), config=cfg,
+                            encoder=HashingEncoder())
+    recs = {r.item: r for r in rec.recommend({"text": "space opera starships"}, n=3)}
+    near = recs["near"]  # popular, and only half-matching: the crowd wins it, the sentence gates it
+    assert near.source == "popularity"
+    assert near.explanation.startswith("popular: 60 positive interactions")
+    assert "; it also matches your description (similarity 0." in near.explanation
+    assert recs["exact"].source == "text-match"
+    assert "also matches" not in recs["exact"].explanation
+
+
+def test_the_latest_opinion_counts_by_time_not_by_log_order() -> None:
+    items = [{"id": f"i{j}", "title": f"thing {j}"} for j in range(4)]
+    rows = [  # the log arrived out of order: the dislike is the later opinion
+        {"user": "a", "item": "i0", "rating": 1.0, "ts": 200},
+        {"user": "a", "item": "i0", "rating": 5.0, "ts": 100},
+        {"user": "b", "item": "i1", "rating": 5.0, "ts": 50},
+    ]
+    rec = Recommender.build(Catalog.from_records(items), pd.DataFrame(rows),
+                            config=RecommenderConfig(learn_handover=False), encoder=HashingEncoder())
+    nb = rec.population.neighbours
+    assert nb is not None
+    signed = nb.prefs[nb.index_of["a"], rec.index.rows(["i0"])[0]] - 2.0
+    assert signed < 0, "the 5-star rating came first; the 1-star one is a's opinion now"
+    assert [h.rating for h in rec.histories["a"]] == [5.0, 1.0], "history in time order"

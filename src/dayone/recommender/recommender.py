@@ -257,6 +257,8 @@ class Recommender:
         n_rows = self._n_rows()
         self.histories = {}
         if len(df):
+            # in time order, so that "the latest opinion counts" wherever an item repeats
+            df = df.sort_values("ts", kind="stable") if df["ts"].notna().any() else df
             ratings = df["rating"].to_numpy(dtype=float)
             if (~np.isnan(ratings)).any():
                 r = ratings[~np.isnan(ratings)]
@@ -274,8 +276,7 @@ class Recommender:
                 cooccurrence=self.config.cooccurrence,
                 neighbours=self.config.neighbours,
             )
-            order = df.sort_values("ts", kind="stable") if df["ts"].notna().any() else df
-            for user, group in order.groupby("user", sort=False):
+            for user, group in df.groupby("user", sort=False):
                 self.histories[str(user)] = [
                     HistoryEntry(
                         item=str(it),
@@ -740,16 +741,27 @@ class Recommender:
             return Recommendation(item=item_id, score=0.0, source="catalogue-order",
                                   explanation="nothing is known yet: catalogue order", contributions={})
         source = max(contrib, key=lambda k: contrib[k])
-        label = STRATEGY_LABELS[source]
         vote = scored.neighbour_vote
-        if source == "neighbours" and vote is not None and not vote.from_picks and not vote.profiled:
-            label = STRATEGY_LABELS["popularity"]  # a crowd that knows nothing of you is popularity
+        knows_nothing = vote is not None and not vote.from_picks and not vote.profiled
+
+        def label(name: str) -> str:
+            if name == "neighbours" and knows_nothing:
+                return STRATEGY_LABELS["popularity"]  # a crowd that knows nothing of you is popularity
+            return STRATEGY_LABELS[name]
+
+        labelled: dict[str, float] = {}
+        for name, v in contrib.items():  # two strategies may share a label: their parts add up
+            labelled[label(name)] = labelled.get(label(name), 0.0) + v
+        explanation = self._sentence(source, scored, row, j)
+        if source != "text" and contrib.get("text", 0.0) > 0 and scored.raw_text is not None:
+            # the sentence let this item through (the text gate), even if another part won
+            explanation += f"; it also matches your description (similarity {float(scored.raw_text[j]):.2f})"
         return Recommendation(
             item=item_id,
             score=float(scored.total[j]),
-            source=label,
-            explanation=self._sentence(source, scored, row, j),
-            contributions={STRATEGY_LABELS[k]: round(v, 6) for k, v in contrib.items()},
+            source=label(source),
+            explanation=explanation,
+            contributions={k: round(v, 6) for k, v in labelled.items()},
         )
 
     def _sentence(self, source: str, scored: _Scored, row: int, j: int) -> str:
