@@ -325,7 +325,7 @@ class SequentialRanker:
                 # nothing to continue from: the blend's weights are fitted on users with a
                 # history, where popularity is one correction among many (often negative),
                 # so alone it would rank the catalogue upside down
-                out[r] = F[:, 6]
+                out[r] = F[:, FEATURES.index("pop")]
             elif self.blend is None:
                 out[r] = zero_shot_score(F, repeats_items(np.asarray(user.items)))
             else:
