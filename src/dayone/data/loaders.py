@@ -100,7 +100,7 @@ def read_records(path: str | Path, encoding: str = "utf-8") -> list[dict[str, An
         except Exception as exc:  # pyarrow raises many types for a corrupt file
             raise DataError(f"unreadable parquet: {exc}", file=str(p)) from None
         return [
-            {k: _clean(v) for k, v in rec.items()} for rec in df.to_dict(orient="records")
+            {str(k): _clean(v) for k, v in rec.items()} for rec in df.to_dict(orient="records")
         ]
     raw = p.read_bytes()
     if suf == ".jsonl.gz":

@@ -308,12 +308,12 @@ def new_item_split(data: EvalData, cfg: EvalConfig) -> Split:
     cands = sort_ids(list(cold_set))
     users = [u for u in sort_ids(cold_df["user"].unique().tolist())]
     rng = np.random.default_rng(cfg.seed + 1)
-    with_rel = [u for u, g in cold_df.groupby("user") if g["_pos"].any()]
+    with_rel = [str(u) for u, g in cold_df.groupby("user") if g["_pos"].any()]
     with_rel = sort_ids(with_rel)
     if len(with_rel) > c.max_users:
         pick = set(rng.choice(len(with_rel), c.max_users, replace=False).tolist())
         with_rel = [u for n, u in enumerate(with_rel) if n in pick]
-    cold_by_user = {u: g for u, g in cold_df.groupby("user")}
+    cold_by_user = {str(u): g for u, g in cold_df.groupby("user")}
     cases: list[Case] = []
     hist_lens: list[int] = []
     for u in with_rel:
@@ -403,7 +403,7 @@ def few_shot_splits(data: EvalData, cfg: EvalConfig) -> list[Split]:
     users, held, train_df = _held_out_users(data, cfg, df)
     held_set = set(held)
     ordered = chronological(df, cfg.seed)
-    seqs = {u: g for u, g in ordered.groupby("user", sort=False)}
+    seqs = {str(u): g for u, g in ordered.groupby("user", sort=False)}
     rng = np.random.default_rng(cfg.seed + 2)
     test_users = list(held)
     rng.shuffle(test_users)

@@ -204,7 +204,10 @@ def evaluate_data(
                 "notes": sp.notes,
             }
         )
-        user_counts = sp.view.interactions.groupby("item")["user"].nunique().to_dict()
+        user_counts = {
+            str(k): int(v)
+            for k, v in sp.view.interactions.groupby("item")["user"].nunique().items()
+        }
         n_train_users = int(sp.view.interactions["user"].nunique())
         for sname, factory in factories.items():
             if sname in cfg.skip.get(sp.protocol, []):  # type: ignore[call-overload]

@@ -433,8 +433,9 @@ def write_task_folder(
                     v = getattr(row, k)
                     if not pd.isna(v):
                         rec[k] = float(v)
-                if not pd.isna(row.liked):
-                    rec["liked"] = bool(row.liked)
+                liked: Any = row.liked
+                if not pd.isna(liked):
+                    rec["liked"] = bool(liked)
                 f.write(json.dumps(rec) + "\n")
     with open(folder / "requests.jsonl", "w", encoding="utf-8") as f:
         for r in requests:
