@@ -11,7 +11,9 @@ prints JSON with
   likes only, ALS fold-in over factors/reg/alpha, the user-kNN with its default kernel);
 - `heldout`: the kNN kernel tuned on one half of the simulated users and scored on the other
   (both ways, mean), for the default kernel, the tuned kernel, and the tuned kernel without
-  the "early" agreement option.
+  the "early" agreement option; with `--bags B` also `bagged_b` for b = 1..B: the averaged
+  scores of the first b kernels tuned on bootstrap resamples of the fitting half (what
+  `ColdUserRanker` does with `KNN_BAGS`).
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--folds", type=int, default=4)
     ap.add_argument("--no-single", action="store_true", help="skip the (slow) EASE/ALS grid")
+    ap.add_argument(
+        "--bags", type=int, default=0, help="also score kernels tuned on this many bootstraps"
+    )
     args = ap.parse_args()
     task, _ = load_task(args.task, "trained")
     rows = task.train_interactions()
@@ -106,7 +111,21 @@ def main() -> None:
     default = cases[0][0].default_shape()
     heldout: dict[str, float] = {"default": 0.0, "tuned": 0.0, "tuned_without_early": 0.0}
     early = userknn.EARLY
+
+    def val_bagged(part: list, shapes: list[userknn.KNNShape]) -> float:
+        total = 0.0
+        for knn, nb, pos, hist in part:
+            s = userknn.bagged_score(knn, nb, shapes)
+            s[hist] = -np.inf
+            total += ndcg_at(s, pos, 10)
+        return total / len(part)
+
     for fit_on, check_on in (halves, halves[::-1]):
+        if args.bags:
+            shapes = userknn.tune_bagged(fit_on, default, args.bags, seed=args.seed)
+            for b in range(1, args.bags + 1):
+                name = f"bagged_{b}"
+                heldout[name] = heldout.get(name, 0.0) + val_bagged(check_on, shapes[:b]) / 2
         heldout["default"] += val(check_on, default) / 2
         heldout["tuned"] += val(check_on, userknn.tune_shape(fit_on, default)[0]) / 2
         userknn.EARLY = (0.0,)

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from dayone.rankers import userknn
 from dayone.rankers.base import InteractionMatrix, UserEvidence
 from dayone.rankers.blend import CoordinateAscentBlend, standardise_per_user
 from dayone.rankers.demographic import AttributePopularity
-from dayone.rankers.userknn import KNNShape, UserKNN, tune_shape
+from dayone.rankers.userknn import (
+    KNNShape,
+    UserKNN,
+    affordable_bags,
+    bagged_score,
+    mean_ndcg,
+    tune_bagged,
+    tune_shape,
+)
 
 
 def _ev(items: list[int], ratings: list[float], attrs: dict | None = None) -> UserEvidence:
@@ -79,6 +89,42 @@ def test_tuning_finds_the_attribute_that_matters() -> None:
     shape, val = tune_shape(cases, start, k=2)
     g, z = (shape.attribute_power[knn.keys.index(k)] for k in ("gender", "zip"))
     assert g > z and val == 1.0
+
+
+def test_bagged_kernels_average_the_scores_and_keep_the_signal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Kernels tuned on resamples of the gender world: every bag finds gender, the average
+    of their scores is the mean of the single scores, and a seed fixes the resamples."""
+    rng = np.random.default_rng(1)
+    rows: list[tuple[str, str, float | None, float | None]] = []
+    users = {}
+    for u in range(40):
+        g = "F" if u % 2 else "M"
+        users[f"u{u}"] = {"gender": g, "zip": str(10000 + int(rng.integers(0, 2)) * 50000)}
+        rows += [(f"u{u}", f"i{i}", 5.0, 0.0) for i in ((1, 2) if g == "F" else (3, 4))]
+        rows.append((f"u{u}", "i0", 5.0, 0.0))
+    m = InteractionMatrix.build([f"i{k}" for k in range(5)], rows)
+    knn = UserKNN.fit(m, AttributePopularity.fit(m, users))
+    cases = [
+        (knn, knn.evidence(_ev([], [], users[f"u{u}"])),
+         np.array([1, 2] if u % 2 else [3, 4]), np.array([0]))
+        for u in range(40)
+    ]  # fmt: skip
+    start = KNNShape(attribute_power=(0.0, 0.0))
+    shapes = tune_bagged(cases, start, bags=3, seed=5)
+    assert len(shapes) == 3 and shapes == tune_bagged(cases, start, bags=3, seed=5)
+    assert all(s.attribute_power[knn.keys.index("gender")] > 0 for s in shapes)
+    ev = cases[0][1]
+    singles = [knn.score_evidence(ev, s) for s in shapes]
+    assert np.allclose(bagged_score(knn, ev, shapes), np.mean(singles, axis=0))
+    assert mean_ndcg(cases, shapes, k=2) == 1.0 > mean_ndcg(cases, [start], k=2)
+    # bags are cut where the searches would be slow, down to one plain search
+    assert affordable_bags(cases, 8) == 8
+    monkeypatch.setattr(userknn, "BAGGING_BUDGET", 80 * 40 * 3.5 * (knn.liked_t.nnz + knn.seen_t.nnz))
+    assert affordable_bags(cases, 8) == 3
+    monkeypatch.setattr(userknn, "BAGGING_BUDGET", 80 * 40 * 1.5 * (knn.liked_t.nnz + knn.seen_t.nnz))
+    assert affordable_bags(cases, 8) == 0
 
 
 def _users(

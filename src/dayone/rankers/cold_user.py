@@ -28,7 +28,16 @@ from dayone.rankers.ease import EASE
 from dayone.rankers.foldin import ALSFoldIn
 from dayone.rankers.popularity import PopularityPriors
 from dayone.rankers.text import TextSimilarity
-from dayone.rankers.userknn import KNNShape, NeighbourEvidence, UserKNN, tune_shape
+from dayone.rankers.userknn import (
+    KNNShape,
+    NeighbourEvidence,
+    UserKNN,
+    affordable_bags,
+    bagged_score,
+    mean_ndcg,
+    tune_bagged,
+    tune_shape,
+)
 
 FEATURES = [
     "pop_count",
@@ -49,6 +58,11 @@ FEATURES = [
 ]
 
 
+# kNN kernels tuned on bootstrap resamples of the simulated users, scores averaged: held-out
+# NDCG@10 on the simulated split, one search vs 8 bags (scripts/newuser_validation.py --bags 8)
+# is in docs/benchmarks.md
+KNN_BAGS = 8
+
 SimulatedUser = tuple[np.ndarray, tuple[UserKNN, NeighbourEvidence] | None, np.ndarray, np.ndarray]
 
 
@@ -64,7 +78,8 @@ class _Fitted:
     text: TextSimilarity | None
     like_threshold: float | None
     knn: UserKNN | None = None
-    knn_shape: KNNShape | None = None  # chosen on the simulated split; None = column left 0
+    # kernels chosen on the simulated split, their scores averaged; empty = column left 0
+    knn_shapes: tuple[KNNShape, ...] = ()
 
     @classmethod
     def fit(
@@ -123,8 +138,8 @@ class _Fitted:
             F[:, 12] = np.nanmean(r)
             if self.like_threshold is not None:
                 F[:, 13] = np.nanmean(r >= self.like_threshold)
-        if self.knn is not None and self.knn_shape is not None:
-            F[:, 14] = self.knn.score(user, self.knn_shape)
+        if self.knn is not None and self.knn_shapes:
+            F[:, 14] = bagged_score(self.knn, self.knn.evidence(user), self.knn_shapes)
         return F
 
 
@@ -150,12 +165,17 @@ class ColdUserRanker:
         folds: int = 4,
         ease_lam: float = 300.0,
         max_sim_users: int = 1200,
+        knn_bags: int = KNN_BAGS,
     ) -> ColdUserRanker:
         """`max_sim_users` caps the simulated cold users (spread over the folds): each one
         holds an items x features matrix and is re-scored at every step of the kernel and
         blend searches, so without a cap time and memory grow with train users x items (a
         6,000-user catalogue would keep 5,000 of them). 1200 is above every public task's
-        count (ml-100k has about 750), where nothing changes."""
+        count (ml-100k has about 750), where nothing changes.
+
+        `knn_bags` kernels are tuned on bootstrap resamples of the simulated users and their
+        scores averaged (`userknn.tune_bagged`); 0 = one search on all of them. Fewer bags
+        are tuned where the search would be slow (`userknn.affordable_bags`)."""
         trained = setting == "trained"
         collaborative = trained and max(history_lengths or [0]) > 0
         fitted = _Fitted.fit(m, users, E, collaborative, seed, ease_lam, neighbours=trained)
@@ -172,11 +192,18 @@ class ColdUserRanker:
         knn_val = None
         if fitted.knn is not None and raw:
             cases = [(nb[0], nb[1], pos, hist) for _, nb, pos, hist in raw if nb is not None]
-            fitted.knn_shape, knn_val = tune_shape(cases, fitted.knn.default_shape())
+            default = fitted.knn.default_shape()
+            bags = affordable_bags(cases, knn_bags)
+            if bags:
+                fitted.knn_shapes = tuple(tune_bagged(cases, default, bags, seed=seed))
+                knn_val = mean_ndcg(cases, fitted.knn_shapes)
+            else:
+                shape, knn_val = tune_shape(cases, default)
+                fitted.knn_shapes = (shape,)
             start[:] = 0.0
             start[names.index("uknn")] = 1.0
         sims = [
-            (standardise_per_user(_with_knn(F, nb, fitted.knn_shape)), pos, hist)
+            (standardise_per_user(_with_knn(F, nb, fitted.knn_shapes)), pos, hist)
             for F, nb, pos, hist in raw
         ]
         del raw
@@ -190,16 +217,16 @@ class ColdUserRanker:
             "val_ndcg@10_heldout": {"blend": round(held_search, 4), "start": round(held_start, 4)},
             "weights": {n: float(w) for n, w in zip(names, blend.w, strict=True) if w},
         }
-        if fitted.knn_shape is not None:
-            info["knn_shape"] = {
-                "attribute_power": dict(
-                    zip(fitted.knn.keys, fitted.knn_shape.attribute_power, strict=True)
-                )
-                if fitted.knn is not None
-                else {},
-                **{k: v for k, v in vars(fitted.knn_shape).items() if k != "attribute_power"},
-                "val_ndcg@10": round(knn_val or 0.0, 4),
-            }
+        if fitted.knn_shapes and fitted.knn is not None:
+            keys = fitted.knn.keys
+            info["knn_shapes"] = [
+                {
+                    "attribute_power": dict(zip(keys, shape.attribute_power, strict=True)),
+                    **{k: v for k, v in vars(shape).items() if k != "attribute_power"},
+                }
+                for shape in fitted.knn_shapes
+            ]
+            info["knn_val_ndcg@10"] = round(knn_val or 0.0, 4)
         return cls(item_ids, fitted, blend, setting, info)
 
     def score(self, user: UserEvidence) -> np.ndarray:
@@ -291,10 +318,10 @@ def simulate_cold_users(
 
 
 def _with_knn(
-    F: np.ndarray, nb: tuple[UserKNN, NeighbourEvidence] | None, shape: KNNShape | None
+    F: np.ndarray, nb: tuple[UserKNN, NeighbourEvidence] | None, shapes: tuple[KNNShape, ...]
 ) -> np.ndarray:
     """The simulated user's features with the tuned kNN column filled in."""
-    if nb is not None and shape is not None:
+    if nb is not None and shapes:
         F = F.copy()
-        F[:, FEATURES.index("uknn")] = nb[0].score_evidence(nb[1], shape)
+        F[:, FEATURES.index("uknn")] = bagged_score(nb[0], nb[1], shapes)
     return F
