@@ -44,6 +44,9 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=4)
     ap.add_argument("--no-single", action="store_true", help="skip the (slow) EASE/ALS grid")
     ap.add_argument(
+        "--lift", action="store_true", help="also score the tuned kernel with the lift option"
+    )
+    ap.add_argument(
         "--bags", type=int, default=0, help="also score kernels tuned on this many bootstraps"
     )
     args = ap.parse_args()
@@ -131,6 +134,11 @@ def main() -> None:
         userknn.EARLY = (0.0,)
         heldout["tuned_without_early"] += val(check_on, userknn.tune_shape(fit_on, default)[0]) / 2
         userknn.EARLY = early
+        if args.lift:
+            userknn.LIFT = (0.0, 0.1, 0.25, 0.5)
+            shape = userknn.tune_shape(fit_on, default)[0]
+            heldout["tuned_with_lift"] = heldout.get("tuned_with_lift", 0.0) + val(check_on, shape) / 2
+            userknn.LIFT = (0.0,)
     print(
         json.dumps(
             {

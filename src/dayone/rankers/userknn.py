@@ -42,6 +42,8 @@ class KNNShape:
     activity: float = 0.0  # b: exponent on the neighbour's number of ratings
     early: float = 0.0  # extra agreement for shared items that were among the neighbour's
     # first len(history) interactions too (same point in their life as a user)
+    lift: float = 0.0  # divide an item's share by (its likes + 1) ** lift: what these
+    # neighbours like *more than everyone does*
 
 
 # Search space of `tune_shape` (coarse on purpose: a few hundred simulated users cannot
@@ -52,6 +54,7 @@ SHARPNESS = (1.0, 2.0, 3.0)
 RATED = (0.0, 0.25, 0.5)
 ACTIVITY = (-0.25, 0.0, 0.25, 0.5)
 EARLY = (0.0, 1.0, 3.0)
+LIFT = (0.0,)  # searched only where validated (scripts/newuser_validation.py --lift)
 
 
 @dataclass
@@ -148,7 +151,11 @@ class UserKNN:
         col = self.liked_t @ w
         if shape.rated:
             col = col + shape.rated * (self.seen_t @ w)
-        return np.asarray(col, dtype=np.float64).ravel() / max(float(w.sum()), 1e-300)
+        out = np.asarray(col, dtype=np.float64).ravel() / max(float(w.sum()), 1e-300)
+        if shape.lift:
+            likes = np.diff(self.liked_t.indptr).astype(np.float64)
+            out = out / (likes + 1.0) ** shape.lift
+        return out
 
     def score(self, user: UserEvidence, shape: KNNShape) -> np.ndarray:
         return self.score_evidence(self.evidence(user), shape)
@@ -184,6 +191,8 @@ def tune_shape(
             out.append([replace(shape, sharpness=v) for v in SHARPNESS])
             out.append([replace(shape, early=v) for v in EARLY])
         out.append([replace(shape, rated=v) for v in RATED])
+        if len(LIFT) > 1:
+            out.append([replace(shape, lift=v) for v in LIFT])
         out.append([replace(shape, activity=v) for v in ACTIVITY])
         return out
 
