@@ -11,6 +11,7 @@ from dayone.rankers.blend import CoordinateAscentBlend, standardise_per_user
 from dayone.rankers.demographic import AttributePopularity
 from dayone.rankers.userknn import (
     KNNShape,
+    NeighbourEvidence,
     UserKNN,
     affordable_bags,
     bagged_score,
@@ -65,38 +66,14 @@ def test_unrated_history_counts_plain_overlap() -> None:
     assert np.argmax(s) == 3  # only e saw i3, and e "liked" only i3 (implicit: all liked)
 
 
-def test_tuning_finds_the_attribute_that_matters() -> None:
-    """Gender decides what F/M users like; the zip code is noise: the search must raise the
-    gender power above the zip power."""
-    rng = np.random.default_rng(0)
-    rows: list[tuple[str, str, float | None, float | None]] = []
-    users = {}
-    for u in range(40):
-        g = "F" if u % 2 else "M"
-        users[f"u{u}"] = {"gender": g, "zip": str(10000 + int(rng.integers(0, 2)) * 50000)}
-        for i in (1, 2) if g == "F" else (3, 4):
-            rows.append((f"u{u}", f"i{i}", 5.0, 0.0))
-        rows.append((f"u{u}", "i0", 5.0, 0.0))
-    rows += [(f"x{u}", "i0", 5.0, 0.0) for u in range(20)]  # popular item, no profile
-    m = InteractionMatrix.build([f"i{k}" for k in range(5)], rows)
-    knn = UserKNN.fit(m, AttributePopularity.fit(m, users))
-    cases = []
-    for u in range(40):
-        attrs = users[f"u{u}"]
-        pos = np.array([1, 2] if attrs["gender"] == "F" else [3, 4])
-        cases.append((knn, knn.evidence(_ev([], [], attrs)), pos, np.array([0])))
-    start = KNNShape(attribute_power=(0.0, 0.0))
-    shape, val = tune_shape(cases, start, k=2)
-    g, z = (shape.attribute_power[knn.keys.index(k)] for k in ("gender", "zip"))
-    assert g > z and val == 1.0
+Case = tuple[UserKNN, NeighbourEvidence, np.ndarray, np.ndarray]
 
 
-def test_bagged_kernels_average_the_scores_and_keep_the_signal(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Kernels tuned on resamples of the gender world: every bag finds gender, the average
-    of their scores is the mean of the single scores, and a seed fixes the resamples."""
-    rng = np.random.default_rng(1)
+def _gender_world(seed: int) -> tuple[UserKNN, list[Case]]:
+    """40 users: gender decides what they like (F: i1, i2; M: i3, i4), the zip code is noise,
+    and i0 is popular with everyone and with 20 profile-less users. One simulated cold user
+    per profiled user: no history, their two liked items as targets, i0 excluded."""
+    rng = np.random.default_rng(seed)
     rows: list[tuple[str, str, float | None, float | None]] = []
     users = {}
     for u in range(40):
@@ -104,6 +81,7 @@ def test_bagged_kernels_average_the_scores_and_keep_the_signal(
         users[f"u{u}"] = {"gender": g, "zip": str(10000 + int(rng.integers(0, 2)) * 50000)}
         rows += [(f"u{u}", f"i{i}", 5.0, 0.0) for i in ((1, 2) if g == "F" else (3, 4))]
         rows.append((f"u{u}", "i0", 5.0, 0.0))
+    rows += [(f"x{u}", "i0", 5.0, 0.0) for u in range(20)]
     m = InteractionMatrix.build([f"i{k}" for k in range(5)], rows)
     knn = UserKNN.fit(m, AttributePopularity.fit(m, users))
     cases = [
@@ -111,6 +89,23 @@ def test_bagged_kernels_average_the_scores_and_keep_the_signal(
          np.array([1, 2] if u % 2 else [3, 4]), np.array([0]))
         for u in range(40)
     ]  # fmt: skip
+    return knn, cases
+
+
+def test_tuning_finds_the_attribute_that_matters() -> None:
+    """The search must raise the gender power above the zip power."""
+    knn, cases = _gender_world(0)
+    shape, val = tune_shape(cases, KNNShape(attribute_power=(0.0, 0.0)), k=2)
+    g, z = (shape.attribute_power[knn.keys.index(k)] for k in ("gender", "zip"))
+    assert g > z and val == 1.0
+
+
+def test_bagged_kernels_average_the_scores_and_keep_the_signal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Kernels tuned on resamples: every bag finds gender, the average of their scores is the
+    mean of the single scores, and a seed fixes the resamples."""
+    knn, cases = _gender_world(1)
     start = KNNShape(attribute_power=(0.0, 0.0))
     shapes = tune_bagged(cases, start, bags=3, seed=5)
     assert len(shapes) == 3 and shapes == tune_bagged(cases, start, bags=3, seed=5)
@@ -120,10 +115,11 @@ def test_bagged_kernels_average_the_scores_and_keep_the_signal(
     assert np.allclose(bagged_score(knn, ev, shapes), np.mean(singles, axis=0))
     assert mean_ndcg(cases, shapes, k=2) == 1.0 > mean_ndcg(cases, [start], k=2)
     # bags are cut where the searches would be slow, down to one plain search
+    pairs = knn.liked_t.nnz + knn.seen_t.nnz
     assert affordable_bags(cases, 8) == 8
-    monkeypatch.setattr(userknn, "BAGGING_BUDGET", 80 * 40 * 3.5 * (knn.liked_t.nnz + knn.seen_t.nnz))
+    monkeypatch.setattr(userknn, "BAGGING_BUDGET", 80 * 40 * 3.5 * pairs)
     assert affordable_bags(cases, 8) == 3
-    monkeypatch.setattr(userknn, "BAGGING_BUDGET", 80 * 40 * 1.5 * (knn.liked_t.nnz + knn.seen_t.nnz))
+    monkeypatch.setattr(userknn, "BAGGING_BUDGET", 80 * 40 * 1.5 * pairs)
     assert affordable_bags(cases, 8) == 0
 
 
