@@ -99,12 +99,7 @@ def main() -> None:
     single = {name: round(v / len(cases), 4) for name, v in single.items()}
 
     def val(part: list, shape: userknn.KNNShape) -> float:
-        total = 0.0
-        for knn, nb, pos, hist in part:
-            s = knn.score_evidence(nb, shape)
-            s[hist] = -np.inf
-            total += ndcg_at(s, pos, 10)
-        return total / len(part)
+        return userknn.mean_ndcg(part, (shape,))
 
     split = np.random.default_rng(7 + args.seed).permutation(len(cases))
     halves = (
@@ -115,20 +110,12 @@ def main() -> None:
     heldout: dict[str, float] = {"default": 0.0, "tuned": 0.0, "tuned_without_early": 0.0}
     early = userknn.EARLY
 
-    def val_bagged(part: list, shapes: list[userknn.KNNShape]) -> float:
-        total = 0.0
-        for knn, nb, pos, hist in part:
-            s = userknn.bagged_score(knn, nb, shapes)
-            s[hist] = -np.inf
-            total += ndcg_at(s, pos, 10)
-        return total / len(part)
-
     for fit_on, check_on in (halves, halves[::-1]):
         if args.bags:
             shapes = userknn.tune_bagged(fit_on, default, args.bags, seed=args.seed)
             for b in range(1, args.bags + 1):
                 name = f"bagged_{b}"
-                heldout[name] = heldout.get(name, 0.0) + val_bagged(check_on, shapes[:b]) / 2
+                heldout[name] = heldout.get(name, 0.0) + userknn.mean_ndcg(check_on, shapes[:b]) / 2
         heldout["default"] += val(check_on, default) / 2
         heldout["tuned"] += val(check_on, userknn.tune_shape(fit_on, default)[0]) / 2
         userknn.EARLY = (0.0,)
