@@ -164,3 +164,25 @@ def test_early_agreement_counts_items_the_neighbour_also_started_with() -> None:
     assert ev.early_agreement[a] == 1.0 and ev.early_agreement[b] == 0.0
     s = knn.score(_ev([0], [5.0]), KNNShape(smooth=0.1, early=3.0))
     assert s[1] > s[2]  # a's later like beats b's
+
+
+def test_era_weights_neighbours_who_joined_when_the_first_items_date_the_user(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # early users (joined at t=0) start with i0 and like i1; late users (t=1000) start with
+    # i3, then rate i0 too, and like i2. An item's era counts the users who had it first (so
+    # i0 dates to the early users); a new user starting with i0 joined early.
+    monkeypatch.setattr(userknn, "EARLY_RANK", 1)
+    rows: list[tuple[str, str, float | None, float | None]] = []
+    for u in ("e1", "e2"):
+        rows += [(u, "i0", 4.0, 0.0), (u, "i1", 5.0, 1.0)]
+    for u in ("l1", "l2", "l3"):
+        rows += [(u, "i3", 4.0, 1000.0), (u, "i0", 4.0, 1001.0), (u, "i2", 5.0, 1002.0)]
+    knn = _knn(rows, {})
+    ev = knn.evidence(_ev([0], [4.0]))
+    assert ev.era_distance is not None
+    assert ev.era_distance[:2].max() < ev.era_distance[2:].min()
+    plain = knn.score_evidence(ev, KNNShape(smooth=1.0))
+    dated = knn.score_evidence(ev, KNNShape(smooth=1.0, era=4.0))
+    assert plain[2] > plain[1]  # more late users, all of whom rated i0 too
+    assert dated[1] > dated[2]

@@ -44,6 +44,7 @@ class KNNShape:
     # first len(history) interactions too (same point in their life as a user)
     lift: float = 0.0  # divide an item's share by (its likes + 1) ** lift: what these
     # neighbours like *more than everyone does*
+    era: float = 0.0  # weight exp(-era * |their join time - the user's estimated one| / sd)
 
 
 # Search space of `tune_shape` (coarse on purpose: a few hundred simulated users cannot
@@ -53,8 +54,9 @@ SMOOTH = (0.1, 0.3, 1.0, 3.0)
 SHARPNESS = (1.0, 2.0, 3.0)
 RATED = (0.0, 0.25, 0.5)
 ACTIVITY = (-0.25, 0.0, 0.25, 0.5)
-EARLY = (0.0, 1.0, 3.0)
-LIFT = (0.0,)  # searched only where validated (scripts/newuser_validation.py --lift)
+EARLY: tuple[float, ...] = (0.0, 1.0, 3.0)
+LIFT: tuple[float, ...] = (0.0,)  # searched only where validated (scripts/newuser_validation.py --lift)
+ERA: tuple[float, ...] = (0.0,)  # searched only where validated (scripts/newuser_validation.py --era)
 
 
 @dataclass
@@ -64,6 +66,7 @@ class NeighbourEvidence:
     log_profile: np.ndarray  # train users x attribute keys: log similarity per attribute
     agreement: np.ndarray  # train users
     early_agreement: np.ndarray  # the part of `agreement` from the neighbours' first items
+    era_distance: np.ndarray | None = None  # |join time - the user's estimated one| / sd
 
 
 @dataclass
@@ -79,6 +82,8 @@ class UserKNN:
     keys: list[str]  # attribute keys the kernel has a power for
     scale: float  # rating range, to turn |difference| into agreement in [0, 1]
     low: float  # lowest rating
+    join: np.ndarray | None = None  # each train user's first interaction time, in sd units
+    item_era: np.ndarray | None = None  # per item: when its early raters joined (sd units)
 
     @classmethod
     def fit(cls, m: InteractionMatrix, demo: AttributePopularity) -> UserKNN:
@@ -97,10 +102,12 @@ class UserKNN:
             lo, scale, R = 0.0, 1.0, X.copy()
         P = m.binary(positive_only=True)
         activity = np.log(np.maximum(np.asarray(X.sum(axis=1)).ravel(), 1.0))
+        positions = _positions(m)
+        join, item_era = _eras(m, positions)
         return cls(
             R.tocsc(),
             X.tocsc(),
-            _positions(m).tocsc(),
+            positions.tocsc(),
             P.T.tocsr(),
             X.T.tocsr(),
             activity,
@@ -108,6 +115,8 @@ class UserKNN:
             demo.attribute_keys(),
             scale,
             lo,
+            join,
+            item_era,
         )
 
     def default_shape(self) -> KNNShape:
@@ -141,11 +150,19 @@ class UserKNN:
         for j, key in enumerate(self.keys):
             if key in factors:
                 L[:, j] = np.log(factors[key])
-        return NeighbourEvidence(L, *self._agreement(user))
+        distance = None
+        if self.join is not None and self.item_era is not None and len(user.items):
+            eras = self.item_era[user.items]
+            eras = eras[np.isfinite(eras)]
+            if len(eras):
+                distance = np.nan_to_num(np.abs(self.join - float(np.median(eras))), nan=0.0)
+        return NeighbourEvidence(L, *self._agreement(user), distance)
 
     def score_evidence(self, ev: NeighbourEvidence, shape: KNNShape) -> np.ndarray:
         power = np.asarray(shape.attribute_power or np.zeros(len(self.keys)), dtype=float)
         logw = ev.log_profile @ power + shape.activity * self.log_activity
+        if shape.era and ev.era_distance is not None:
+            logw = logw - shape.era * ev.era_distance
         overlap = ev.agreement + shape.early * ev.early_agreement
         w = np.exp(logw - logw.max()) * (overlap + shape.smooth) ** shape.sharpness
         col = self.liked_t @ w
@@ -193,6 +210,8 @@ def tune_shape(
         out.append([replace(shape, rated=v) for v in RATED])
         if len(LIFT) > 1:
             out.append([replace(shape, lift=v) for v in LIFT])
+        if has_history and len(ERA) > 1:
+            out.append([replace(shape, era=v) for v in ERA])
         out.append([replace(shape, activity=v) for v in ACTIVITY])
         return out
 
@@ -291,6 +310,37 @@ def _positions(m: InteractionMatrix) -> sp.csr_matrix:
     return sp.csr_matrix(
         (rank[first] + 1.0, (users[first], m.items[order][first])), shape=(m.n_users, m.n_items)
     )
+
+
+EARLY_RANK = 20  # an item's era: when the users who had it among their first this many joined
+
+
+def _eras(
+    m: InteractionMatrix, positions: sp.csr_matrix
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Each train user's join time (first interaction) and each item's era (mean join time
+    of the users who had it among their first `EARLY_RANK` interactions), both in units of
+    the join times' spread. A new user's first items date them: people who start with a
+    film that had just come out joined then, and their neighbours in time saw the same
+    catalogue. None without timestamps."""
+    if m.ts is None or not np.isfinite(m.ts).any():
+        return None, None
+    first = np.full(m.n_users, np.inf)
+    np.minimum.at(first, m.users, np.nan_to_num(m.ts, nan=np.inf))
+    known = np.isfinite(first)
+    if known.sum() < 2:
+        return None, None
+    sd = float(first[known].std()) or 1.0
+    join = np.where(known, (first - float(first[known].mean())) / sd, np.nan)
+    early = positions.copy()
+    early.data = (early.data <= EARLY_RANK).astype(np.float64)
+    early.eliminate_zeros()
+    early = (sp.diags(known.astype(np.float64)) @ early).tocsr()  # users without times: out
+    counts = np.asarray(early.sum(axis=0)).ravel()
+    sums = np.asarray(early.T @ np.nan_to_num(join, nan=0.0)).ravel()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        item_era = np.where(counts > 0, sums / counts, np.nan)
+    return join, item_era
 
 
 def _with(values: tuple[float, ...], j: int, v: float) -> tuple[float, ...]:
