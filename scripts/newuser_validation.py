@@ -31,9 +31,11 @@ from dayone.rankers.cold_user import evidence_from_rows
 from dayone.rankers.demographic import AttributePopularity
 from dayone.rankers.ease import EASE
 from dayone.rankers.foldin import ALSFoldIn
+from dayone.rankers.prefix_net import PrefixNet
 
 EASE_LAMBDAS = (100.0, 300.0, 1000.0, 3000.0, 10000.0)
 EASE_LIKES_LAMBDAS = (300.0, 3000.0)
+PREFIX_WEIGHTS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0)
 ALS_GRID = ((32, 20.0, 5.0), (64, 1.0, 10.0), (64, 10.0, 10.0), (32, 50.0, 20.0), (16, 5.0, 5.0))
 
 
@@ -45,6 +47,14 @@ def main() -> None:
     ap.add_argument("--no-single", action="store_true", help="skip the (slow) EASE/ALS grid")
     ap.add_argument(
         "--lift", action="store_true", help="also score the tuned kernel with the lift option"
+    )
+    ap.add_argument(
+        "--era", action="store_true", help="also score the tuned kernel with the join-time option"
+    )
+    ap.add_argument(
+        "--prefix-net",
+        action="store_true",
+        help="also score the tuned kernel plus the prefix network (weight chosen on the fitting half)",
     )
     ap.add_argument(
         "--bags", type=int, default=0, help="also score kernels tuned on this many bootstraps"
@@ -59,11 +69,17 @@ def main() -> None:
     positive = m.positive_mask()
     single: dict[str, float] = {}
     cases = []
+    prefix_scores: list[np.ndarray] = []
     for f in range(args.folds):
         held = order[f :: args.folds]
         sub = m.subset_users(np.setdiff1d(np.arange(m.n_users), held))
         demo = AttributePopularity.fit(sub, task.users)
         knn = userknn.UserKNN.fit(sub, demo)
+        prefix = (
+            PrefixNet.fit(sub, task.users, lengths.tolist(), seed=args.seed + f)
+            if args.prefix_net
+            else None
+        )
         models: dict[str, object] = {}
         if not args.no_single:
             X, P = sub.binary(), sub.binary(positive_only=True)
@@ -88,6 +104,8 @@ def main() -> None:
             ev = evidence_from_rows(m.items[hist], ratings, task.users.get(m.user_ids[u], {}))
             nb = knn.evidence(ev)
             cases.append((knn, nb, pos, m.items[hist]))
+            if prefix is not None:
+                prefix_scores.append(prefix.score(ev))
             scores = {"profile_popularity": demo.score(ev)}
             scores["user_knn_default"] = knn.score_evidence(nb, knn.default_shape())
             for name, model in models.items():
@@ -109,6 +127,20 @@ def main() -> None:
     default = cases[0][0].default_shape()
     heldout: dict[str, float] = {"default": 0.0, "tuned": 0.0, "tuned_without_early": 0.0}
     early = userknn.EARLY
+    chosen: dict[str, list[float]] = {}
+    prefix_of = {id(c[1]): s for c, s in zip(cases, prefix_scores, strict=False)}
+
+    def _with_prefix(part: list, shape: userknn.KNNShape, w: float, log: bool) -> float:
+        """Mean NDCG@10 of z(kNN share, or its log) + w * z(prefix network log-probability),
+        each standardised per user as the blend does."""
+        total = 0.0
+        for knn_, ev_, pos_, hist_ in part:
+            s = knn_.score_evidence(ev_, shape)
+            s = _z(np.log(s + 1e-6) if log else s) + w * _z(prefix_of[id(ev_)])
+            s[hist_] = -np.inf
+            total += ndcg_at(s, pos_, 10)
+        return total / max(len(part), 1)
+    eras: list[float] = []
 
     for fit_on, check_on in (halves, halves[::-1]):
         if args.bags:
@@ -126,6 +158,18 @@ def main() -> None:
             shape = userknn.tune_shape(fit_on, default)[0]
             heldout["tuned_with_lift"] = heldout.get("tuned_with_lift", 0.0) + val(check_on, shape) / 2
             userknn.LIFT = (0.0,)
+        if args.prefix_net:
+            shape = userknn.tune_shape(fit_on, default)[0]
+            for name, log in (("tuned_plus_prefix_net", False), ("tuned_plus_prefix_net_log", True)):
+                w = max(PREFIX_WEIGHTS, key=lambda w: _with_prefix(fit_on, shape, w, log))
+                chosen.setdefault(name, []).append(w)
+                heldout[name] = heldout.get(name, 0.0) + _with_prefix(check_on, shape, w, log) / 2
+        if args.era:
+            userknn.ERA = (0.0, 0.25, 0.5, 1.0, 2.0)
+            shape = userknn.tune_shape(fit_on, default)[0]
+            heldout["tuned_with_era"] = heldout.get("tuned_with_era", 0.0) + val(check_on, shape) / 2
+            eras.append(shape.era)
+            userknn.ERA = (0.0,)
     print(
         json.dumps(
             {
@@ -134,9 +178,16 @@ def main() -> None:
                 "simulated_users": len(cases),
                 "single": single,
                 "heldout": {n: round(v, 4) for n, v in heldout.items()},
+                **({"era_chosen": eras} if args.era else {}),
+                **({"prefix_weight_chosen": chosen} if chosen else {}),
             }
         )
     )
+
+
+def _z(x: np.ndarray) -> np.ndarray:
+    sd = float(x.std())
+    return (x - x.mean()) / sd if sd > 0 else np.zeros_like(x)
 
 
 if __name__ == "__main__":

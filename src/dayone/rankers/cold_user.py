@@ -27,6 +27,8 @@ from dayone.rankers.demographic import AttributePopularity
 from dayone.rankers.ease import EASE
 from dayone.rankers.foldin import ALSFoldIn
 from dayone.rankers.popularity import PopularityPriors
+from dayone.rankers.prefix_net import PrefixNet
+from dayone.rankers.sasrec import available as torch_available
 from dayone.rankers.text import TextSimilarity
 from dayone.rankers.userknn import (
     KNNShape,
@@ -55,6 +57,7 @@ FEATURES = [
     "hist_mean_rating",
     "hist_positive_frac",
     "uknn",
+    "prefix_net",
 ]
 
 
@@ -80,6 +83,7 @@ class _Fitted:
     knn: UserKNN | None = None
     # kernels chosen on the simulated split, their scores averaged; empty = column left 0
     knn_shapes: tuple[KNNShape, ...] = ()
+    prefix: PrefixNet | None = None
 
     @classmethod
     def fit(
@@ -91,9 +95,15 @@ class _Fitted:
         seed: int,
         ease_lam: float,
         neighbours: bool = False,
+        history_lengths: list[int] | None = None,
     ) -> _Fitted:
+        """`neighbours` (trained only) adds the user-kNN and, with torch installed and
+        `history_lengths` given, the prefix network trained on that protocol."""
         X = m.binary()
         demo = AttributePopularity.fit(m, users)
+        prefix = None
+        if neighbours and history_lengths is not None and m.n_users and torch_available():
+            prefix = PrefixNet.fit(m, users, history_lengths, seed=seed)
         return cls(
             PopularityPriors.fit(m),
             demo,
@@ -105,6 +115,7 @@ class _Fitted:
             TextSimilarity(E, like_threshold=m.like_threshold) if E is not None else None,
             m.like_threshold,
             UserKNN.fit(m, demo) if neighbours and m.n_users else None,
+            prefix=prefix,
         )
 
     def feature_names(self) -> list[str]:
@@ -140,6 +151,8 @@ class _Fitted:
                 F[:, 13] = np.nanmean(r >= self.like_threshold)
         if self.knn is not None and self.knn_shapes:
             F[:, 14] = bagged_score(self.knn, self.knn.evidence(user), self.knn_shapes)
+        if self.prefix is not None:
+            F[:, 15] = self.prefix.score(user)
         return F
 
 
@@ -178,7 +191,10 @@ class ColdUserRanker:
         are tuned where the search would be slow (`userknn.affordable_bags`)."""
         trained = setting == "trained"
         collaborative = trained and max(history_lengths or [0]) > 0
-        fitted = _Fitted.fit(m, users, E, collaborative, seed, ease_lam, neighbours=trained)
+        fitted = _Fitted.fit(
+            m, users, E, collaborative, seed, ease_lam, neighbours=trained,
+            history_lengths=history_lengths,
+        )
         if not trained:
             return cls(item_ids, fitted, None, setting)
         n_features = len(fitted.feature_names())
@@ -227,6 +243,8 @@ class ColdUserRanker:
                 for shape in fitted.knn_shapes
             ]
             info["knn_val_ndcg@10"] = round(knn_val or 0.0, 4)
+        if fitted.prefix is not None:
+            info["prefix_net"] = fitted.prefix.info
         return cls(item_ids, fitted, blend, setting, info)
 
     def score(self, user: UserEvidence) -> np.ndarray:
@@ -297,7 +315,14 @@ def simulate_cold_users(
         rest = np.setdiff1d(np.arange(m.n_users), held)
         held = held[:per_fold]
         fitted = _Fitted.fit(
-            m.subset_users(rest), users, E, collaborative, seed + f, ease_lam, neighbours=True
+            m.subset_users(rest),
+            users,
+            E,
+            collaborative,
+            seed + f,
+            ease_lam,
+            neighbours=True,
+            history_lengths=history_lengths,
         )
         for u in held:
             rows = rows_of[u]
