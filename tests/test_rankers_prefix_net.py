@@ -72,3 +72,10 @@ def test_profile_encoding_is_generic() -> None:
     assert x.shape == (enc.width,) and x.sum() == 4  # age quintile, zip value, zip digit, job
     unknown = enc.encode({"age": None, "zip": "nowhere", "job": "astronaut", "other": 1})
     assert unknown.sum() == 0
+
+
+def test_nothing_to_learn_scores_nothing() -> None:
+    m, users = _world()
+    net = PrefixNet.fit(m, users, history_lengths=[50], seed=0, nets=2, epochs=2)
+    assert net.info["nets"] == 0
+    assert not net.score(_ev([0], [5.0])).any()

@@ -144,11 +144,12 @@ class PrefixNet:
             torch.manual_seed(int(rng.integers(1 << 31)))
             net = _autoencoder(width, m.n_items)
             opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+            steps = 0
             for _ in range(epochs):
                 net.train()
                 chosen = rng.permutation(m.n_users)[:users_per_epoch]
                 X, Y = _examples(m, chosen, ordered, lengths, positive, P, width, rng)
-                if not len(X):
+                if not len(X):  # nobody liked anything after their first k: nothing to learn
                     break
                 Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
                 order = torch.randperm(len(Xt))
@@ -160,9 +161,11 @@ class PrefixNet:
                     opt.zero_grad()
                     loss.backward()
                     opt.step()
-            net.eval()
-            models.append(net)
-        info = {"nets": n_nets, "epochs": epochs, "users_per_epoch": users_per_epoch}
+                    steps += 1
+            if steps:
+                net.eval()
+                models.append(net)
+        info = {"nets": len(models), "epochs": epochs, "users_per_epoch": users_per_epoch}
         return cls(models, profile, m.n_items, m.like_threshold, info)
 
     def encode(self, user: UserEvidence) -> np.ndarray:
