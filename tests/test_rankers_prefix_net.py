@@ -79,3 +79,16 @@ def test_nothing_to_learn_scores_nothing() -> None:
     net = PrefixNet.fit(m, users, history_lengths=[50], seed=0, nets=2, epochs=2)
     assert net.info["nets"] == 0
     assert not net.score(_ev([0], [5.0])).any()
+
+
+def test_the_trained_cold_user_ranker_fits_and_reports_it() -> None:
+    from dayone.rankers.cold_user import FEATURES, ColdUserRanker
+
+    m, users = _world()
+    ranker = ColdUserRanker.fit(m.item_ids, m, users, None, "trained", [1], seed=0, knn_bags=0)
+    assert ranker.fitted.prefix is not None and ranker.info["prefix_net"]["nets"] >= 1
+    F = ranker.fitted.features(_ev([0], [5.0]))
+    column = F[:, FEATURES.index("prefix_net")]
+    assert column[[2, 3, 4]].min() > column[[5, 6, 7]].max()
+    zero_shot = ColdUserRanker.fit(m.item_ids, m, users, None, "zero-shot", [1], seed=0)
+    assert zero_shot.fitted.prefix is None
