@@ -92,3 +92,17 @@ def test_the_trained_cold_user_ranker_fits_and_reports_it() -> None:
     assert column[[2, 3, 4]].min() > column[[5, 6, 7]].max()
     zero_shot = ColdUserRanker.fit(m.item_ids, m, users, None, "zero-shot", [1], seed=0)
     assert zero_shot.fitted.prefix is None
+
+
+def test_a_long_tail_beyond_the_modelled_items_scores_last(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dayone.rankers.prefix_net as prefix_net
+
+    m, users = _world()
+    monkeypatch.setattr(prefix_net, "MAX_ITEMS", 5)
+    net = PrefixNet.fit(m, users, history_lengths=[1], seed=0, nets=1, epochs=5)
+    counts = np.bincount(m.items, minlength=m.n_items)
+    modelled = np.flatnonzero(net.slot >= 0)
+    assert net.info["items"] == 5 and net.info["nets"] == 1
+    assert counts[modelled].min() >= np.delete(counts, modelled).max()
+    s = net.score(_ev([0, int(np.delete(np.arange(9), modelled)[0])], [5.0, 5.0]))
+    assert s.shape == (9,) and s[modelled].min() > np.delete(s, modelled).max()

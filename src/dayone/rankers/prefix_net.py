@@ -18,7 +18,8 @@ Design (a Mult-DAE, Liang et al. 2018, trained on prefixes instead of whole hist
   train users one network is noisy (its held-out figure swings with the seed) and longer
   training overfits (150 epochs ranked far below 20 in a scratch check); early stopping on a
   held-out slice of so few users chose anything from 3 to 23 epochs.
-- a compute budget: larger catalogues train fewer networks, then fewer users per epoch.
+- a compute budget: larger catalogues train fewer networks, then fewer users per epoch, and
+  only the `MAX_ITEMS` most interacted items are read and scored.
 
 torch is an optional extra (`sasrec.available()`); callers leave the feature out without it.
 """
@@ -41,6 +42,10 @@ BATCH = 64
 # a fit of 5 networks costs about 2.7e11 (about 20 s on one core); a task with 6x the users
 # and 2.5x the items trains one network on a third of the users per epoch.
 BUDGET = 3e11
+# Items the network reads and scores: the most interacted ones. A catalogue's long tail is
+# rarely anyone's first item or later like, and every item costs two input columns and an
+# output (the other items score below all of these).
+MAX_ITEMS = 4000
 
 
 @dataclass
@@ -113,6 +118,7 @@ class PrefixNet:
     profile: ProfileEncoding
     n_items: int
     like_threshold: float | None
+    slot: np.ndarray  # per catalogue item: its input/output position, -1 = not modelled
     info: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -130,25 +136,32 @@ class PrefixNet:
 
         profile = ProfileEncoding.fit([users.get(u, {}) for u in m.user_ids])
         P = np.stack([profile.encode(users.get(u, {})) for u in m.user_ids]) if m.n_users else None
-        width = 2 * m.n_items + profile.width
+        counts = np.bincount(m.items, minlength=m.n_items)
+        vocab = np.arange(m.n_items)
+        if m.n_items > MAX_ITEMS:
+            vocab = np.sort(np.argsort(-counts, kind="stable")[:MAX_ITEMS])
+        slot = np.full(m.n_items, -1, dtype=np.int64)
+        slot[vocab] = np.arange(len(vocab))
+        n_out = len(vocab)
+        width = 2 * n_out + profile.width
         lengths = np.asarray(history_lengths or [0])
         positive = m.positive_mask()
         rng = np.random.default_rng(seed)
         ordered = _time_ordered_rows(m, rng)
-        per_user = 3 * HIDDEN * (width + m.n_items)  # multiply-adds per example, both passes
+        per_user = 3 * HIDDEN * (width + n_out)  # multiply-adds per example, both passes
         per_net = epochs * max(m.n_users, 1) * per_user
         n_nets = int(min(nets, max(1, budget // max(per_net, 1))))
         users_per_epoch = int(min(m.n_users, max(BATCH, budget // (epochs * per_user))))
         models = []
         for _net in range(n_nets):
             torch.manual_seed(int(rng.integers(1 << 31)))
-            net = _autoencoder(width, m.n_items)
+            net = _autoencoder(width, n_out)
             opt = torch.optim.Adam(net.parameters(), lr=1e-3)
             steps = 0
             for _ in range(epochs):
                 net.train()
                 chosen = rng.permutation(m.n_users)[:users_per_epoch]
-                X, Y = _examples(m, chosen, ordered, lengths, positive, P, width, rng)
+                X, Y = _examples(m, slot, chosen, ordered, lengths, positive, P, width, rng)
                 if not len(X):  # nobody liked anything after their first k: nothing to learn
                     break
                 Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
@@ -165,16 +178,22 @@ class PrefixNet:
             if steps:
                 net.eval()
                 models.append(net)
-        info = {"nets": len(models), "epochs": epochs, "users_per_epoch": users_per_epoch}
-        return cls(models, profile, m.n_items, m.like_threshold, info)
+        info = {
+            "nets": len(models),
+            "epochs": epochs,
+            "users_per_epoch": users_per_epoch,
+            "items": n_out,
+        }
+        return cls(models, profile, m.n_items, m.like_threshold, slot, info)
 
     def encode(self, user: UserEvidence) -> np.ndarray:
-        x = np.zeros(2 * self.n_items + self.profile.width, dtype=np.float32)
+        n_out = int((self.slot >= 0).sum())
+        x = np.zeros(2 * n_out + self.profile.width, dtype=np.float32)
         liked = _liked_flags(user, self.like_threshold)
-        items = np.asarray(user.items, dtype=np.int64)
-        x[items[liked]] = 1.0
-        x[self.n_items + items[~liked]] = 1.0
-        x[2 * self.n_items :] = self.profile.encode(user.attributes)
+        slots = self.slot[np.asarray(user.items, dtype=np.int64)]
+        x[slots[liked & (slots >= 0)]] = 1.0
+        x[n_out + slots[~liked & (slots >= 0)]] = 1.0
+        x[2 * n_out :] = self.profile.encode(user.attributes)
         return x
 
     def score(self, user: UserEvidence) -> np.ndarray:
@@ -186,7 +205,10 @@ class PrefixNet:
         x = torch.from_numpy(self.encode(user)[None])
         with torch.no_grad():
             logp = [torch.log_softmax(net(x), dim=1)[0].numpy() for net in self.nets]
-        return np.asarray(np.mean(logp, axis=0), dtype=np.float64)
+        modelled = np.asarray(np.mean(logp, axis=0), dtype=np.float64)
+        out = np.full(self.n_items, float(modelled.min()) - 1.0)
+        out[self.slot >= 0] = modelled  # slots follow catalogue order
+        return out
 
 
 def _autoencoder(width: int, n_items: int) -> Any:
@@ -228,6 +250,7 @@ def _time_ordered_rows(m: InteractionMatrix, rng: np.random.Generator) -> list[n
 
 def _examples(
     m: InteractionMatrix,
+    slot: np.ndarray,
     chosen: np.ndarray,
     ordered: list[np.ndarray],
     lengths: np.ndarray,
@@ -238,20 +261,23 @@ def _examples(
 ) -> tuple[np.ndarray, np.ndarray]:
     """One simulated beginning per chosen user: (input rows, later-likes rows)."""
     X = np.zeros((len(chosen), width), dtype=np.float32)
-    Y = np.zeros((len(chosen), m.n_items), dtype=np.float32)
+    n_out = int((slot >= 0).sum())
+    Y = np.zeros((len(chosen), n_out), dtype=np.float32)
     keep = np.zeros(len(chosen), dtype=bool)
     for r, u in enumerate(chosen):
         rows = ordered[u]
         k = int(rng.choice(lengths))
         hist, later = rows[:k], rows[k:]
-        liked = np.unique(m.items[later[positive[later]]])
+        liked = slot[np.unique(m.items[later[positive[later]]])]
+        liked = liked[liked >= 0]
         if not len(liked):
             continue
         keep[r] = True
         Y[r, liked] = 1.0
-        first = positive[hist]
-        X[r, m.items[hist[first]]] = 1.0
-        X[r, m.n_items + m.items[hist[~first]]] = 1.0
+        first = slot[m.items[hist]]
+        good = positive[hist]
+        X[r, first[good & (first >= 0)]] = 1.0
+        X[r, n_out + first[~good & (first >= 0)]] = 1.0
         if P is not None:
-            X[r, 2 * m.n_items :] = P[u]
+            X[r, 2 * n_out :] = P[u]
     return X[keep], Y[keep]
