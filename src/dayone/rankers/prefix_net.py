@@ -190,9 +190,7 @@ class PrefixNet:
         n_out = int((self.slot >= 0).sum())
         x = np.zeros(2 * n_out + self.profile.width, dtype=np.float32)
         liked = _liked_flags(user, self.like_threshold)
-        slots = self.slot[np.asarray(user.items, dtype=np.int64)]
-        x[slots[liked & (slots >= 0)]] = 1.0
-        x[n_out + slots[~liked & (slots >= 0)]] = 1.0
+        _mark_history(x, self.slot[np.asarray(user.items, dtype=np.int64)], liked, n_out)
         x[2 * n_out :] = self.profile.encode(user.attributes)
         return x
 
@@ -220,6 +218,14 @@ def _autoencoder(width: int, n_items: int) -> Any:
         torch.nn.Tanh(),
         torch.nn.Linear(HIDDEN, n_items),
     )
+
+
+def _mark_history(x: np.ndarray, slots: np.ndarray, liked: np.ndarray, n_out: int) -> None:
+    """Set the input columns of the history: one block for liked items, one for the rest
+    (items the network does not model are left out)."""
+    known = slots >= 0
+    x[slots[liked & known]] = 1.0
+    x[n_out + slots[~liked & known]] = 1.0
 
 
 def _liked_flags(user: UserEvidence, like_threshold: float | None) -> np.ndarray:
@@ -274,10 +280,7 @@ def _examples(
             continue
         keep[r] = True
         Y[r, liked] = 1.0
-        first = slot[m.items[hist]]
-        good = positive[hist]
-        X[r, first[good & (first >= 0)]] = 1.0
-        X[r, n_out + first[~good & (first >= 0)]] = 1.0
+        _mark_history(X[r], slot[m.items[hist]], positive[hist], n_out)
         if P is not None:
             X[r, 2 * n_out :] = P[u]
     return X[keep], Y[keep]
