@@ -104,6 +104,30 @@ def test_ease_past_its_item_cap_models_the_most_interacted_items_only() -> None:
     assert full.kept is None and full.score(ev).shape == (12,)
 
 
+def test_ease_with_item_words_reaches_an_item_nobody_bought_yet() -> None:
+    """Two product lines, bought apart; item 5 is new (no purchase) and its words say it is
+    of line A. Plain EASE cannot score it; with the word Gram it ranks first for a line-A
+    buyer among line B's items, and last for a line-B buyer."""
+    from dayone.rankers.lexical import LexicalSimilarity
+
+    texts = ["acme drill", "acme saw", "acme sander", "zeta pipette", "zeta flask", "acme router"]
+    X = np.zeros((40, 6), dtype=np.float32)
+    X[:20, :3] = 1.0
+    X[20:, 3:5] = 1.0
+    words = LexicalSimilarity.fit(texts).X
+    plain = EASE.fit(sp.csr_matrix(X), lam=1.0)
+    with_words = EASE.fit(sp.csr_matrix(X), lam=1.0, side=words, side_weight=5.0)
+    a_buyer, b_buyer = _ev([0, 1]), _ev([3])
+    assert plain.score(a_buyer)[5] == 0.0
+    s = with_words.score(a_buyer)
+    assert s[5] > s[[3, 4]].max()
+    assert with_words.score(b_buyer)[5] < with_words.score(b_buyer)[4]
+    assert np.allclose(np.diag(with_words.B), 0.0)
+    # past the item cap the word rows follow the kept items
+    capped = EASE.fit(sp.csr_matrix(X), lam=1.0, max_items=5, side=words, side_weight=5.0)
+    assert capped.kept is not None and 5 not in capped.kept
+
+
 def test_als_fold_in_prefers_the_users_cluster() -> None:
     X = np.zeros((60, 12), dtype=np.float32)
     X[:30, :6] = 1.0

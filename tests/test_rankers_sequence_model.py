@@ -128,6 +128,55 @@ def test_ease_lambda_is_chosen_from_the_grid_on_held_out_items() -> None:
     assert scores[str(lam)] == max(scores.values()) > 0.3
 
 
+def test_word_weight_is_chosen_on_held_out_items_and_zero_when_words_mislead() -> None:
+    """Sequences stay inside one of two halves of the catalogue. Words that name the half
+    help EASE reach an item rarely bought, so some weight wins; words that pair items
+    across the halves only mislead, so EASE alone (0) wins."""
+    from dayone.rankers.lexical import LexicalSimilarity
+
+    rng = np.random.default_rng(3)
+    half = N_ITEMS // 2
+
+    def walk(n: int, length: int) -> list[np.ndarray]:
+        out = []
+        for _ in range(n):
+            side = int(rng.integers(2))
+            out.append(side * half + rng.choice(half, size=length, replace=False))
+        return out
+
+    seqs, held = walk(30, 3), walk(60, 4)
+    honest = LexicalSimilarity.fit([f"line{i // half} part{i}" for i in range(N_ITEMS)])
+    crossed = LexicalSimilarity.fit([f"pair{i % half} part{i}" for i in range(N_ITEMS)])
+    hist, targets = [s[:-1] for s in held], np.array([s[-1] for s in held])
+    w_honest, scores = sequential.choose_word_weight(seqs, N_ITEMS, honest, 10.0, hist, targets)
+    w_crossed, _ = sequential.choose_word_weight(seqs, N_ITEMS, crossed, 10.0, hist, targets)
+    assert set(scores) == {str(m) for m in sequential.WORD_WEIGHTS}
+    assert w_honest > 0 and scores[str(0.0)] < max(scores.values())
+    assert w_crossed == 0.0
+
+
+def test_the_blend_starts_from_the_strongest_single_strategy() -> None:
+    """Coordinate ascent stays near its start, so the start is the strategy that ranks the
+    simulated next items best alone (here EASE: its column marks the target), never the
+    in-history flag, and columns that are all zero are not tried."""
+    rng = np.random.default_rng(0)
+    names = sequential.FEATURES
+    sims = []
+    for _ in range(30):
+        F = rng.normal(size=(N_ITEMS, len(names))).astype(np.float32)
+        F[:, names.index("sasrec")] = 0.0
+        target = int(rng.integers(N_ITEMS))
+        F[:, names.index("ease")] = rng.normal(size=N_ITEMS) * 0.1
+        F[target, names.index("ease")] = 5.0
+        sims.append((F, np.array([target]), np.zeros(0, dtype=np.int64)))
+    start, alone = sequential.strongest_single_start(sims)
+    assert max(alone, key=alone.__getitem__) == "ease" and alone["ease"] == 1.0
+    assert "in_history" not in alone and "sasrec" not in alone
+    expected = np.zeros(len(names))
+    expected[names.index("ease")], expected[names.index("in_history")] = 1.0, -1.0
+    np.testing.assert_array_equal(start, expected)
+
+
 @needs_torch
 def test_few_train_users_still_leave_a_stopping_set_for_the_sequence_model() -> None:
     """With fewer users than 2 x max_sim_users the blend's users and the early-stopping users

@@ -4,6 +4,12 @@ The strongest simple collaborative model on small catalogues, and it needs no us
 so a user known only by a handful of items is scored directly from them (no fold-in).
 The L2 weight `lam` is the one knob; it is chosen by the caller on a validation split.
 
+With item text (`side`, items x word features, rows L2-normalised) the Gram matrix also gets
+`side_weight` x the word-overlap Gram (collective EASE: Ning & Karypis' SSLIM, Jeunen et al.
+2020): every item shares weight with the items whose text it shares, so a rarely bought item
+borrows the co-purchases of its product line instead of standing alone. On sparse purchase
+data this is where the closed form gains most (scientific-seq, docs/benchmarks.md).
+
 Its cost is a dense items x items inverse: memory grows with the square of the catalogue and
 time with the cube (40,000 items would need ~13 GB per matrix and hours on two cores). Past
 `max_items` the model is fitted on the most-interacted items only; the others get no EASE
@@ -33,14 +39,21 @@ class EASE:
     n_items: int = 0
 
     @classmethod
-    def fit(cls, X: sp.csr_matrix, lam: float = 200.0, max_items: int = MAX_ITEMS) -> EASE:
+    def fit(
+        cls,
+        X: sp.csr_matrix,
+        lam: float = 200.0,
+        max_items: int = MAX_ITEMS,
+        side: sp.csr_matrix | None = None,
+        side_weight: float = 0.0,
+    ) -> EASE:
         n = X.shape[1]
-        kept = None
-        if n > max_items:
-            counts = np.asarray(X.getnnz(axis=0)).ravel()
-            kept = np.sort(np.argsort(-counts, kind="stable")[:max_items])
+        kept = most_interacted(X, max_items)
+        if kept is not None:
             X = X.tocsc()[:, kept].tocsr()
-        G = np.asarray((X.T @ X).todense(), dtype=np.float64)
+            if side is not None:
+                side = side[kept]
+        G = gram(X, side, side_weight)
         G[np.diag_indices_from(G)] += lam
         P = np.linalg.inv(G)
         del G
@@ -83,3 +96,36 @@ class EASE:
         if not len(rows):
             return np.zeros(size)
         return self._full(np.asarray(w[mask] @ self.B[rows]))
+
+
+def most_interacted(X: sp.csr_matrix, max_items: int = MAX_ITEMS) -> np.ndarray | None:
+    """Sorted catalogue indices of the `max_items` items with most interactions, or None when
+    the catalogue is no larger (EASE then models every item)."""
+    if X.shape[1] <= max_items:
+        return None
+    counts = np.asarray(X.getnnz(axis=0)).ravel()
+    return np.sort(np.argsort(-counts, kind="stable")[:max_items])
+
+
+def gram(
+    X: sp.csr_matrix, side: sp.csr_matrix | None = None, side_weight: float = 0.0
+) -> np.ndarray:
+    """Dense XᵀX, plus `side_weight` x the side features' Gram when given."""
+    G = np.asarray((X.T @ X).todense(), dtype=np.float64)
+    if side is not None and side_weight > 0:
+        G += side_weight * np.asarray((side @ side.T).todense(), dtype=np.float64)
+    return G
+
+
+def weights_with_side(
+    G: np.ndarray, side: np.ndarray, side_weight: float, lam: float, buf: np.ndarray
+) -> np.ndarray:
+    """EASE's B for the Gram `G + side_weight * side`, built in `buf` (G and side unchanged,
+    so a grid of weights reuses both without another items x items copy each time)."""
+    np.multiply(side, side_weight, out=buf)
+    buf += G
+    buf[np.diag_indices_from(buf)] += lam
+    P = np.linalg.inv(buf)
+    P /= -np.diag(P)[None, :]
+    P[np.diag_indices_from(P)] = 0.0
+    return P

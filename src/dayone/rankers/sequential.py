@@ -3,8 +3,10 @@
 Zero-shot (no interaction data at all): text similarity to a recency-weighted profile of the
 history, the newest item weighing most, with items already in the history pushed down (a
 repeat is rare and the nearest neighbour of an item is itself). Trained: first-order
-transitions, EASE and co-occurrence from train sequences, popularity, and the text features,
-blended by coordinate ascent on NDCG@10 of a leave-last-out simulation on train sequences
+transitions, EASE and co-occurrence from train sequences, EASE whose Gram matrix also counts
+shared item words (`ease_text`, the words' weight chosen on held-out next items), popularity,
+and the text features, blended by coordinate ascent on NDCG@10, started from the strongest
+single strategy, of a leave-last-out simulation on train sequences
 (each train user's last train item is predicted from the rest; strategies are fitted on the
 sequences without their last two items, so that the simulated history, like a request's,
 ends in an item the strategies were not fitted on).
@@ -25,9 +27,9 @@ from typing import Any
 import numpy as np
 
 from dayone.rankers.base import InteractionMatrix, UserEvidence, simulated_users_within_budget
-from dayone.rankers.blend import CoordinateAscentBlend, standardise_per_user
+from dayone.rankers.blend import CoordinateAscentBlend, blend_metric, standardise_per_user
 from dayone.rankers.cooccurrence import CoOccurrence
-from dayone.rankers.ease import EASE
+from dayone.rankers.ease import EASE, gram, most_interacted, weights_with_side
 from dayone.rankers.lexical import LexicalSimilarity
 from dayone.rankers.sasrec import SASRec, SASRecConfig, ndcg10
 from dayone.rankers.sasrec import available as sasrec_available
@@ -45,6 +47,7 @@ FEATURES = [
     "sasrec",
     "lex_profile",  # word overlap: zero-shot only, left 0 (and so unweighted) when trained
     "lex_last",
+    "ease_text",  # EASE whose Gram also counts shared words (trained, with item texts)
 ]
 ZERO_SHOT_DECAY = 0.6  # fixed a priori: each older item counts 0.6x the next newer one
 # Zero-shot, items already in the history go after every other item (z-units; a score
@@ -70,6 +73,7 @@ class _Fitted:
     pop: np.ndarray | None
     seq_model: SASRec | None = None
     lexical: LexicalSimilarity | None = None
+    ease_text: EASE | None = None
 
     @classmethod
     def fit(
@@ -79,7 +83,10 @@ class _Fitted:
         E: np.ndarray | None,
         ease_lam: float,
         lexical: LexicalSimilarity | None = None,
+        words: tuple[LexicalSimilarity, float] | None = None,
     ) -> _Fitted:
+        """`words`: item word features and their weight in the Gram matrix of a second EASE
+        (`ease_text`); `lexical` is the zero-shot word-overlap score, a different use."""
         text = TextSimilarity(E, recency_decay=ZERO_SHOT_DECAY) if E is not None else None
         if not sequences:
             return cls(text, None, None, None, None, lexical=lexical)
@@ -93,6 +100,11 @@ class _Fitted:
             CoOccurrence.fit(X),
             pop,
             lexical=lexical,
+            ease_text=(
+                EASE.fit(X, lam=ease_lam, side=words[0].X, side_weight=words[1])
+                if words is not None and words[1] > 0
+                else None
+            ),
         )
 
     def text_batch(self, users: list[UserEvidence]) -> tuple[np.ndarray, np.ndarray] | None:
@@ -153,6 +165,8 @@ class _Fitted:
             F[:, 7] = seq_row
         if lexical_rows is not None:
             F[:, 8], F[:, 9] = lexical_rows
+        if self.ease_text is not None:
+            F[:, 10] = self.ease_text.score(user)
         return F
 
 
@@ -216,10 +230,11 @@ class SequentialRanker:
         (it has read every step of that history) and made the blend overweight it.
 
         `item_texts` (catalogue order) adds word-overlap similarity (`lexical.py`) to the
-        zero-shot score at `LEXICAL_WEIGHT`. The trained blend does not use it: as two more blend
-        features on scientific-seq it gained a little in sample and lost a little on test
-        (docs/benchmarks.md); EASE, transitions and SASRec already carry what brand and
-        product-line overlap says about co-purchase."""
+        zero-shot score at `LEXICAL_WEIGHT`. The trained blend does not take that similarity
+        as a feature (as two more blend features on scientific-seq it gained a little in
+        sample and lost a little on test, docs/benchmarks.md); there the words enter through
+        `ease_text` instead, inside the item-item model, where a rarely bought item borrows
+        the co-purchases of the items it shares words with."""
         n = len(item_ids)
         if setting != "trained" or m is None or m.n_users == 0:
             lexical = LexicalSimilarity.fit(item_texts) if item_texts is not None else None
@@ -256,7 +271,13 @@ class SequentialRanker:
                 ease_lam, ease_info = choose_ease_lambda(fit_on, n, *stop_val)
             else:
                 ease_lam = 200.0
-        sim_fit = _Fitted.fit(fit_on, n, E, ease_lam)
+        words_info: dict[str, Any] = {}
+        words = None
+        if item_texts is not None and has_stop_set:
+            vocab = LexicalSimilarity.fit(item_texts)
+            weight, words_info = choose_word_weight(fit_on, n, vocab, ease_lam, *stop_val)
+            words = (vocab, weight)
+        sim_fit = _Fitted.fit(fit_on, n, E, ease_lam, words=words)
         cfg = sequence_model or SASRecConfig()
         seq_info: dict[str, Any] = {}
         if cfg.max_epochs > 0 and sasrec_available():
@@ -286,11 +307,11 @@ class SequentialRanker:
             sims.append(
                 (standardise_per_user(F), np.array([seqs[u][-1]]), np.zeros(0, dtype=np.int64))
             )
-        start = np.zeros(len(FEATURES))
-        start[0], start[1], start[2] = 1.0, 0.5, -1.0
+        start, alone = strongest_single_start(sims)
         blend = CoordinateAscentBlend.fit(sims, FEATURES, start)
         info = {
             "simulated_users": len(sims),
+            "val_ndcg@10_alone": alone,
             "stopping_users": len(stop_users),
             "val_ndcg@10_start": round(blend.start_metric, 4),
             "val_ndcg@10_blend": round(blend.val_metric, 4),
@@ -299,7 +320,11 @@ class SequentialRanker:
         }
         if ease_info:
             info["ease_val_ndcg@10"] = ease_info
-        final = _Fitted.fit(seqs, n, E, ease_lam)
+        if words_info:
+            info["ease_text_val_ndcg@10"] = words_info
+        if words is not None and blend.w[FEATURES.index("ease_text")] == 0:
+            words = None  # the blend does not use it: skip the extra inverse
+        final = _Fitted.fit(seqs, n, E, ease_lam, words=words)
         if sim_fit.seq_model is not None and blend.w[FEATURES.index("sasrec")] != 0:
             epochs = max(1, int(sim_fit.seq_model.info["best_epoch"]))
             final.seq_model = SASRec.fit(seqs, n, E, cfg, seed=seed, epochs=epochs)
@@ -331,6 +356,33 @@ class SequentialRanker:
             else:
                 out[r] = self.blend.predict(F)
         return out
+
+
+def strongest_single_start(
+    sims: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, dict[str, float]]:
+    """The blend's starting weights: the one strategy that ranks the simulated users' next
+    items best on its own, with history items put last (in_history -1).
+
+    Why: coordinate ascent moves one weight at a time, so it stays near its start. A fixed
+    hand-chosen start (text profile + last item) left it below the best strategy alone once
+    a stronger one existed: on scientific-seq, EASE with item words alone ranked held-out
+    users' next items at 0.093 and the blend searched from the text start at 0.093, from EASE
+    with words at 0.097 (halves of the simulated users, docs/benchmarks.md). Returns (start,
+    each strategy's figure alone)."""
+    history = FEATURES.index("in_history")
+    alone: dict[str, float] = {}
+    for j, name in enumerate(FEATURES):
+        if j == history or all(not np.any(Z[:, j]) for Z, _, _ in sims[:20]):
+            continue
+        w = np.zeros(len(FEATURES))
+        w[j], w[history] = 1.0, -1.0
+        alone[name] = round(blend_metric(sims, w, 10), 4)
+    start = np.zeros(len(FEATURES))
+    start[history] = -1.0
+    if alone:
+        start[FEATURES.index(max(alone, key=alone.__getitem__))] = 1.0
+    return start, alone
 
 
 EASE_LAMBDAS = (50.0, 100.0, 200.0, 400.0, 800.0)
@@ -377,6 +429,56 @@ def choose_ease_lambda(
         if metric > best:
             best, best_lam = metric, lam
     return best_lam, scores
+
+
+# Weight of the word-overlap Gram in `ease_text`, in units of the mean number of sequences an
+# item is in (so the text counts the same relative to co-purchases whatever the data's size).
+# 0 = EASE alone; the best is chosen on held-out next items.
+WORD_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)
+
+
+def choose_word_weight(
+    sequences: list[np.ndarray],
+    n_items: int,
+    words: LexicalSimilarity,
+    lam: float,
+    histories: list[np.ndarray],
+    targets: np.ndarray,
+    grid: tuple[float, ...] = WORD_WEIGHTS,
+) -> tuple[float, dict[str, float]]:
+    """The word-overlap weight of `ease_text` with the best NDCG@10 of that EASE alone on
+    held-out next items (history items last, as the blend's in-history weight puts them).
+
+    Why chosen and not fixed: how much shared words say about co-purchase depends on the
+    catalogue (brands and product lines in a hardware shop, little in film titles); on
+    scientific-seq's held-out items EASE alone went from 0.072 to 0.093 at weight ~1, and
+    the figure falls again past it (docs/benchmarks.md). Returns (absolute weight, figures)."""
+    X = binary_matrix(sequences, n_items)
+    H = binary_matrix(list(histories), n_items)
+    W = words.X
+    # on a catalogue past EASE's size cap, choose on the items EASE keeps (as it is fitted)
+    kept = most_interacted(X)
+    share = 1.0
+    if kept is not None:
+        X, H, W = X.tocsc()[:, kept].tocsr(), H.tocsc()[:, kept].tocsr(), W[kept]
+        pos = np.minimum(np.searchsorted(kept, targets), len(kept) - 1)
+        reachable = kept[pos] == targets
+        share = float(reachable.mean())
+        H, targets = H[np.flatnonzero(reachable)], pos[reachable]
+    unit = float(np.asarray(X.sum(axis=0)).mean()) or 1.0
+    G = gram(X)
+    side = np.asarray((W @ W.T).todense(), dtype=np.float64)
+    buf = np.empty_like(G)
+    penalty = 10.0 * H.toarray()
+    scores: dict[str, float] = {}
+    best, best_w = -1.0, 0.0
+    for mult in grid:
+        B = weights_with_side(G, side, mult * unit, lam, buf)
+        metric = share * ndcg10(np.asarray(H @ B) - penalty, targets) if len(targets) else 0.0
+        scores[str(mult)] = round(metric, 4)
+        if metric > best:
+            best, best_w = metric, mult * unit
+    return best_w, scores
 
 
 def sequences_of(m: InteractionMatrix) -> list[np.ndarray]:
