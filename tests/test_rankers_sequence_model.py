@@ -148,11 +148,43 @@ def test_word_weight_is_chosen_on_held_out_items_and_zero_when_words_mislead() -
     honest = LexicalSimilarity.fit([f"line{i // half} part{i}" for i in range(N_ITEMS)])
     crossed = LexicalSimilarity.fit([f"pair{i % half} part{i}" for i in range(N_ITEMS)])
     hist, targets = [s[:-1] for s in held], np.array([s[-1] for s in held])
-    w_honest, scores = sequential.choose_word_weight(seqs, N_ITEMS, honest, 10.0, hist, targets)
-    w_crossed, _ = sequential.choose_word_weight(seqs, N_ITEMS, crossed, 10.0, hist, targets)
-    assert set(scores) == {str(m) for m in sequential.WORD_WEIGHTS}
-    assert w_honest > 0 and scores[str(0.0)] < max(scores.values())
+    w_honest, _, scores = sequential.choose_word_weight(
+        seqs, N_ITEMS, honest, 10.0, hist, targets
+    )
+    w_crossed, _, _ = sequential.choose_word_weight(seqs, N_ITEMS, crossed, 10.0, hist, targets)
+    assert set(scores) == {
+        f"{m}@{d}" for m in sequential.WORD_WEIGHTS for d in sequential.WORD_DECAYS
+    }
+    assert w_honest > 0 and scores["0.0@1.0"] < max(scores.values())
     assert w_crossed == 0.0
+
+
+def test_ease_with_words_leans_to_the_newest_history_item_when_it_decays() -> None:
+    """Half the sequences stay in items 0-11, half in 12-23. A history that moved from the
+    first half to the second should continue in the second: with a decay below 1 the newest
+    item's half leads; as a bag of items (decay 1) the half of the three older items does."""
+    from dayone.rankers.lexical import LexicalSimilarity
+
+    half = N_ITEMS // 2
+    rng = np.random.default_rng(5)
+    seqs = [
+        side * half + rng.choice(half, size=5, replace=False)
+        for side in rng.integers(2, size=80)
+    ]
+    vocab = LexicalSimilarity.fit([f"line{i // half} part{i}" for i in range(N_ITEMS)])
+    user = UserEvidence(items=np.array([0, 1, 2, 13]), ratings=np.full(4, np.nan))
+    col = sequential.FEATURES.index("ease_text")
+
+    def halves(decay: float) -> tuple[float, float]:
+        fitted = sequential._Fitted.fit(seqs, N_ITEMS, None, 10.0, words=(vocab, 1.0, decay))
+        F = fitted.features(user, N_ITEMS)[:, col]
+        rest = np.setdiff1d(np.arange(N_ITEMS), user.items)
+        return float(F[rest[rest < half]].mean()), float(F[rest[rest >= half]].mean())
+
+    first, second = halves(0.3)
+    assert second > first
+    bag_first, bag_second = halves(1.0)
+    assert bag_first > bag_second  # three of the four items are in the first half
 
 
 def test_the_blend_starts_from_the_strongest_single_strategy() -> None:

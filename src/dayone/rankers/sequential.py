@@ -74,6 +74,7 @@ class _Fitted:
     seq_model: SASRec | None = None
     lexical: LexicalSimilarity | None = None
     ease_text: EASE | None = None
+    ease_text_decay: float = 1.0
 
     @classmethod
     def fit(
@@ -83,10 +84,11 @@ class _Fitted:
         E: np.ndarray | None,
         ease_lam: float,
         lexical: LexicalSimilarity | None = None,
-        words: tuple[LexicalSimilarity, float] | None = None,
+        words: tuple[LexicalSimilarity, float, float] | None = None,
     ) -> _Fitted:
-        """`words`: item word features and their weight in the Gram matrix of a second EASE
-        (`ease_text`); `lexical` is the zero-shot word-overlap score, a different use."""
+        """`words`: item word features, their weight in the Gram matrix of a second EASE
+        (`ease_text`) and the recency decay of its input; `lexical` is the zero-shot
+        word-overlap score, a different use."""
         text = TextSimilarity(E, recency_decay=ZERO_SHOT_DECAY) if E is not None else None
         if not sequences:
             return cls(text, None, None, None, None, lexical=lexical)
@@ -105,6 +107,7 @@ class _Fitted:
                 if words is not None and words[1] > 0
                 else None
             ),
+            ease_text_decay=words[2] if words is not None else 1.0,
         )
 
     def text_batch(self, users: list[UserEvidence]) -> tuple[np.ndarray, np.ndarray] | None:
@@ -166,7 +169,8 @@ class _Fitted:
         if lexical_rows is not None:
             F[:, 8], F[:, 9] = lexical_rows
         if self.ease_text is not None:
-            F[:, 10] = self.ease_text.score(user)
+            age = np.arange(len(user.items) - 1, -1, -1, dtype=np.float64)
+            F[:, 10] = self.ease_text.score(user, weights=self.ease_text_decay**age)
         return F
 
 
@@ -275,8 +279,8 @@ class SequentialRanker:
         words = None
         if item_texts is not None and has_stop_set:
             vocab = LexicalSimilarity.fit(item_texts)
-            weight, words_info = choose_word_weight(fit_on, n, vocab, ease_lam, *stop_val)
-            words = (vocab, weight)
+            weight, decay, words_info = choose_word_weight(fit_on, n, vocab, ease_lam, *stop_val)
+            words = (vocab, weight, decay)
         sim_fit = _Fitted.fit(fit_on, n, E, ease_lam, words=words)
         cfg = sequence_model or SASRecConfig()
         seq_info: dict[str, Any] = {}
@@ -388,16 +392,22 @@ def strongest_single_start(
 EASE_LAMBDAS = (50.0, 100.0, 200.0, 400.0, 800.0)
 
 
-def binary_matrix(sequences: list[np.ndarray], n_items: int) -> Any:
-    """Users x items 0/1 (CSR) of what each sequence contains."""
+def binary_matrix(sequences: list[np.ndarray], n_items: int, decay: float | None = None) -> Any:
+    """Users x items 0/1 (CSR) of what each sequence contains; with `decay`, each item
+    weighs decay^(its distance from the sequence's end) instead (repeats add up)."""
     import scipy.sparse as sp
 
     rows = np.concatenate([np.full(len(s), u) for u, s in enumerate(sequences)])
     cols = np.concatenate(sequences)
-    X = sp.csr_matrix(
-        (np.ones(len(cols), dtype=np.float32), (rows, cols)), shape=(len(sequences), n_items)
-    )
-    X.data[:] = 1.0
+    if decay is None:
+        vals = np.ones(len(cols), dtype=np.float32)
+    else:
+        vals = np.concatenate(
+            [decay ** np.arange(len(s) - 1, -1, -1, dtype=np.float64) for s in sequences]
+        ).astype(np.float32)
+    X = sp.csr_matrix((vals, (rows, cols)), shape=(len(sequences), n_items))
+    if decay is None:
+        X.data[:] = 1.0
     return X
 
 
@@ -435,6 +445,9 @@ def choose_ease_lambda(
 # item is in (so the text counts the same relative to co-purchases whatever the data's size).
 # 0 = EASE alone; the best is chosen on held-out next items.
 WORD_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)
+# How much each older history item counts in `ease_text`'s input (1 = a bag of items; 0.6 is
+# the zero-shot profile's decay). Chosen with the weight.
+WORD_DECAYS = (1.0, 0.8, 0.6)
 
 
 def choose_word_weight(
@@ -445,40 +458,47 @@ def choose_word_weight(
     histories: list[np.ndarray],
     targets: np.ndarray,
     grid: tuple[float, ...] = WORD_WEIGHTS,
-) -> tuple[float, dict[str, float]]:
-    """The word-overlap weight of `ease_text` with the best NDCG@10 of that EASE alone on
-    held-out next items (history items last, as the blend's in-history weight puts them).
+    decays: tuple[float, ...] = WORD_DECAYS,
+) -> tuple[float, float, dict[str, float]]:
+    """The word-overlap weight of `ease_text`, and how fast older history items fade in its
+    input, with the best NDCG@10 of that EASE alone on held-out next items (history items
+    last, as the blend's in-history weight puts them).
 
     Why chosen and not fixed: how much shared words say about co-purchase depends on the
     catalogue (brands and product lines in a hardware shop, little in film titles); on
-    scientific-seq's held-out items EASE alone went from 0.072 to 0.093 at weight ~1, and
-    the figure falls again past it (docs/benchmarks.md). Returns (absolute weight, figures)."""
+    scientific-seq's held-out items EASE alone went from 0.079 to 0.100 at weight 1 and falls
+    again past it, and weighting the history by recency moved it again (docs/benchmarks.md).
+    Each weight costs one inverse; the decays reuse it. Returns (absolute weight, decay,
+    figures keyed "weight@decay")."""
     X = binary_matrix(sequences, n_items)
-    H = binary_matrix(list(histories), n_items)
+    Hs = {d: binary_matrix(list(histories), n_items, decay=d) for d in decays}
     W = words.X
     # on a catalogue past EASE's size cap, choose on the items EASE keeps (as it is fitted)
     kept = most_interacted(X)
     share = 1.0
     if kept is not None:
-        X, H, W = X.tocsc()[:, kept].tocsr(), H.tocsc()[:, kept].tocsr(), W[kept]
+        X, W = X.tocsc()[:, kept].tocsr(), W[kept]
+        Hs = {d: H.tocsc()[:, kept].tocsr() for d, H in Hs.items()}
         pos = np.minimum(np.searchsorted(kept, targets), len(kept) - 1)
         reachable = kept[pos] == targets
         share = float(reachable.mean())
-        H, targets = H[np.flatnonzero(reachable)], pos[reachable]
+        Hs = {d: H[np.flatnonzero(reachable)] for d, H in Hs.items()}
+        targets = pos[reachable]
     unit = float(np.asarray(X.sum(axis=0)).mean()) or 1.0
     G = gram(X)
     side = np.asarray((W @ W.T).todense(), dtype=np.float64)
     buf = np.empty_like(G)
-    penalty = 10.0 * H.toarray()
+    penalty = 10.0 * (next(iter(Hs.values())).toarray() > 0)
     scores: dict[str, float] = {}
-    best, best_w = -1.0, 0.0
+    best, best_w, best_d = -1.0, 0.0, 1.0
     for mult in grid:
         B = weights_with_side(G, side, mult * unit, lam, buf)
-        metric = share * ndcg10(np.asarray(H @ B) - penalty, targets) if len(targets) else 0.0
-        scores[str(mult)] = round(metric, 4)
-        if metric > best:
-            best, best_w = metric, mult * unit
-    return best_w, scores
+        for d, H in Hs.items():
+            metric = share * ndcg10(np.asarray(H @ B) - penalty, targets) if len(targets) else 0.0
+            scores[f"{mult}@{d}"] = round(metric, 4)
+            if metric > best:
+                best, best_w, best_d = metric, mult * unit, d
+    return best_w, best_d, scores
 
 
 def sequences_of(m: InteractionMatrix) -> list[np.ndarray]:
