@@ -185,6 +185,11 @@ def test_ease_with_words_leans_to_the_newest_history_item_when_it_decays() -> No
     assert second > first
     bag_first, bag_second = halves(1.0)
     assert bag_first > bag_second  # three of the four items are in the first half
+    # with no word weight the recency alone still earns the column; with neither, no column
+    recent = sequential._Fitted.fit(seqs, N_ITEMS, None, 10.0, words=(vocab, 0.0, 0.6))
+    assert recent.ease_text is not None
+    plain = sequential._Fitted.fit(seqs, N_ITEMS, None, 10.0, words=(vocab, 0.0, 1.0))
+    assert plain.ease_text is None
 
 
 def test_the_blend_starts_from_the_strongest_single_strategy() -> None:

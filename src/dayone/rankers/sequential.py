@@ -4,7 +4,8 @@ Zero-shot (no interaction data at all): text similarity to a recency-weighted pr
 history, the newest item weighing most, with items already in the history pushed down (a
 repeat is rare and the nearest neighbour of an item is itself). Trained: first-order
 transitions, EASE and co-occurrence from train sequences, EASE whose Gram matrix also counts
-shared item words (`ease_text`, the words' weight chosen on held-out next items), popularity,
+shared item words and weighs recent history items more (`ease_text`, the words' weight and
+the decay chosen on held-out next items), popularity,
 and the text features, blended by coordinate ascent on NDCG@10, started from the strongest
 single strategy, of a leave-last-out simulation on train sequences
 (each train user's last train item is predicted from the rest; strategies are fitted on the
@@ -104,7 +105,8 @@ class _Fitted:
             lexical=lexical,
             ease_text=(
                 EASE.fit(X, lam=ease_lam, side=words[0].X, side_weight=words[1])
-                if words is not None and words[1] > 0
+                # words or recency: with weight 0 and decay 0.8 it is EASE over recent items
+                if words is not None and (words[1] > 0 or words[2] < 1)
                 else None
             ),
             ease_text_decay=words[2] if words is not None else 1.0,
