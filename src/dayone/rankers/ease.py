@@ -53,12 +53,7 @@ class EASE:
             X = X.tocsc()[:, kept].tocsr()
             if side is not None:
                 side = side[kept]
-        G = gram(X, side, side_weight)
-        G[np.diag_indices_from(G)] += lam
-        P = np.linalg.inv(G)
-        del G
-        B = -P / np.diag(P)[None, :]
-        B[np.diag_indices_from(B)] = 0.0
+        B = weights_in_place(gram(X, side, side_weight), lam)
         return cls(B.astype(np.float32), kept, n)
 
     def _full(self, scores: np.ndarray) -> np.ndarray:
@@ -124,8 +119,14 @@ def weights_with_side(
     so a grid of weights reuses both without another items x items copy each time)."""
     np.multiply(side, side_weight, out=buf)
     buf += G
-    buf[np.diag_indices_from(buf)] += lam
-    P = np.linalg.inv(buf)
+    return weights_in_place(buf, lam)
+
+
+def weights_in_place(G: np.ndarray, lam: float) -> np.ndarray:
+    """EASE's closed form from a Gram matrix, which it overwrites (its diagonal gets `lam`):
+    B = -P / diag(P) column-wise with P = (G + lam I)^-1, and a zero diagonal."""
+    G[np.diag_indices_from(G)] += lam
+    P = np.linalg.inv(G)
     P /= -np.diag(P)[None, :]
     P[np.diag_indices_from(P)] = 0.0
     return P

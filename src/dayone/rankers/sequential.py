@@ -30,7 +30,7 @@ import numpy as np
 from dayone.rankers.base import InteractionMatrix, UserEvidence, simulated_users_within_budget
 from dayone.rankers.blend import CoordinateAscentBlend, blend_metric, standardise_per_user
 from dayone.rankers.cooccurrence import CoOccurrence
-from dayone.rankers.ease import EASE, gram, most_interacted, weights_with_side
+from dayone.rankers.ease import EASE, gram, most_interacted, weights_in_place, weights_with_side
 from dayone.rankers.lexical import LexicalSimilarity
 from dayone.rankers.sasrec import SASRec, SASRecConfig, ndcg10
 from dayone.rankers.sasrec import available as sasrec_available
@@ -426,16 +426,12 @@ def choose_ease_lambda(
     rating data); EASE alone is a cheap proxy for its value in the blend. The Gram matrix is
     built once and only the inverse is redone per lambda."""
     X = binary_matrix(sequences, n_items)
-    G = np.asarray((X.T @ X).todense(), dtype=np.float64)
+    G = gram(X)
     H = binary_matrix(list(histories), n_items)
     scores: dict[str, float] = {}
     best, best_lam = -1.0, grid[0]
     for lam in grid:
-        Gl = G.copy()
-        Gl[np.diag_indices_from(Gl)] += lam
-        P = np.linalg.inv(Gl)
-        B = -P / np.diag(P)[None, :]
-        B[np.diag_indices_from(B)] = 0.0
+        B = weights_in_place(G.copy(), lam)
         metric = ndcg10(np.asarray(H @ B), targets)
         scores[str(lam)] = round(metric, 4)
         if metric > best:
