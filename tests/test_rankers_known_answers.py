@@ -16,18 +16,7 @@ from dayone.rankers.popularity import PopularityPriors
 from dayone.rankers.sequential import sequences_of
 from dayone.rankers.text import TextSimilarity
 from dayone.rankers.transitions import Transitions
-
-
-def _ev(
-    items: list[int], ratings: list[float] | None = None, attrs: dict | None = None
-) -> UserEvidence:
-    r = np.array(ratings if ratings is not None else [np.nan] * len(items), dtype=float)
-    return UserEvidence(
-        items=np.array(items, dtype=np.int64),
-        ratings=r,
-        liked=[None] * len(items),
-        attributes=attrs or {},
-    )
+from evidence import user_evidence as _ev
 
 
 def _matrix(

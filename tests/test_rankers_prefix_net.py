@@ -5,21 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dayone.rankers.base import InteractionMatrix, UserEvidence
+from dayone.rankers.base import InteractionMatrix
 from dayone.rankers.prefix_net import ProfileEncoding
+from evidence import user_evidence as _ev
 
 torch = pytest.importorskip("torch", reason="the prefix network needs the [torch] extra")
 
 from dayone.rankers.prefix_net import PrefixNet  # noqa: E402
-
-
-def _ev(items: list[int], ratings: list[float], attrs: dict | None = None) -> UserEvidence:
-    return UserEvidence(
-        items=np.array(items, dtype=np.int64),
-        ratings=np.array(ratings, dtype=float),
-        liked=[None] * len(items),
-        attributes=attrs or {},
-    )
 
 
 def _world(n_per_group: int = 40) -> tuple[InteractionMatrix, dict]:

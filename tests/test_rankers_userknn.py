@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dayone.rankers import userknn
-from dayone.rankers.base import InteractionMatrix, UserEvidence
+from dayone.rankers.base import InteractionMatrix
 from dayone.rankers.blend import CoordinateAscentBlend, standardise_per_user
 from dayone.rankers.demographic import AttributePopularity
 from dayone.rankers.userknn import (
@@ -19,15 +19,7 @@ from dayone.rankers.userknn import (
     tune_bagged,
     tune_shape,
 )
-
-
-def _ev(items: list[int], ratings: list[float], attrs: dict | None = None) -> UserEvidence:
-    return UserEvidence(
-        items=np.array(items, dtype=np.int64),
-        ratings=np.array(ratings, dtype=float),
-        liked=[None] * len(items),
-        attributes=attrs or {},
-    )
+from evidence import user_evidence as _ev
 
 
 def _knn(rows: list[tuple[str, str, float | None, float | None]], users: dict) -> UserKNN:
