@@ -372,10 +372,10 @@ def strongest_single_start(
 
     Why: coordinate ascent moves one weight at a time, so it stays near its start. A fixed
     hand-chosen start (text profile + last item) left it below the best strategy alone once
-    a stronger one existed: on scientific-seq, EASE with item words alone ranked held-out
-    users' next items at 0.093 and the blend searched from the text start at 0.093, from EASE
-    with words at 0.097 (halves of the simulated users, docs/benchmarks.md). Returns (start,
-    each strategy's figure alone)."""
+    a stronger one existed: on scientific-seq, searched from the text start the blend did
+    no better on held-out simulated users than EASE with item words alone, and searched from
+    that strategy it did (docs/benchmarks.md). Returns (start, each strategy's figure
+    alone)."""
     history = FEATURES.index("in_history")
     alone: dict[str, float] = {}
     for j, name in enumerate(FEATURES):
