@@ -46,7 +46,7 @@ def main() -> None:
 
     t0 = time.perf_counter()
     vocab = LexicalSimilarity.fit(texts)
-    weight, _, _ = sequential.choose_word_weight(seqs, n, vocab, 200.0, hist, targets)
+    weight, _, _, _ = sequential.choose_word_weight(seqs, n, vocab, 200.0, hist, targets)
     chosen = time.perf_counter() - t0
     t0 = time.perf_counter()
     EASE.fit(X, 200.0, side=vocab.X, side_weight=max(weight, 1.0))

@@ -148,15 +148,47 @@ def test_word_weight_is_chosen_on_held_out_items_and_zero_when_words_mislead() -
     honest = LexicalSimilarity.fit([f"line{i // half} part{i}" for i in range(N_ITEMS)])
     crossed = LexicalSimilarity.fit([f"pair{i % half} part{i}" for i in range(N_ITEMS)])
     hist, targets = [s[:-1] for s in held], np.array([s[-1] for s in held])
-    w_honest, _, scores = sequential.choose_word_weight(
+    w_honest, _, scores, _ = sequential.choose_word_weight(
         seqs, N_ITEMS, honest, 10.0, hist, targets
     )
-    w_crossed, _, _ = sequential.choose_word_weight(seqs, N_ITEMS, crossed, 10.0, hist, targets)
+    w_crossed, _, _, _ = sequential.choose_word_weight(
+        seqs, N_ITEMS, crossed, 10.0, hist, targets
+    )
     assert set(scores) == {
         f"{m}@{d}" for m in sequential.WORD_WEIGHTS for d in sequential.WORD_DECAYS
     }
     assert w_honest > 0 and scores["0.0@1.0"] < max(scores.values())
     assert w_crossed == 0.0
+
+
+@pytest.mark.parametrize("cap", [None, 20])
+def test_word_weight_choice_returns_the_ease_it_would_fit(
+    cap: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ranker reuses the chooser's winning model instead of inverting again, so it must
+    be the model `EASE.fit` gives for that weight, also past the item cap (`cap`), where the
+    choice is made on the kept items only."""
+    from dayone.rankers.ease import EASE, most_interacted
+    from dayone.rankers.lexical import LexicalSimilarity
+
+    if cap is not None:
+        monkeypatch.setattr(sequential, "most_interacted", lambda X: most_interacted(X, cap))
+    seqs, held = _sequences(120, 5, seed=11), _sequences(40, 4, seed=12)
+    vocab = LexicalSimilarity.fit([f"line{i % 4} part{i}" for i in range(N_ITEMS)])
+    hist, targets = [s[:-1] for s in held], np.array([s[-1] for s in held])
+    weight, _, _, chosen = sequential.choose_word_weight(
+        seqs, N_ITEMS, vocab, 10.0, hist, targets
+    )
+    X = sequential.binary_matrix(seqs, N_ITEMS)
+    fitted = EASE.fit(X, 10.0, max_items=cap or N_ITEMS, side=vocab.X, side_weight=weight)
+    assert chosen.n_items == fitted.n_items == N_ITEMS
+    if cap is None:
+        assert chosen.kept is None and fitted.kept is None
+    else:
+        assert chosen.kept is not None and fitted.kept is not None
+        np.testing.assert_array_equal(chosen.kept, fitted.kept)
+        assert len(chosen.kept) == cap
+    np.testing.assert_allclose(chosen.B, fitted.B, atol=1e-5)
 
 
 def test_ease_with_words_leans_to_the_newest_history_item_when_it_decays() -> None:

@@ -86,10 +86,13 @@ class _Fitted:
         ease_lam: float,
         lexical: LexicalSimilarity | None = None,
         words: tuple[LexicalSimilarity, float, float] | None = None,
+        ease_text: EASE | None = None,
     ) -> _Fitted:
         """`words`: item word features, their weight in the Gram matrix of a second EASE
         (`ease_text`) and the recency decay of its input; `lexical` is the zero-shot
-        word-overlap score, a different use."""
+        word-overlap score, a different use. `ease_text`: that second EASE already fitted on
+        these sequences with these words (the weight choice computes it), so it is not
+        inverted again."""
         text = TextSimilarity(E, recency_decay=ZERO_SHOT_DECAY) if E is not None else None
         if not sequences:
             return cls(text, None, None, None, None, lexical=lexical)
@@ -104,7 +107,7 @@ class _Fitted:
             pop,
             lexical=lexical,
             ease_text=(
-                EASE.fit(X, lam=ease_lam, side=words[0].X, side_weight=words[1])
+                (ease_text or EASE.fit(X, lam=ease_lam, side=words[0].X, side_weight=words[1]))
                 # words or recency: with weight 0 and decay 0.8 it is EASE over recent items
                 if words is not None and (words[1] > 0 or words[2] < 1)
                 else None
@@ -279,11 +282,15 @@ class SequentialRanker:
                 ease_lam = 200.0
         words_info: dict[str, Any] = {}
         words = None
+        chosen_ease: EASE | None = None
         if item_texts is not None and has_stop_set:
             vocab = LexicalSimilarity.fit(item_texts)
-            weight, decay, words_info = choose_word_weight(fit_on, n, vocab, ease_lam, *stop_val)
+            weight, decay, words_info, chosen_ease = choose_word_weight(
+                fit_on, n, vocab, ease_lam, *stop_val
+            )
             words = (vocab, weight, decay)
-        sim_fit = _Fitted.fit(fit_on, n, E, ease_lam, words=words)
+        sim_fit = _Fitted.fit(fit_on, n, E, ease_lam, words=words, ease_text=chosen_ease)
+        chosen_ease = None  # the final fit inverts its own, on every train sequence
         cfg = sequence_model or SASRecConfig()
         seq_info: dict[str, Any] = {}
         if cfg.max_epochs > 0 and sasrec_available():
@@ -457,7 +464,7 @@ def choose_word_weight(
     targets: np.ndarray,
     grid: tuple[float, ...] = WORD_WEIGHTS,
     decays: tuple[float, ...] = WORD_DECAYS,
-) -> tuple[float, float, dict[str, float]]:
+) -> tuple[float, float, dict[str, float], EASE]:
     """The word-overlap weight of `ease_text`, and how fast older history items fade in its
     input, with the best NDCG@10 of that EASE alone on held-out next items (history items
     last, as the blend's in-history weight puts them).
@@ -467,7 +474,9 @@ def choose_word_weight(
     scientific-seq's held-out items EASE alone went from 0.079 to 0.100 at weight 1 and falls
     again past it, and weighting the history by recency moved it again (docs/benchmarks.md).
     Each weight costs one inverse; the decays reuse it. Returns (absolute weight, decay,
-    figures keyed "weight@decay")."""
+    figures keyed "weight@decay", the EASE of the chosen weight): the caller fits on these
+    same sequences, so keeping the winner (float32, as `EASE` holds it) saves an items x
+    items inverse (about 20 s at EASE's 8,000-item cap, `benchmarks/ease_words.py`)."""
     X = binary_matrix(sequences, n_items)
     Hs = {d: binary_matrix(list(histories), n_items, decay=d) for d in decays}
     W = words.X
@@ -489,14 +498,18 @@ def choose_word_weight(
     penalty = 10.0 * (next(iter(Hs.values())).toarray() > 0)
     scores: dict[str, float] = {}
     best, best_w, best_d = -1.0, 0.0, 1.0
+    best_B: np.ndarray | None = None
     for mult in grid:
         B = weights_with_side(G, side, mult * unit, lam, buf)
         for d, H in Hs.items():
             metric = share * ndcg10(np.asarray(H @ B) - penalty, targets) if len(targets) else 0.0
             scores[f"{mult}@{d}"] = round(metric, 4)
             if metric > best:
+                if best_w != mult * unit or best_B is None:
+                    best_B = B.astype(np.float32)
                 best, best_w, best_d = metric, mult * unit, d
-    return best_w, best_d, scores
+    assert best_B is not None
+    return best_w, best_d, scores, EASE(best_B, kept, n_items)
 
 
 def sequences_of(m: InteractionMatrix) -> list[np.ndarray]:
