@@ -77,6 +77,10 @@ class ExactIndex:
     def rows(self, ids: Iterable[str]) -> np.ndarray:
         return np.array([self._row[i] for i in ids if i in self._row], dtype=np.int64)
 
+    def rows_or_missing(self, ids: Iterable[str]) -> np.ndarray:
+        """The row of each id, -1 for ids not held (aligned with `ids`, unlike `rows`)."""
+        return np.array([self._row.get(i, -1) for i in ids], dtype=np.int64)
+
     def scores(self, query: np.ndarray) -> np.ndarray:
         """Inner product of one query with every row (dead rows get -inf)."""
         n = len(self._ids)

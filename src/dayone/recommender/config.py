@@ -24,6 +24,9 @@ class BlendWeights(BaseModel):
     popularity: float = Field(0.35, ge=0)
     demographic: float = Field(0.45, ge=0)
     quality: float = Field(0.15, ge=0)
+    # learned only: a zero-shot default has nothing to say about a network's scale, so it
+    # counts once the hand-over has weighed it on replayed users (recommender/beginnings.py)
+    beginnings: float = Field(0.0, ge=0)
 
 
 class NeighbourKernel(BaseModel):
@@ -62,6 +65,12 @@ class RecommenderConfig(BaseModel):
         "(dayone.recommender.neighbours); false saves its memory on very large logs",
     )
     neighbour_kernel: NeighbourKernel = Field(default_factory=NeighbourKernel)
+    beginnings: bool = Field(
+        default=True,
+        description="at refit, train the similar-beginnings network (dayone.recommender.beginnings: "
+        "what people who started with picks like the visitor's went on to like) when torch is "
+        "installed and there are enough users; false skips its training time",
+    )
     weights: BlendWeights = Field(default_factory=BlendWeights)
     handover: list[BlendWeights] | None = Field(
         default=None,

@@ -1,8 +1,11 @@
 """Save and load a built recommender as a self-describing directory — never pickle.
 
 Layout: ``recommender.json`` (config, versions, encoder id), ``item_vectors.safetensors``,
-``items.parquet``, ``users.parquet``, ``interactions.parquet``. Population statistics and
-profiles are recomputed on load from the interactions, so they can never drift from them.
+``items.parquet``, ``users.parquet``, ``interactions.parquet``, and, when one was trained,
+the similar-beginnings network (``beginnings.safetensors`` + ``beginnings.json``). Population
+statistics and profiles are recomputed on load from the interactions, so they can never drift
+from them; the network is kept instead (training it takes seconds to minutes) and is
+retrained when the saved log no longer matches the one it learned from.
 The directory is written beside the target and swapped in with renames, so a failed save
 leaves the previous one intact.
 """
@@ -27,6 +30,7 @@ from dayone.data.errors import DataError
 from dayone.data.interactions import normalise_interactions
 from dayone.data.users import UserTable
 from dayone.encoders import Encoder
+from dayone.recommender.beginnings import Beginnings
 from dayone.recommender.config import BlendWeights, RecommenderConfig
 
 if TYPE_CHECKING:
@@ -34,6 +38,9 @@ if TYPE_CHECKING:
 
 FORMAT = "dayone-recommender"
 FORMAT_VERSION = 1
+# optional: the similar-beginnings network (recommender/beginnings.py), when one was trained
+BEGINNINGS_TENSORS = "beginnings.safetensors"
+BEGINNINGS_META = "beginnings.json"
 
 
 def _versions() -> dict[str, str]:
@@ -77,6 +84,9 @@ def save_recommender(rec: Recommender, path: str | Path) -> None:
             }
         ).to_parquet(tmp / "users.parquet", index=False)
         rec.interactions.to_parquet(tmp / "interactions.parquet", index=False)
+        if rec.beginnings is not None:
+            save_file(rec.beginnings.tensors(), str(tmp / BEGINNINGS_TENSORS))
+            (tmp / BEGINNINGS_META).write_text(json.dumps(rec.beginnings.meta()), encoding="utf-8")
         meta = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -149,7 +159,12 @@ def load_recommender(path: str | Path, encoder: Encoder | None = None) -> Recomm
     )
     rec.interactions = normalise_interactions(pd.read_parquet(root / "interactions.parquet"))
     rec.population.ensure(len(items))
-    rec.refit()
+    saved = _load_beginnings(root)
+    if saved is not None and saved.n_interactions == len(rec.interactions):
+        rec.refit(train_beginnings=False)  # the saved network was trained on this very log
+        rec.beginnings = saved
+    else:
+        rec.refit()
     stale = _strategies_missing_from_handover(meta["config"])
     if stale and config.handover is not None and config.learn_handover:
         # the hand-over was learned before these strategies existed; pydantic would fill them
@@ -157,6 +172,20 @@ def load_recommender(path: str | Path, encoder: Encoder | None = None) -> Recomm
         rec.handover_report = rec.learn_handover()
         rec.handover_report["relearned_on_load"] = stale
     return rec
+
+
+def _load_beginnings(root: Path) -> Beginnings | None:
+    """The saved similar-beginnings network, None when the save has none."""
+    meta_file, tensor_file = root / BEGINNINGS_META, root / BEGINNINGS_TENSORS
+    if not meta_file.exists() and not tensor_file.exists():
+        return None
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        return Beginnings.from_saved(meta, load_file(str(tensor_file)))
+    except FileNotFoundError as exc:
+        raise DataError(f"similar-beginnings network incomplete: {exc.filename} missing", file=str(root)) from None
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError, OSError) as exc:
+        raise DataError(f"corrupt similar-beginnings network: {exc}", file=str(meta_file)) from None
 
 
 def _strategies_missing_from_handover(saved_config: dict[str, object]) -> list[str]:

@@ -35,6 +35,7 @@ from dayone.descriptions.intent import QueryIntent, parse_intent
 from dayone.encoders import Encoder, get_encoder
 from dayone.index import ExactIndex, HnswIndex, top_k
 from dayone.profiles import HistoryEntry, RatingScale, UserContext, history_vector, sign_history
+from dayone.recommender.beginnings import Beginnings
 from dayone.recommender.config import (
     EVIDENCE_EDGES,
     BlendWeights,
@@ -55,6 +56,7 @@ STRATEGY_LABELS = {
     "demographic": "demographic-popularity",
     "quality": "well-rated",
     "avoid": "avoid-match",
+    "beginnings": "similar-beginnings",
 }
 
 
@@ -109,6 +111,11 @@ RECENT_CANDIDATES = 50
 ANN_CANDIDATES = 150
 POPULAR_CANDIDATES = 300
 NEIGHBOUR_CANDIDATES = 150
+# similar beginnings joins the blend from this many positive picks (the hand-over's last
+# evidence bucket). On ML-100K (`dayone evaluate`, seed 0) it lifted known users a lot and
+# users with ten first picks a little, but with one to five picks the replayed users
+# overrated it and the new users' lists got worse (docs/evaluation/README.md)
+BEGINNINGS_MIN_POSITIVES = EVIDENCE_EDGES[-1]
 # with a sentence, what the other strategies keep for an item that matches it no better than
 # the median item (`text_gate`)
 TEXT_GATE_FLOOR = 0.1
@@ -150,6 +157,7 @@ class Recommender:
         self.index = ExactIndex(self.encoder.dim)
         self.ann: HnswIndex | None = None
         self.population = Population()
+        self.beginnings: Beginnings | None = None
         self.users = UserTable()
         # the interaction log: frames from bulk loads and short lists of online events
         self._log: list[pd.DataFrame | list[Interaction]] = [empty_interactions()]
@@ -251,11 +259,15 @@ class Recommender:
         else:
             self.ann.add(ids, vectors, labels=self.index.rows(ids).tolist())
 
-    def refit(self) -> None:
-        """Recompute population statistics, co-occurrence and user profile vectors."""
+    def refit(self, train_beginnings: bool = True) -> None:
+        """Recompute population statistics, co-occurrence and user profile vectors, and
+        retrain the similar-beginnings network (`train_beginnings`; loading a saved model
+        passes False and restores the saved network instead)."""
         df = self.interactions
         n_rows = self._n_rows()
         self.histories = {}
+        if train_beginnings:
+            self.beginnings = None
         if len(df):
             # in time order, so that "the latest opinion counts" wherever an item repeats
             df = df.sort_values("ts", kind="stable") if df["ts"].notna().any() else df
@@ -276,6 +288,11 @@ class Recommender:
                 cooccurrence=self.config.cooccurrence,
                 neighbours=self.config.neighbours,
             )
+            if train_beginnings and self.config.beginnings:
+                live = df["item"].isin(set(self.index.ids())).to_numpy()
+                self.beginnings = Beginnings.fit(
+                    self.index.ids(), df[live], prefs[live] > 0, self.users
+                )
             for user, group in df.groupby("user", sort=False):
                 self.histories[str(user)] = [
                     HistoryEntry(
@@ -558,6 +575,10 @@ class Recommender:
         if part is not None:
             parts["neighbours"] = part
             weights["neighbours"] = w.neighbours * (min(1.0, (n_pos + 1) / 4.0) if ramp else 1.0)
+        if self.beginnings is not None and n_pos >= BEGINNINGS_MIN_POSITIVES:
+            # scored even at weight 0: the hand-over's replay must see it to weigh it
+            parts["beginnings"] = self._beginnings_part(ctx, rows, n_rows)
+            weights["beginnings"] = w.beginnings
         pop = self.population.popularity_at(rows, n_rows)
         if self.population.pos[:n_rows].any():
             parts["popularity"] = pop
@@ -624,6 +645,31 @@ class Recommender:
             return None, vote
         share = np.where(rows < n_vote, vote.share[np.minimum(rows, n_vote - 1)], 0.0)
         return share / top, vote
+
+    def _beginnings_part(self, ctx: UserContext, rows: np.ndarray, n_rows: int) -> np.ndarray:
+        """The similar-beginnings score of `rows`: the networks' log-probability rescaled so
+        the median modelled live item scores 0 and the best 1 (as `_relative` does for
+        similarities); items the networks do not model (added since the last refit, or in
+        a catalogue's long tail) score 0, the median.
+
+        A pick counts as liked on the population's preference scale, the one the networks
+        were trained on (`preference_arrays`, as for similar users)."""
+        assert self.beginnings is not None
+        hist = [h for h in ctx.history if h.item in self.index]
+        nan = float("nan")
+        prefs = preference_arrays(
+            np.array([nan if h.rating is None else h.rating for h in hist], dtype=float),
+            np.array([nan if h.weight is None else h.weight for h in hist], dtype=float),
+            np.array([nan if h.liked is None else float(h.liked) for h in hist], dtype=float),
+            self.config.rating_threshold, self._rating_range,
+        )
+        logp = self.beginnings.log_probs([h.item for h in hist], (prefs > 0).tolist(), ctx.attributes)
+        modelled = self.beginnings.rows(self.index)
+        live = (modelled >= 0) & self.index._alive[np.maximum(modelled, 0)]
+        full = np.zeros(n_rows, dtype=np.float64)
+        if live.any():
+            full[modelled[live]] = _relative(logp[live], _scale(logp[live]))
+        return full[rows]
 
     def _quality_scale(self, n_rows: int) -> float:
         alive = self.index._alive[:n_rows]
@@ -798,6 +844,8 @@ class Recommender:
                 return f"popular: {n_liked} positive interactions"
             shared = ", ".join(scored.matched_groups) or "your profile"
             return f"{n_liked} positive interactions, counted most from people who share your profile ({shared})"
+        if source == "beginnings":
+            return "people whose first picks were like yours went on to like this"
         if source == "demographic":
             return "popular with people like you (" + ", ".join(scored.matched_groups) + ")"
         if source == "quality":
