@@ -293,6 +293,8 @@ class Recommender:
                 self.beginnings = Beginnings.fit(
                     self.index.ids(), df[live], prefs[live] > 0, self.users
                 )
+                if self.beginnings is not None:  # the whole log, as a save will hold it
+                    self.beginnings.n_interactions = len(df)
             for user, group in df.groupby("user", sort=False):
                 self.histories[str(user)] = [
                     HistoryEntry(
