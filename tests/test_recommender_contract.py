@@ -122,6 +122,22 @@ def test_remove_items(rec: Recommender) -> None:
     assert "s0" not in got and "s1" not in got and len(got) == 8
 
 
+def test_refit_after_removing_items_that_have_interactions(rec: Recommender, tmp_path) -> None:
+    """Their interactions stay in the log (nothing is lost) but leave the statistics and the
+    stored histories, so a refit, a known user's request and a save/load all still work
+    (a refit used to fail: the rows of the removed items' interactions went missing)."""
+    rec.add_interactions([{"user": "keen", "item": "s0", "rating": 5}, {"user": "keen", "item": "s2", "rating": 5}])
+    logged = len(rec.interactions)
+    rec.remove_items(["s0"])
+    rec.refit()
+    assert len(rec.interactions) == logged
+    assert [h.item for h in rec.histories["keen"]] == ["s2"]
+    assert "s0" not in ids(rec.recommend({"user_id": "keen"}, n=5))
+    rec.save(str(tmp_path / "m"))
+    back = Recommender.load(str(tmp_path / "m"), encoder=rec.encoder)
+    assert len(back.interactions) == logged and "s0" not in back.catalog
+
+
 def test_explain_lists_contributions(rec: Recommender) -> None:
     e = rec.explain({"text": "space", "history": [{"item": "s1", "rating": 5}]}, "s2")
     assert e.item == "s2" and e.contributions

@@ -264,6 +264,12 @@ class Recommender:
         retrain the similar-beginnings network (`train_beginnings`; loading a saved model
         passes False and restores the saved network instead)."""
         df = self.interactions
+        log_size = len(df)
+        # interactions with items removed since stay in the log (nothing is lost, and a
+        # re-added id gets them back) but out of every statistic and history
+        live = df["item"].isin(set(self.index.ids())).to_numpy()
+        if not live.all():
+            df = df[live]
         n_rows = self._n_rows()
         self.histories = {}
         if train_beginnings:
@@ -289,12 +295,9 @@ class Recommender:
                 neighbours=self.config.neighbours,
             )
             if train_beginnings and self.config.beginnings:
-                live = df["item"].isin(set(self.index.ids())).to_numpy()
-                self.beginnings = Beginnings.fit(
-                    self.index.ids(), df[live], prefs[live] > 0, self.users
-                )
+                self.beginnings = Beginnings.fit(self.index.ids(), df, prefs > 0, self.users)
                 if self.beginnings is not None:  # the whole log, as a save will hold it
-                    self.beginnings.n_interactions = len(df)
+                    self.beginnings.n_interactions = log_size
             for user, group in df.groupby("user", sort=False):
                 self.histories[str(user)] = [
                     HistoryEntry(
