@@ -617,6 +617,17 @@ class Recommender:
             total += weights[name] * arr
         return _Scored(rows, total, parts, weights, hrows, hprefs, matched, ctx, raw_text, vote)
 
+    def _population_prefs(self, history: Sequence[HistoryEntry]) -> np.ndarray:
+        """A visitor's picks on the population's preference scale (`preference_arrays`, as
+        the stored interactions were read), not the per-user one of `sign_history`."""
+        nan = float("nan")
+        return preference_arrays(
+            np.array([nan if h.rating is None else h.rating for h in history], dtype=float),
+            np.array([nan if h.weight is None else h.weight for h in history], dtype=float),
+            np.array([nan if h.liked is None else float(h.liked) for h in history], dtype=float),
+            self.config.rating_threshold, self._rating_range,
+        )
+
     def _neighbour_part(
         self, ctx: UserContext, rows: np.ndarray, n_rows: int, kernel: NeighbourKernel
     ) -> tuple[np.ndarray | None, NeighbourVote | None]:
@@ -630,13 +641,7 @@ class Recommender:
         if nb is None:
             return None, None
         hist = ctx.history
-        nan = float("nan")
-        hprefs = preference_arrays(
-            np.array([nan if h.rating is None else h.rating for h in hist], dtype=float),
-            np.array([nan if h.weight is None else h.weight for h in hist], dtype=float),
-            np.array([nan if h.liked is None else float(h.liked) for h in hist], dtype=float),
-            self.config.rating_threshold, self._rating_range,
-        )
+        hprefs = self._population_prefs(hist)
         # an engagement without rating or like has no scale shared with the log's: NaN
         hprefs[[h.rating is None and h.liked is None for h in hist]] = np.nan
         hrows = self.index.rows([h.item for h in hist]) if hist else np.zeros(0, dtype=np.int64)
@@ -661,13 +666,7 @@ class Recommender:
         were trained on (`preference_arrays`, as for similar users)."""
         assert self.beginnings is not None
         hist = [h for h in ctx.history if h.item in self.index]
-        nan = float("nan")
-        prefs = preference_arrays(
-            np.array([nan if h.rating is None else h.rating for h in hist], dtype=float),
-            np.array([nan if h.weight is None else h.weight for h in hist], dtype=float),
-            np.array([nan if h.liked is None else float(h.liked) for h in hist], dtype=float),
-            self.config.rating_threshold, self._rating_range,
-        )
+        prefs = self._population_prefs(hist)
         logp = self.beginnings.log_probs([h.item for h in hist], (prefs > 0).tolist(), ctx.attributes)
         modelled = self.beginnings.rows(self.index)
         live = (modelled >= 0) & self.index._alive[np.maximum(modelled, 0)]
