@@ -152,6 +152,9 @@ def test_the_hand_over_learns_whether_to_use_it_and_switching_it_off_skips_train
     # below BEGINNINGS_MIN_POSITIVES liked picks it is not part of the blend at all
     one_pick = UserContext(history=[HistoryEntry(item="i30", rating=5.0)])
     assert "beginnings" not in plain._score(one_pick).parts
+    # once a learned hand-over gives it no weight, requests no longer pay for it
+    plain.config = plain.config.model_copy(update={"handover": [BlendWeights()] * 4})
+    assert "beginnings" not in plain._score(known).parts
     off = Recommender.build(catalog, df, users, config=RecommenderConfig(beginnings=False, learn_handover=False),
                             encoder=HashingEncoder())
     assert off.beginnings is None

@@ -290,7 +290,6 @@ class SequentialRanker:
             )
             words = (vocab, weight, decay)
         sim_fit = _Fitted.fit(fit_on, n, E, ease_lam, words=words, ease_text=chosen_ease)
-        chosen_ease = None  # the final fit inverts its own, on every train sequence
         cfg = sequence_model or SASRecConfig()
         seq_info: dict[str, Any] = {}
         if cfg.max_epochs > 0 and sasrec_available():

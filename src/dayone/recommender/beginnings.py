@@ -75,10 +75,13 @@ class Beginnings:
         positive: np.ndarray,
         users: UserTable,
         seed: int = 0,
+        log_size: int | None = None,
     ) -> Beginnings | None:
         """Train on `interactions` (time-ordered where `ts` is known; `positive` marks the rows
-        that count as likes, the population's own preference). None without torch or with
-        fewer than MIN_USERS users of MIN_PICKS interactions."""
+        that count as likes, the population's own preference). `log_size`: the length of the
+        whole log these rows come from (a save holds the whole log, and a loaded network must
+        match it); default their own count. None without torch or with fewer than MIN_USERS
+        users of MIN_PICKS interactions."""
         from dayone.rankers.sasrec import available
 
         if not available() or not len(interactions):
@@ -122,7 +125,7 @@ class Beginnings:
             b_in,
             w_out,
             b_out,
-            n_interactions=len(interactions),
+            n_interactions=len(interactions) if log_size is None else log_size,
             info=dict(net.info),
         )
 

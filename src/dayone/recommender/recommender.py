@@ -295,9 +295,9 @@ class Recommender:
                 neighbours=self.config.neighbours,
             )
             if train_beginnings and self.config.beginnings:
-                self.beginnings = Beginnings.fit(self.index.ids(), df, prefs > 0, self.users)
-                if self.beginnings is not None:  # the whole log, as a save will hold it
-                    self.beginnings.n_interactions = log_size
+                self.beginnings = Beginnings.fit(
+                    self.index.ids(), df, prefs > 0, self.users, log_size=log_size
+                )
             for user, group in df.groupby("user", sort=False):
                 self.histories[str(user)] = [
                     HistoryEntry(
@@ -580,8 +580,12 @@ class Recommender:
         if part is not None:
             parts["neighbours"] = part
             weights["neighbours"] = w.neighbours * (min(1.0, (n_pos + 1) / 4.0) if ramp else 1.0)
-        if self.beginnings is not None and n_pos >= BEGINNINGS_MIN_POSITIVES:
-            # scored even at weight 0: the hand-over's replay must see it to weigh it
+        if (
+            self.beginnings is not None
+            and n_pos >= BEGINNINGS_MIN_POSITIVES
+            and (w.beginnings > 0 or self.config.handover is None)
+        ):
+            # scored at weight 0 too until a hand-over is learned: its replay must see it
             parts["beginnings"] = self._beginnings_part(ctx, rows, n_rows)
             weights["beginnings"] = w.beginnings
         pop = self.population.popularity_at(rows, n_rows)
@@ -665,7 +669,7 @@ class Recommender:
         A pick counts as liked on the population's preference scale, the one the networks
         were trained on (`preference_arrays`, as for similar users)."""
         assert self.beginnings is not None
-        hist = [h for h in ctx.history if h.item in self.index]
+        hist = ctx.history  # `_score` has already refused items the catalogue lacks
         prefs = self._population_prefs(hist)
         logp = self.beginnings.log_probs([h.item for h in hist], (prefs > 0).tolist(), ctx.attributes)
         modelled = self.beginnings.rows(self.index)
