@@ -6,6 +6,7 @@ import gzip
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -128,3 +129,26 @@ def test_users_flat_and_nested(tmp_path: Path) -> None:
 def test_unknown_mapping_keys_rejected() -> None:
     with pytest.raises(ValueError):
         ItemMapping.model_validate({"id": "x", "txt": ["a"]})
+
+
+def test_clear_likes_are_the_top_of_the_scale_not_above_its_midpoint() -> None:
+    """`preference` calls a 3 of 5 a weak like (right for reading a visitor's picks); as a
+    *target* a like must be clear: 4+ of 5 by default, the configured threshold when given,
+    an explicit flag always, and any implicit engagement."""
+    from dayone.data.interactions import liked_arrays, liked_mask
+
+    nan = float("nan")
+    df = pd.DataFrame(
+        {
+            "rating": [1.0, 3.0, 3.5, 4.0, 5.0, nan, nan, nan, 2.0],
+            "weight": [nan, nan, nan, nan, nan, 7.0, nan, nan, nan],
+            "liked": [nan, nan, nan, nan, nan, nan, 1.0, 0.0, 1.0],
+        }
+    )
+    assert (preference(df)[1:5] > 0).all(), "the midpoint rule counts 3 and up"
+    assert liked_mask(df).tolist() == [False, False, False, True, True, True, True, False, True]
+    assert liked_mask(df, rating_threshold=3.5).tolist()[:5] == [False, False, True, True, True]
+    # a visitor's few picks are read on the population's scale, not their own
+    one = np.array([4.0])
+    assert liked_arrays(one, np.array([nan])).tolist() == [True]
+    assert liked_arrays(one, np.array([nan]), rating_range=(0.0, 10.0)).tolist() == [False]

@@ -66,3 +66,20 @@ def test_flat_scores_are_not_rewarded() -> None:
     assert _mean_ndcg(np.zeros(2), [ex]) == 0.0
     ex.parts[:5, 0] = 1.0
     assert _mean_ndcg(np.array([1.0, 0.0]), [ex]) == 1.0
+
+
+def test_replay_targets_are_clear_likes_not_lukewarm_ratings() -> None:
+    """A replayed user's later 3-of-5 ratings are not targets: learning from them rewarded
+    strategies that predict what people watch rather than what they like. Every user here
+    loves their first two items and is lukewarm about the rest (one 1-star fixes the scale),
+    so only the k=0 and k=1 replays have anything to find."""
+    catalog, df = clustered_world()
+    df = df.copy()
+    order = df.groupby("user").cumcount()
+    df["rating"] = np.where(order < 2, 5.0, 3.0)
+    df.loc[df.index[-1], "rating"] = 1.0
+    rec = Recommender.build(catalog, df, config=RecommenderConfig(beginnings=False), encoder=HashingEncoder())
+    report = rec.handover_report
+    assert report["learned"] is True
+    examples = sum(b["examples"] for b in report["buckets"])
+    assert examples == 2 * report["validation_users"]

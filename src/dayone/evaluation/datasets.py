@@ -30,6 +30,7 @@ from dayone.data import (
     load_users,
     normalise_interactions,
 )
+from dayone.data.interactions import default_like_threshold
 
 ML100K_GENRES = [
     "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime",
@@ -319,7 +320,7 @@ def positive_mask(df: pd.DataFrame, threshold: float | None) -> np.ndarray:
     r = df["rating"].to_numpy(dtype=float)
     has_r = ~np.isnan(r)
     if has_r.any():
-        thr = threshold if threshold is not None else _default_rating_threshold(r[has_r])
+        thr = threshold if threshold is not None else default_like_threshold(r[has_r])
         pos[has_r] = r[has_r] >= thr
     w = df["weight"].to_numpy(dtype=float)
     has_w = ~np.isnan(w) & ~has_r
@@ -330,7 +331,3 @@ def positive_mask(df: pd.DataFrame, threshold: float | None) -> np.ndarray:
     pos[has_l] = liked[has_l] > 0.5
     return pos
 
-
-def _default_rating_threshold(r: np.ndarray) -> float:
-    lo, hi = float(r.min()), float(r.max())
-    return lo + 0.75 * (hi - lo)  # 1-5 -> 4.0, 0-10 -> 7.5, 0.5-5 -> 3.875

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from dayone.data.interactions import default_like_threshold
 from dayone.evaluation.datasets import positive_mask
 from dayone.evaluation.protocols import TrainingView, age_band
 
@@ -249,8 +250,7 @@ class ItemKNNStrategy(ScoreStrategy):
         if view.positive_threshold is not None:
             self.threshold: float | None = view.positive_threshold
         elif len(r):
-            lo, hi = float(r.min()), float(r.max())
-            self.threshold = lo + 0.75 * (hi - lo)  # same default as positive_mask
+            self.threshold = default_like_threshold(r.to_numpy(dtype=float))
         else:
             self.threshold = None
 

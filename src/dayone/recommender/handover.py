@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dayone.data.interactions import preference
+from dayone.data.interactions import liked_mask, preference
 from dayone.profiles import HistoryEntry, UserContext
 from dayone.recommender.config import EVIDENCE_EDGES, BlendWeights
 
@@ -65,6 +65,27 @@ def _mean_ndcg(w: np.ndarray, examples: list[_Example]) -> float:
     return float(np.mean([_ndcg10(ex.parts @ w, ex) for ex in examples])) if examples else 0.0
 
 
+def _ascend(start: np.ndarray, examples: list[_Example]) -> tuple[np.ndarray, float]:
+    """Coordinate ascent on mean NDCG@10 from `start`: each weight in turn tries multiples of
+    itself (`GRID`; 0.1 and 0.3 when it is 0), for up to three rounds."""
+    w = start.copy()
+    best = _mean_ndcg(w, examples)
+    for _ in range(3):
+        improved = False
+        for s_i in range(w.shape[0]):
+            current = w[s_i]
+            options = {current * g for g in GRID} | ({0.1, 0.3} if current == 0 else set())
+            for value in sorted(options):
+                trial = w.copy()
+                trial[s_i] = value
+                score = _mean_ndcg(trial, examples)
+                if score > best + 1e-6:
+                    best, w, improved = score, trial, True
+        if not improved:
+            break
+    return w, best
+
+
 def learn_handover(
     rec: Recommender,
     seed: int = 0,
@@ -80,7 +101,9 @@ def learn_handover(
     if not len(df):
         return {"learned": False, "reason": "no interactions"}
     prefs = preference(df, rec.config.rating_threshold)
-    df = df.assign(_pref=prefs)
+    # a replayed user's picks are counted as the visitor's will be (the preference sign picks
+    # the evidence bucket), but only clear likes are targets (`liked_mask` says why)
+    df = df.assign(_pref=prefs, _target=liked_mask(df, rec.config.rating_threshold))
     sizes = df.groupby("user").size()
     eligible = sorted(sizes[sizes >= 6].index)
     if len(eligible) < min_users:
@@ -92,7 +115,7 @@ def learn_handover(
     # a shadow recommender whose population never saw the held-out users
     shadow = Recommender(rec.config.model_copy(update={"handover": None, "learn_handover": False}), rec.encoder)
     shadow.catalog, shadow.index, shadow.users = rec.catalog, rec.index, rec.users
-    shadow.interactions = df[~df["user"].isin(val)].drop(columns="_pref").reset_index(drop=True)
+    shadow.interactions = df[~df["user"].isin(val)].drop(columns=["_pref", "_target"]).reset_index(drop=True)
     shadow.population.ensure(rec._n_rows())
     shadow.refit()
 
@@ -119,10 +142,11 @@ def learn_handover(
             for i, r, w, lk in zip(group["item"], group["rating"], group["weight"], group["liked"], strict=True)
         ]
         pos = group["_pref"].to_numpy() > 0
+        target = group["_target"].to_numpy()
         for k in ks:
             if k >= len(entries) - 1:
                 break
-            later = [e.item for e, p in zip(entries[k:], pos[k:], strict=True) if p]
+            later = [e.item for e, t in zip(entries[k:], target[k:], strict=True) if t]
             if not later:
                 continue
             scored = shadow._score(UserContext(attributes=attrs, history=entries[:k]))
@@ -158,22 +182,8 @@ def learn_handover(
             learned.append(BlendWeights(**dict(zip(STRATEGIES, previous.tolist(), strict=True))))
             report["buckets"].append({"bucket": b, "examples": len(exs), "note": "too few: copied"})
             continue
-        w = previous.copy()
         before = _mean_ndcg(base, exs)
-        best = _mean_ndcg(w, exs)
-        for _ in range(3):
-            improved = False
-            for s_i in range(len(STRATEGIES)):
-                current = w[s_i]
-                options = {current * g for g in GRID} | ({0.1, 0.3} if current == 0 else set())
-                for value in sorted(options):
-                    trial = w.copy()
-                    trial[s_i] = value
-                    score = _mean_ndcg(trial, exs)
-                    if score > best + 1e-6:
-                        best, w, improved = score, trial, True
-            if not improved:
-                break
+        w, best = _ascend(previous, exs)
         # free text is never exercised by the simulation (logs carry no sentences), so it
         # weighs TEXT_LEAD times the strongest learned prior (see TEXT_LEAD)
         exercised = np.vstack([np.abs(e.parts).sum(axis=0) for e in exs]).sum(axis=0) > 0
