@@ -427,3 +427,30 @@ def test_skip_leaves_a_strategy_out_of_one_protocol_and_says_so():
     ran = {(c.protocol, c.strategy) for c in result.cells}
     assert ("new-user", "item-knn") in ran and ("warm", "item-knn") not in ran
     assert any("item-knn not run on warm" in n for n in result.notes)
+
+
+def test_movielens_latest_folders_and_the_packaged_demo_load(tmp_path):
+    """ml-latest-small / ml-25m's own files load as they are, tags left out (written by the
+    same users), and `demo` names the packaged copy; a bad row names its file and row."""
+    from dayone.evaluation.datasets import detect_and_load
+
+    (tmp_path / "movies.csv").write_text(
+        'movieId,title,genres\n1,Toy Story (1995),Animation|Comedy\n2,"Heat, The (1995)",Crime\n'
+    )
+    (tmp_path / "ratings.csv").write_text(
+        "userId,movieId,rating,timestamp\n1,1,4.5,100\n1,2,2.0,50\n2,2,5.0,70\n"
+    )
+    ds = detect_and_load(tmp_path)
+    assert ds.domain == "movie" and ds.name == tmp_path.name
+    assert sorted(ds.catalog.ids) == ["1", "2"] and len(ds.interactions) == 3
+    assert ds.has_timestamps and ds.catalog.fields("2")["title"] == "Heat, The (1995)"
+    first = ds.interactions.sort_values("ts").iloc[0]
+    assert (first["user"], first["item"], first["rating"]) == ("1", "2", 2.0)
+
+    (tmp_path / "ratings.csv").write_text("userId,movieId,rating,timestamp\n1,1,4.5,100\n1,3,2.0,50\n")
+    with pytest.raises(DataError) as e:
+        detect_and_load(tmp_path)
+    assert "ratings.csv" in str(e.value) and "row 2" in str(e.value) and "movieId" in str(e.value)
+
+    demo = detect_and_load("demo")
+    assert len(demo.catalog) == 9742 and len(demo.interactions) == 100836

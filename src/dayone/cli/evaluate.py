@@ -32,7 +32,8 @@ def register(app: typer.Typer) -> None:
         data: Annotated[
             Path,
             typer.Argument(
-                help="ML-100K folder, UniSRec folder, interactions file, or a bench task folder"
+                help="ML-100K folder, MovieLens latest folder ('demo': the packaged one), UniSRec folder, "
+                "interactions file, or a bench task folder"
             ),
         ],
         out: Annotated[

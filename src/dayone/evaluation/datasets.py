@@ -284,6 +284,22 @@ def load_files(
     )
 
 
+def load_movielens_latest(path: str | Path) -> EvalData:
+    """Read a MovieLens "latest"-format folder (``ratings.csv``: userId,movieId,rating,timestamp;
+    ``movies.csv``: movieId,title,genres), the format of ml-latest-small, ml-25m and ml-32m and
+    of the packaged demo catalogue. ``tags.csv`` is not read: the tags were written by the
+    same users, so a held-out user's or a cold item's tags would leak into the split."""
+    root = Path(path)
+    return load_files(
+        root / "ratings.csv",
+        root / "movies.csv",
+        interaction_mapping=InteractionMapping(user="userId", item="movieId", rating="rating", ts="timestamp"),
+        item_mapping=ItemMapping(id="movieId", text=["title"], categorical=["genres"]),
+        domain="movie",
+        name=root.name,
+    )
+
+
 def detect_and_load(
     path: str | Path,
     items: str | Path | None = None,
@@ -291,19 +307,26 @@ def detect_and_load(
     domain: str | None = None,
     unisrec_name: str | None = None,
 ) -> EvalData:
-    """Pick the adapter from what the path holds: an ML-100K folder, a UniSRec folder, or an
-    interactions file (then ``items`` is required)."""
+    """Pick the adapter from what the path holds: an ML-100K folder, a MovieLens "latest"
+    folder (``demo`` names the packaged one), a UniSRec folder, or an interactions file (then
+    ``items`` is required)."""
     p = Path(path)
+    if str(path) == "demo" and not p.exists():
+        from dayone.demo.catalog import DEMO_DATA
+
+        p = DEMO_DATA
     if p.is_dir():
         if (p / "u.data").exists() and (p / "u.item").exists():
             return load_movielens_100k(p)
+        if (p / "ratings.csv").exists() and (p / "movies.csv").exists():
+            return load_movielens_latest(p)
         texts = sorted(p.glob("*.text"))
         if texts:
             name = unisrec_name or texts[0].name[: -len(".text")]
             return load_unisrec(p, name)
         raise DataError(
-            "unrecognised folder: expected ML-100K (u.data, u.item), a UniSRec dataset (NAME.text, "
-            "NAME.*.inter) or a bench task (task.json)",
+            "unrecognised folder: expected ML-100K (u.data, u.item), MovieLens latest (ratings.csv, "
+            "movies.csv), a UniSRec dataset (NAME.text, NAME.*.inter) or a bench task (task.json)",
             file=str(p),
         )
     if items is None:
