@@ -453,4 +453,4 @@ def test_movielens_latest_folders_and_the_packaged_demo_load(tmp_path):
     assert "ratings.csv" in str(e.value) and "row 2" in str(e.value) and "movieId" in str(e.value)
 
     demo = detect_and_load("demo")
-    assert len(demo.catalog) == 9742 and len(demo.interactions) == 100836
+    assert demo.name == "demo (ml-latest-small)" and len(demo.catalog) == 9742 and len(demo.interactions) == 100836

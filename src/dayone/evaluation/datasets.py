@@ -284,7 +284,7 @@ def load_files(
     )
 
 
-def load_movielens_latest(path: str | Path) -> EvalData:
+def load_movielens_latest(path: str | Path, name: str | None = None) -> EvalData:
     """Read a MovieLens "latest"-format folder (``ratings.csv``: userId,movieId,rating,timestamp;
     ``movies.csv``: movieId,title,genres), the format of ml-latest-small, ml-25m and ml-32m and
     of the packaged demo catalogue. ``tags.csv`` is not read: the tags were written by the
@@ -296,7 +296,7 @@ def load_movielens_latest(path: str | Path) -> EvalData:
         interaction_mapping=InteractionMapping(user="userId", item="movieId", rating="rating", ts="timestamp"),
         item_mapping=ItemMapping(id="movieId", text=["title"], categorical=["genres"]),
         domain="movie",
-        name=root.name,
+        name=name or root.name,
     )
 
 
@@ -314,7 +314,7 @@ def detect_and_load(
     if str(path) == "demo" and not p.exists():
         from dayone.demo.catalog import DEMO_DATA
 
-        p = DEMO_DATA
+        return load_movielens_latest(DEMO_DATA, name="demo (ml-latest-small)")
     if p.is_dir():
         if (p / "u.data").exists() and (p / "u.item").exists():
             return load_movielens_100k(p)
