@@ -3,8 +3,8 @@ user,item,rating,ts and id,title,genres), the shape any `dayone evaluate FILE --
 reads, including versions of dayone older than its MovieLens-latest adapter. Used for paired
 comparisons with older commits (docs/evaluation/README.md).
 
-    python scripts/movielens_latest_as_files.py ../shared/data/ml-latest-small /tmp/mls
-    dayone evaluate /tmp/mls/interactions.csv --items /tmp/mls/items.csv --domain movie --out DIR
+    python scripts/movielens_latest_as_files.py ../shared/data/ml-latest-small runs/mls
+    dayone evaluate runs/mls/interactions.csv --items runs/mls/items.csv --domain movie --out DIR
 """
 
 from __future__ import annotations
