@@ -6,7 +6,6 @@ import gzip
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -135,7 +134,7 @@ def test_clear_likes_are_the_top_of_the_scale_not_above_its_midpoint() -> None:
     """`preference` calls a 3 of 5 a weak like (right for reading a visitor's picks); as a
     *target* a like must be clear: 4+ of 5 by default, the configured threshold when given,
     an explicit flag always, and any implicit engagement."""
-    from dayone.data.interactions import liked_arrays, liked_mask
+    from dayone.data.interactions import liked_mask
 
     nan = float("nan")
     df = pd.DataFrame(
@@ -148,7 +147,6 @@ def test_clear_likes_are_the_top_of_the_scale_not_above_its_midpoint() -> None:
     assert (preference(df)[1:5] > 0).all(), "the midpoint rule counts 3 and up"
     assert liked_mask(df).tolist() == [False, False, False, True, True, True, True, False, True]
     assert liked_mask(df, rating_threshold=3.5).tolist()[:5] == [False, False, True, True, True]
-    # a visitor's few picks are read on the population's scale, not their own
-    one = np.array([4.0])
-    assert liked_arrays(one, np.array([nan])).tolist() == [True]
-    assert liked_arrays(one, np.array([nan]), rating_range=(0.0, 10.0)).tolist() == [False]
+    # the default cut follows the log's own scale: 0-10 -> 7.5
+    ten = pd.DataFrame({"rating": [0.0, 7.0, 8.0, 10.0], "weight": [nan] * 4, "liked": [nan] * 4})
+    assert liked_mask(ten).tolist() == [False, False, True, True]

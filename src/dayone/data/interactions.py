@@ -120,32 +120,22 @@ def default_like_threshold(ratings: np.ndarray) -> float:
     return lo + 0.75 * (hi - lo)
 
 
-def liked_mask(df: pd.DataFrame, rating_threshold: float | None = None,
-               rating_range: tuple[float, float] | None = None) -> np.ndarray:
+def liked_mask(df: pd.DataFrame, rating_threshold: float | None = None) -> np.ndarray:
     """Which interactions are likes worth recommending more of: an explicit `liked` flag, else
-    a rating at or above `rating_threshold` (default `default_like_threshold` of the scale,
-    widened by `rating_range` as in `preference`), else any implicit interaction.
+    a rating at or above `rating_threshold` (default `default_like_threshold` of the log's
+    scale), else any implicit interaction.
 
     Why not `preference(...) > 0`: that sign says which side of the scale's midpoint a rating
     falls on, so a 3 of 5 counts as a (weak) like, which is right for weighing a visitor's
     picks but wrong as a *target*. Learning what to recommend from targets that include
     lukewarm ratings rewards strategies that predict what people watch rather than what they
     like (the learned hand-over did exactly that; docs/evaluation/README.md)."""
-    return liked_arrays(df["rating"].to_numpy(dtype=float), df["liked"].to_numpy(dtype=float),
-                        rating_threshold, rating_range)
-
-
-def liked_arrays(ratings: np.ndarray, liked: np.ndarray, rating_threshold: float | None = None,
-                 rating_range: tuple[float, float] | None = None) -> np.ndarray:
-    mask = np.ones(ratings.shape[0], dtype=bool)
+    ratings = df["rating"].to_numpy(dtype=float)
+    liked = df["liked"].to_numpy(dtype=float)
+    mask = np.ones(len(df), dtype=bool)
     has_r = ~np.isnan(ratings)
     if has_r.any():
-        thr = rating_threshold
-        if thr is None:
-            lo, hi = float(ratings[has_r].min()), float(ratings[has_r].max())
-            if rating_range is not None:
-                lo, hi = min(lo, rating_range[0]), max(hi, rating_range[1])
-            thr = default_like_threshold(np.array([lo, hi]))
+        thr = rating_threshold if rating_threshold is not None else default_like_threshold(ratings[has_r])
         mask[has_r] = ratings[has_r] >= thr
     has_l = ~np.isnan(liked)
     mask[has_l] = liked[has_l] > 0.5

@@ -5,7 +5,7 @@ population does, or whether item text is informative at all (on MovieLens it mos
 on product catalogues it is). So we simulate the cold-start protocol on the recommender's own
 interactions: a seeded sample of users is held out of the population statistics, each is
 replayed with its first k interactions (k = 0, 1, 2, 3, 5, 10, in time order) plus its profile,
-and the later positives are the targets. Weights are then chosen per evidence bucket
+and their later clear likes (`liked_mask`) are the targets. Weights are then chosen per evidence bucket
 (`EVIDENCE_EDGES`) by coordinate ascent on NDCG@10. Nothing outside the training interactions
 is read; the numbers this returns are in-sample for the held-out users and are reported as such.
 """
