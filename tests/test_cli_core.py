@@ -43,6 +43,7 @@ def test_build_recommend_similar(files: dict[str, Path]) -> None:
                               "--item-field", "sku", "--rating", "stars", "--encoder", "hashing"])
     assert out.exit_code == 0, out.output
     assert (model / "recommender.json").exists()
+    assert "hand-over: not learned (only" in out.output, "the build says why its weights are hand-set"
     out = runner.invoke(app, ["recommend", str(model), "--pick", "a:5", "--n", "2", "--json"])
     assert out.exit_code == 0, out.output
     recs = [json.loads(line) for line in out.output.strip().splitlines()]

@@ -83,3 +83,19 @@ def test_replay_targets_are_clear_likes_not_lukewarm_ratings() -> None:
     assert report["learned"] is True
     examples = sum(b["examples"] for b in report["buckets"])
     assert examples == 2 * report["validation_users"]
+
+
+def test_the_summary_says_what_each_bucket_learned_and_why_not() -> None:
+    from dayone.recommender.handover import summarise_handover
+
+    catalog, df = clustered_world()
+    rec = Recommender.build(catalog, df, encoder=HashingEncoder())
+    lines = summarise_handover(rec.handover_report)
+    assert lines[0].startswith(f"hand-over learned on {rec.handover_report['validation_users']} replayed users")
+    assert [line.split(" liked picks")[0].strip() for line in lines[1:]] == ["0", "1-2", "3-5", "6+"]
+    assert "cooccurrence" in lines[-1].split("weighs most:")[1], "taste lives in co-occurrence here"
+    # with no picks, parts that need picks are never scored, so they are never named
+    assert "cooccurrence" not in lines[1] and "history" not in lines[1]
+    small = Recommender.build(catalog, df[df["user"].isin(["u1", "u2"])], encoder=HashingEncoder())
+    assert "not learned (only 2 users" in summarise_handover(small.handover_report)[0]
+    assert summarise_handover({})[0].startswith("hand-over: off")

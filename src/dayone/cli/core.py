@@ -185,6 +185,11 @@ def register(app: typer.Typer) -> None:
         except (DataError, ValueError) as exc:
             _fail(exc)
         typer.echo(f"saved {len(rec.catalog)} items, {len(rec.interactions)} interactions to {out}")
+        if len(rec.interactions):
+            from dayone.recommender.handover import summarise_handover
+
+            for line in summarise_handover(rec.handover_report):
+                typer.echo(line)
 
     @app.command()
     def recommend(

@@ -194,9 +194,38 @@ def learn_handover(
         learned.append(BlendWeights(**dict(zip(STRATEGIES, w.tolist(), strict=True))))
         report["buckets"].append(
             {"bucket": b, "examples": len(exs), "ndcg10_default": round(before, 4), "ndcg10_learned": round(best, 4),
-             "weights": dict(zip(STRATEGIES, np.round(w, 4).tolist(), strict=True))}
+             "weights": dict(zip(STRATEGIES, np.round(w, 4).tolist(), strict=True)),
+             "exercised": [n for n, e in zip(STRATEGIES, exercised.tolist(), strict=True) if e]}
         )
         previous = w
     rec.config = rec.config.model_copy(update={"handover": learned})
     rec.version += 1
     return report
+
+
+def summarise_handover(report: dict[str, Any]) -> list[str]:
+    """What the hand-over learned, as lines for a person: per evidence bucket, how many
+    replayed examples it saw, NDCG@10 on them with the zero-shot and the learned weights (in
+    sample, so an upper bound), and the parts that weigh most."""
+    if not report:
+        return ["hand-over: off; the hand-set weights ramp with the evidence instead"]
+    if not report.get("learned"):
+        return [f"hand-over: not learned ({report.get('reason', 'no reason given')}); "
+                "the hand-set weights ramp with the evidence instead"]
+    lines = [f"hand-over learned on {report['validation_users']} replayed users "
+             "(NDCG@10 on them, in sample: zero-shot -> learned weights):"]
+    edges = list(EVIDENCE_EDGES)
+    for entry in report["buckets"]:
+        b = entry["bucket"]
+        label = f"{edges[b]}+" if b == len(edges) - 1 else (
+            f"{edges[b]}" if edges[b + 1] - edges[b] == 1 else f"{edges[b]}-{edges[b + 1] - 1}")
+        head = f"  {label} liked picks: {entry['examples']} examples"
+        if "weights" not in entry:
+            lines.append(f"{head}, too few: weights of the bucket before")
+            continue
+        # a part the bucket's requests never score (co-occurrence with no picks) has no say
+        used = set(entry.get("exercised", entry["weights"]))
+        top = sorted(((w, n) for n, w in entry["weights"].items() if w > 0 and n in used), reverse=True)[:3]
+        leads = ", ".join(f"{n} {w:g}" for w, n in top)
+        lines.append(f"{head}, {entry['ndcg10_default']} -> {entry['ndcg10_learned']}; weighs most: {leads}")
+    return lines
