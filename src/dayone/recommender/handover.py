@@ -203,6 +203,14 @@ def learn_handover(
     return report
 
 
+def _bucket_label(b: int) -> str:
+    lo = EVIDENCE_EDGES[b]
+    if b == len(EVIDENCE_EDGES) - 1:
+        return f"{lo}+"
+    hi = EVIDENCE_EDGES[b + 1] - 1
+    return str(lo) if hi == lo else f"{lo}-{hi}"
+
+
 def summarise_handover(report: dict[str, Any]) -> list[str]:
     """What the hand-over learned, as lines for a person: per evidence bucket, how many
     replayed examples it saw, NDCG@10 on them with the zero-shot and the learned weights (in
@@ -214,17 +222,13 @@ def summarise_handover(report: dict[str, Any]) -> list[str]:
                 "the hand-set weights ramp with the evidence instead"]
     lines = [f"hand-over learned on {report['validation_users']} replayed users "
              "(NDCG@10 on them, in sample: zero-shot -> learned weights):"]
-    edges = list(EVIDENCE_EDGES)
     for entry in report["buckets"]:
-        b = entry["bucket"]
-        label = f"{edges[b]}+" if b == len(edges) - 1 else (
-            f"{edges[b]}" if edges[b + 1] - edges[b] == 1 else f"{edges[b]}-{edges[b + 1] - 1}")
-        head = f"  {label} liked picks: {entry['examples']} examples"
+        head = f"  {_bucket_label(entry['bucket'])} liked picks: {entry['examples']} examples"
         if "weights" not in entry:
             lines.append(f"{head}, too few: weights of the bucket before")
             continue
         # a part the bucket's requests never score (co-occurrence with no picks) has no say
-        used = set(entry.get("exercised", entry["weights"]))
+        used = set(entry["exercised"])
         top = sorted(((w, n) for n, w in entry["weights"].items() if w > 0 and n in used), reverse=True)[:3]
         leads = ", ".join(f"{n} {w:g}" for w, n in top)
         lines.append(f"{head}, {entry['ndcg10_default']} -> {entry['ndcg10_learned']}; weighs most: {leads}")
