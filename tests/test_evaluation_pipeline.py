@@ -454,3 +454,15 @@ def test_movielens_latest_folders_and_the_packaged_demo_load(tmp_path):
 
     demo = detect_and_load("demo")
     assert demo.name == "demo (ml-latest-small)" and len(demo.catalog) == 9742 and len(demo.interactions) == 100836
+
+
+def test_the_report_says_what_the_recommender_learned(tmp_path):
+    """Each split's training view teaches the core recommender its own hand-over; the report
+    shows it (or why it was not learned), next to the numbers it explains."""
+    result = evaluate_data(
+        synthetic(), small_config(strategies=["popularity", "dayone"], protocols=["new-user"]), progress=False
+    )
+    learned = result.splits[0]["learned"]
+    assert list(learned) == ["dayone"] and learned["dayone"][0].startswith("hand-over")
+    md = write_report(result, tmp_path, command="dayone evaluate synthetic")["md"].read_text()
+    assert "## What the strategies learned" in md and learned["dayone"][0] in md

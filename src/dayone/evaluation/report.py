@@ -253,6 +253,11 @@ def _markdown(
     for sp in result.splits:
         L.append(f"- split `{sp['protocol']}`: " + "; ".join(sp["notes"]))
     L.append("")
+    learned = [(sp["protocol"], name, lines) for sp in result.splits for name, lines in sp.get("learned", {}).items()]
+    if learned:
+        L += ["## What the strategies learned", ""]
+        for protocol, name, lines in learned:
+            L += [f"`{name}` on the `{protocol}` split:", "", "```", *lines, "```", ""]
     for title, p in figs:
         L += [f"## {title}", "", f"![{title}]({p.name})", ""]
     by_proto: dict[str, list[CellResult]] = defaultdict(list)

@@ -191,7 +191,7 @@ def evaluate_data(
     )
     cells: list[CellResult] = []
     rows: list[dict[str, Any]] = []
-    split_info = []
+    split_info: list[dict[str, Any]] = []
     for sp in splits:
         split_info.append(
             {
@@ -236,6 +236,9 @@ def evaluate_data(
                 except Exception as e:  # noqa: BLE001 - _run_cell retries per group and reports
                     say(f"strategy {sname} failed to answer {sp.protocol}: {type(e).__name__}: {e}")
             build_s = time.perf_counter() - tb
+            describe = getattr(strategy, "describe", None)
+            if describe is not None:  # what a learning strategy chose on this split's training view
+                split_info[-1].setdefault("learned", {})[sname] = list(describe())
             timings[f"build/{sp.protocol}/{sname}"] = (
                 timings.get(f"build/{sp.protocol}/{sname}", 0.0) + build_s
             )

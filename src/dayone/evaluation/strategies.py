@@ -311,6 +311,12 @@ class RecommenderStrategy:
 
     reference_size = 100
 
+    def describe(self) -> list[str]:
+        """What the recommender's hand-over learned on this training view (per evidence bucket)."""
+        from dayone.recommender.handover import summarise_handover
+
+        return summarise_handover(self.rec.handover_report)
+
     def _binary(self, ctx: dict[str, Any], target: str) -> float:
         """The target's standing among a fixed, seeded reference sample of the catalogue:
         the share of reference items it outscores (ties 1/2), plus a 1e-3 raw-score term.
