@@ -98,4 +98,4 @@ def test_the_summary_says_what_each_bucket_learned_and_why_not() -> None:
     assert "cooccurrence" not in lines[1] and "history" not in lines[1]
     small = Recommender.build(catalog, df[df["user"].isin(["u1", "u2"])], encoder=HashingEncoder())
     assert "not learned (only 2 users" in summarise_handover(small.handover_report)[0]
-    assert summarise_handover({})[0].startswith("hand-over: off")
+    assert summarise_handover({})[0].startswith("hand-over: none (no interactions")

@@ -10,7 +10,7 @@ import json
 import math
 import platform
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -253,11 +253,14 @@ def _markdown(
     for sp in result.splits:
         L.append(f"- split `{sp['protocol']}`: " + "; ".join(sp["notes"]))
     L.append("")
-    learned = [(sp["protocol"], name, lines) for sp in result.splits for name, lines in sp.get("learned", {}).items()]
+    learned = [(sp, name, lines) for sp in result.splits for name, lines in sp.get("learned", {}).items()]
     if learned:
         L += ["## What the strategies learned", ""]
-        for protocol, name, lines in learned:
-            L += [f"`{name}` on the `{protocol}` split:", "", "```", *lines, "```", ""]
+        per_protocol = Counter(sp["protocol"] for sp in result.splits)
+        for sp, name, lines in learned:
+            # few-shot has one split per training size: name it
+            which = f" ({', '.join(sp['settings'])})" if per_protocol[sp["protocol"]] > 1 else ""
+            L += [f"`{name}` on the `{sp['protocol']}` split{which}:", "", "```", *lines, "```", ""]
     for title, p in figs:
         L += [f"## {title}", "", f"![{title}]({p.name})", ""]
     by_proto: dict[str, list[CellResult]] = defaultdict(list)

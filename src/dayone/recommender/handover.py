@@ -216,7 +216,8 @@ def summarise_handover(report: dict[str, Any]) -> list[str]:
     replayed examples it saw, NDCG@10 on them with the zero-shot and the learned weights (in
     sample, so an upper bound), and the parts that weigh most."""
     if not report:
-        return ["hand-over: off; the hand-set weights ramp with the evidence instead"]
+        return ["hand-over: none (no interactions to learn from, or learn_handover is off); "
+                "the hand-set weights ramp with the evidence instead"]
     if not report.get("learned"):
         return [f"hand-over: not learned ({report.get('reason', 'no reason given')}); "
                 "the hand-set weights ramp with the evidence instead"]
