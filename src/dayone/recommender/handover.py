@@ -231,6 +231,6 @@ def summarise_handover(report: dict[str, Any]) -> list[str]:
         # a part the bucket's requests never score (co-occurrence with no picks) has no say
         used = set(entry["exercised"])
         top = sorted(((w, n) for n, w in entry["weights"].items() if w > 0 and n in used), reverse=True)[:3]
-        leads = ", ".join(f"{n} {w:g}" for w, n in top)
+        leads = ", ".join(f"{n} {w:g}" for w, n in top) or "nothing (every used part is at 0)"
         lines.append(f"{head}, {entry['ndcg10_default']} -> {entry['ndcg10_learned']}; weighs most: {leads}")
     return lines
