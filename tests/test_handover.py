@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pytest
 
 from dayone.data import Catalog
+from dayone.data.errors import DataError
 from dayone.encoders import HashingEncoder
 from dayone.recommender import Recommender, RecommenderConfig
+from dayone.recommender.handover import summarise_handover
 
 
 def clustered_world(seed: int = 0) -> tuple[Catalog, pd.DataFrame]:
@@ -99,3 +105,30 @@ def test_the_summary_says_what_each_bucket_learned_and_why_not() -> None:
     small = Recommender.build(catalog, df[df["user"].isin(["u1", "u2"])], encoder=HashingEncoder())
     assert "not learned (only 2 users" in summarise_handover(small.handover_report)[0]
     assert summarise_handover({})[0].startswith("hand-over: none (no interactions")
+
+
+def test_a_loaded_model_still_says_what_its_hand_over_learned(tmp_path: Path) -> None:
+    """The report is saved beside the weights, so `summarise_handover` (and the service's
+    /models/current) explains a loaded model as it did the freshly built one."""
+    catalog, df = clustered_world()
+    rec = Recommender.build(catalog, df, encoder=HashingEncoder())
+    rec.save(str(tmp_path / "m"))
+    back = Recommender.load(str(tmp_path / "m"), encoder=HashingEncoder())
+    assert back.handover_report == rec.handover_report
+    assert summarise_handover(back.handover_report) == summarise_handover(rec.handover_report)
+    assert summarise_handover(back.handover_report)[0].startswith("hand-over learned on")
+
+
+def test_a_save_without_a_report_loads_with_none_and_a_bad_one_is_named(tmp_path: Path) -> None:
+    catalog, df = clustered_world()
+    Recommender.build(catalog, df, encoder=HashingEncoder()).save(str(tmp_path / "m"))
+    meta_file = tmp_path / "m" / "recommender.json"
+    meta = json.loads(meta_file.read_text())
+    del meta["handover_report"]  # as written before the report was kept
+    meta_file.write_text(json.dumps(meta))
+    assert Recommender.load(str(tmp_path / "m"), encoder=HashingEncoder()).handover_report == {}
+    meta["handover_report"] = [1, 2]
+    meta_file.write_text(json.dumps(meta))
+    with pytest.raises(DataError, match="handover_report") as err:
+        Recommender.load(str(tmp_path / "m"), encoder=HashingEncoder())
+    assert "recommender.json" in str(err.value)

@@ -285,6 +285,8 @@ def test_refit_swaps_model_and_keeps_serving(client: TestClient) -> None:
     r = client.post(f"{API}/models/refit", json={"wait": True})
     assert r.status_code == 202 and r.json()["version"] == 1 and r.json()["path"]
     assert Path(r.json()["path"]).exists()
+    # three users are too few to learn a hand-over from, and the model says so
+    assert r.json()["handover"][0].startswith("hand-over: not learned (only ")
     # after refit, co-occurrence (the collaborative signal) links m1 and m12
     recs = client.post(f"{API}/recommendations/session",
                        json={"context": {"items": ["m1"]}, "n": 3}).json()

@@ -1,7 +1,8 @@
 """Save and load a built recommender as a self-describing directory — never pickle.
 
-Layout: ``recommender.json`` (config, versions, encoder id), ``item_vectors.safetensors``,
-``items.parquet``, ``users.parquet``, ``interactions.parquet``, and, when one was trained,
+Layout: ``recommender.json`` (config, versions, encoder id, the hand-over report),
+``item_vectors.safetensors``, ``items.parquet``, ``users.parquet``, ``interactions.parquet``,
+and, when one was trained,
 the similar-beginnings network (``beginnings.safetensors`` + ``beginnings.json``). Population
 statistics and profiles are recomputed on load from the interactions, so they can never drift
 from them; the network is kept instead (training it takes seconds to minutes) and is
@@ -96,6 +97,10 @@ def save_recommender(rec: Recommender, path: str | Path) -> None:
             "n_users": len(users),
             "n_interactions": len(rec.interactions),
             "config": rec.config.model_dump(),
+            # what the hand-over learned and how well (the weights themselves are in config):
+            # kept so a loaded model can still say why it blends as it does
+            # (minus this load's own note, or every later load would think it re-learned)
+            "handover_report": {k: v for k, v in rec.handover_report.items() if k != "relearned_on_load"},
             "versions": _versions(),
             "saved_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
@@ -165,6 +170,10 @@ def load_recommender(path: str | Path, encoder: Encoder | None = None) -> Recomm
         rec.beginnings = saved
     else:
         rec.refit()
+    report = meta.get("handover_report") or {}
+    if not isinstance(report, dict):
+        raise DataError("handover_report must be an object", file=str(meta_file))
+    rec.handover_report = report  # absent in saves written before it was kept: {}
     stale = _strategies_missing_from_handover(meta["config"])
     if stale and config.handover is not None and config.learn_handover:
         # the hand-over was learned before these strategies existed; pydantic would fill them

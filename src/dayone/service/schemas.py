@@ -226,6 +226,11 @@ class ModelInfo(Strict):
     n_events: int
     refitting: bool
     path: str | None
+    handover: list[str] = Field(
+        default_factory=list,
+        description="what the serving model's hand-over learned: per evidence bucket, the "
+        "replayed examples, NDCG@10 with zero-shot and learned weights, the parts weighing most",
+    )
 
 
 class RefitRequest(Strict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from dayone.recommender.handover import summarise_handover
 from dayone.service.deps import EngineDep, ReadAccess, WriteAccess
 from dayone.service.engine import Engine
 from dayone.service.schemas import ModelInfo, RefitRequest
@@ -16,7 +17,8 @@ def info(engine: Engine) -> ModelInfo:
     s = engine.state
     return ModelInfo(version=s.version, built_at=s.built_at, change_seq=s.change_seq,
                      applied_seq=engine.applied_seq, n_items=c["items"], n_users=c["users"],
-                     n_events=c["events"], refitting=engine.refitting, path=s.path)
+                     n_events=c["events"], refitting=engine.refitting, path=s.path,
+                     handover=summarise_handover(engine.rec.handover_report) if engine.rec else [])
 
 
 @router.get("/current", response_model=ModelInfo, operation_id="current_model")
