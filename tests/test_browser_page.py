@@ -122,6 +122,12 @@ def test_onboarding_and_new_item(server: str, browser: object) -> None:
     expect(recs).to_contain_text("Toy Friends 2")
     expect(recs.locator("li").first.locator(".why")).to_contain_text("adventure")
 
+    # the operator can see how the serving model weighs its strategies: the tiny catalogue
+    # was built with no events, so it has learned no hand-over, and the page says so
+    page.get_by_test_id("model").locator("summary").click()
+    expect(page.get_by_test_id("model-version")).to_contain_text("model version 0")
+    expect(page.get_by_test_id("handover")).to_contain_text("hand-over: none (no interactions")
+
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / "service-page.png"
     page.screenshot(path=str(shot), full_page=True)

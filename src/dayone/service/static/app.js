@@ -135,11 +135,21 @@ async function addItem(ev) {
   } catch (e) { $("add-status").textContent = e.message; }
 }
 
+async function loadModel() {
+  // what the hand-over learned from the logs (per amount of evidence), as the API reports it
+  try {
+    const m = await api("GET", "/models/current");
+    $("model-version").textContent = `model version ${m.version}: ${m.n_items} items, ${m.n_users} users, ${m.n_events} events`;
+    $("handover").textContent = m.handover.join("\n");
+  } catch (e) { $("handover").textContent = e.message; }
+}
+
 $("likes").addEventListener("input", refreshSoon);
 $("category").addEventListener("change", refresh);
 $("shuffle").addEventListener("click", () => { gridOffset += 24; loadGrid(); });
 $("save-user").addEventListener("click", saveUser);
 $("new-item").addEventListener("submit", addItem);
 $("api-key").value = localStorage.getItem("dayone-key") || "";
-$("api-key").addEventListener("change", () => { localStorage.setItem("dayone-key", $("api-key").value); loadGrid(); refresh(); });
-loadCategories(); loadGrid(); refresh();
+$("api-key").addEventListener("change", () => { localStorage.setItem("dayone-key", $("api-key").value); loadGrid(); refresh(); loadModel(); });
+$("model").addEventListener("toggle", () => { if ($("model").open) loadModel(); });
+loadCategories(); loadGrid(); refresh(); loadModel();
