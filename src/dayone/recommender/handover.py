@@ -210,11 +210,7 @@ def learn_handover(
         before = _mean_ndcg(base, exs)
         w, best = _ascend(previous, exs)
         check = _heldout(previous, exs, np.random.default_rng([seed, b]))
-        # the last bucket is reported but never reset: it also serves every known user (tens
-        # of picks), whom a replay of at most 10 picks does not represent; on ML-100K's warm
-        # users resetting it cost 0.029 NDCG@10 (docs/evaluation/README.md)
-        last = b == len(EVIDENCE_EDGES) - 1
-        kept_start = check is not None and check[1] <= check[0] and not last
+        kept_start = check is not None and check[1] <= check[0]
         if kept_start:  # what the ascent found does not carry over to other users
             w, best = previous.copy(), _mean_ndcg(previous, exs)
         # free text is never exercised by the simulation (logs carry no sentences), so it
@@ -271,12 +267,8 @@ def summarise_handover(report: dict[str, Any]) -> list[str]:
         if held is None:
             check = ""
         elif held["kept_start"]:
-            verdict = "no gain" if held["learned"] == held["start"] else "not carried over"
-            check = (f" (on held-out halves {held['start']} -> {held['learned']}: {verdict}, "
+            check = (f" (on held-out halves {held['start']} -> {held['learned']}: not carried over, "
                      "so the weights it started from are kept)")
-        elif held["learned"] <= held["start"]:  # the last bucket, which is never reset
-            check = (f" (on held-out halves {held['start']} -> {held['learned']}; kept, as it also "
-                     "serves known users, whom the replay of up to 10 picks does not cover)")
         else:
             check = f" (on held-out halves {held['start']} -> {held['learned']})"
         lines.append(f"{head}, {entry['ndcg10_default']} -> {entry['ndcg10_learned']}{check}; weighs most: {leads}")
