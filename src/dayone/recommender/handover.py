@@ -35,9 +35,6 @@ TEXT_LEAD = 0.25
 # sentence needs more weight to lead: 1 x was the best of the ungated weights measured there
 TEXT_LEAD_UNGATED = 1.0
 GRID = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
-# a bucket whose replayed users cannot fill two halves of this many keeps its learned weights
-# unchecked (a held-out figure on fewer users would be noise deciding noise)
-MIN_HALF_USERS = 20
 
 
 @dataclass
@@ -46,7 +43,6 @@ class _Example:
     parts: np.ndarray  # candidates x strategies
     relevant: np.ndarray  # bool per candidate
     n_relevant: int
-    user: int = 0  # which replayed user: the held-out halves never split one user's examples
 
 
 def _bucket(n_pos: int) -> int:
@@ -88,27 +84,6 @@ def _ascend(start: np.ndarray, examples: list[_Example]) -> tuple[np.ndarray, fl
         if not improved:
             break
     return w, best
-
-
-def _heldout(start: np.ndarray, examples: list[_Example], rng: np.random.Generator) -> tuple[float, float] | None:
-    """Mean NDCG@10 of the bucket's examples with the starting weights, and with weights
-    ascended on the *other* half of the replayed users (each half scored by the other's), or
-    None when there are too few users to halve.
-
-    Why: the ascent's in-sample gain is an upper bound, and with a few hundred replayed users
-    some of it is noise (two searches on the same users' halves differ by up to 0.02 a cell).
-    Only a gain that carries over to users the search did not see is kept, as the bench's
-    blend is (`rankers.blend.CoordinateAscentBlend.fit_if_it_generalises`)."""
-    users = np.unique([e.user for e in examples])
-    if len(users) < 2 * MIN_HALF_USERS:
-        return None
-    half = set(rng.permutation(users)[: len(users) // 2].tolist())
-    a = [e for e in examples if e.user in half]
-    b = [e for e in examples if e.user not in half]
-    w_a, _ = _ascend(start, a)
-    w_b, _ = _ascend(start, b)
-    learned = (sum(_ndcg10(e.parts @ w_b, e) for e in a) + sum(_ndcg10(e.parts @ w_a, e) for e in b)) / len(examples)
-    return _mean_ndcg(start, examples), float(learned)
 
 
 def learn_handover(
@@ -154,7 +129,7 @@ def learn_handover(
         from tqdm import tqdm
 
         iterator = tqdm(groups, desc="learning the hand-over", unit="user")
-    for u_i, (user, group) in enumerate(iterator):
+    for user, group in iterator:
         profile = rec.users.get(str(user))
         attrs = profile.attributes if profile else {}
         entries = [
@@ -195,7 +170,7 @@ def learn_handover(
                     mat[:, s_i] = scored.parts[name][idx]
             relevant = np.isin(scored.rows[idx], list(rel_rows))
             n_pos = int(sum(1 for p in pos[:k] if p))
-            examples.append(_Example(_bucket(n_pos), mat, relevant, len(rel_rows), u_i))
+            examples.append(_Example(_bucket(n_pos), mat, relevant, len(rel_rows)))
 
     base = np.array([getattr(rec.config.weights, n) for n in STRATEGIES], dtype=np.float64)
     learned: list[BlendWeights] = []
@@ -209,10 +184,6 @@ def learn_handover(
             continue
         before = _mean_ndcg(base, exs)
         w, best = _ascend(previous, exs)
-        check = _heldout(previous, exs, np.random.default_rng([seed, b]))
-        kept_start = check is not None and check[1] <= check[0]
-        if kept_start:  # what the ascent found does not carry over to other users
-            w, best = previous.copy(), _mean_ndcg(previous, exs)
         # free text is never exercised by the simulation (logs carry no sentences), so it
         # weighs TEXT_LEAD times the strongest learned prior (see TEXT_LEAD)
         exercised = np.vstack([np.abs(e.parts).sum(axis=0) for e in exs]).sum(axis=0) > 0
@@ -221,13 +192,11 @@ def learn_handover(
         if not exercised[t_i]:
             w[t_i] = strongest * (TEXT_LEAD if rec.config.text_gate else TEXT_LEAD_UNGATED)
         learned.append(BlendWeights(**dict(zip(STRATEGIES, w.tolist(), strict=True))))
-        entry: dict[str, Any] = {
-            "bucket": b, "examples": len(exs), "ndcg10_default": round(before, 4), "ndcg10_learned": round(best, 4),
-            "weights": dict(zip(STRATEGIES, np.round(w, 4).tolist(), strict=True)),
-            "exercised": [n for n, e in zip(STRATEGIES, exercised.tolist(), strict=True) if e]}
-        if check is not None:
-            entry["heldout"] = {"start": round(check[0], 4), "learned": round(check[1], 4), "kept_start": kept_start}
-        report["buckets"].append(entry)
+        report["buckets"].append(
+            {"bucket": b, "examples": len(exs), "ndcg10_default": round(before, 4), "ndcg10_learned": round(best, 4),
+             "weights": dict(zip(STRATEGIES, np.round(w, 4).tolist(), strict=True)),
+             "exercised": [n for n, e in zip(STRATEGIES, exercised.tolist(), strict=True) if e]}
+        )
         previous = w
     rec.config = rec.config.model_copy(update={"handover": learned})
     rec.version += 1
@@ -263,13 +232,5 @@ def summarise_handover(report: dict[str, Any]) -> list[str]:
         used = set(entry["exercised"])
         top = sorted(((w, n) for n, w in entry["weights"].items() if w > 0 and n in used), reverse=True)[:3]
         leads = ", ".join(f"{n} {w:g}" for w, n in top) or "nothing (every used part is at 0)"
-        held = entry.get("heldout")
-        if held is None:
-            check = ""
-        elif held["kept_start"]:
-            check = (f" (on held-out halves {held['start']} -> {held['learned']}: not carried over, "
-                     "so the weights it started from are kept)")
-        else:
-            check = f" (on held-out halves {held['start']} -> {held['learned']})"
-        lines.append(f"{head}, {entry['ndcg10_default']} -> {entry['ndcg10_learned']}{check}; weighs most: {leads}")
+        lines.append(f"{head}, {entry['ndcg10_default']} -> {entry['ndcg10_learned']}; weighs most: {leads}")
     return lines
