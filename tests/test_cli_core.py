@@ -51,6 +51,14 @@ def test_build_recommend_similar(files: dict[str, Path]) -> None:
     assert recs[0]["item"] in {"b", "c"}
     out = runner.invoke(app, ["similar", str(model), "wedding love", "--n", "1"])
     assert out.exit_code == 0 and "wedding love story" in out.output
+    # yes/no answers instead of a list, one line per asked item
+    out = runner.invoke(app, ["recommend", str(model), "--pick", "a:5", "--likes", "b", "--likes", "c", "--json"])
+    assert out.exit_code == 0, out.output
+    answers = [json.loads(line) for line in out.output.strip().splitlines()]
+    assert [a["item"] for a in answers] == ["b", "c"]
+    assert all(0 <= a["probability"] <= 1 and "likes 1 of 1 picks" in a["explanation"] for a in answers)
+    out = runner.invoke(app, ["recommend", str(model), "--likes", "ghost"])
+    assert out.exit_code == 2 and "ghost" in out.output
 
 
 def test_bad_arguments_are_clear(files: dict[str, Path]) -> None:

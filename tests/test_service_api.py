@@ -274,6 +274,28 @@ def test_explain(client: TestClient) -> None:
     assert client.post(f"{API}/recommendations/explain", json={"item_id": "ghost"}).status_code == 404
 
 
+def test_predict_likes_for_a_visitor(client: TestClient) -> None:
+    """Yes/no answers: a visitor who liked the horror film and disliked a romance is more
+    likely to like the other horror film than a romantic comedy, and a visitor who disliked
+    most of what they saw is less likely to like either."""
+    fan = {"items": [{"item_id": "m9", "kind": "like"}, {"item_id": "m6", "kind": "dislike"}]}
+    r = client.post(f"{API}/recommendations/likes", json={"context": fan, "item_ids": ["m10", "m4"]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    horror, romance = body["data"]
+    assert body["count"] == 2 and horror["item"] == "m10" and horror["title"] == "Night Terror"
+    assert horror["probability"] > romance["probability"] and horror["standing"] > romance["standing"]
+    assert horror["source"] and "likes 1 of 2 picks" in horror["explanation"]
+    picky = {"items": [{"item_id": "m9", "kind": "like"}] +
+             [{"item_id": i, "kind": "dislike"} for i in ("m4", "m5", "m6")]}
+    grumpy = client.post(f"{API}/recommendations/likes", json={"context": picky, "item_ids": ["m10"]}).json()
+    assert grumpy["data"][0]["like_rate"] < horror["like_rate"]
+    missing = client.post(f"{API}/recommendations/likes", json={"item_ids": ["m1", "ghost"]})
+    assert missing.status_code == 404 and "ghost" in missing.text
+    assert client.post(f"{API}/recommendations/likes", json={"item_ids": []}).status_code == 422
+    assert client.post(f"{API}/recommendations/likes", json={"items": ["m1"]}).status_code == 422
+
+
 # -- models -----------------------------------------------------------------------------------------
 def test_refit_swaps_model_and_keeps_serving(client: TestClient) -> None:
     for u in ("a", "b", "c"):

@@ -199,17 +199,29 @@ def register(app: typer.Typer) -> None:
         pick: Annotated[list[str] | None, typer.Option(help="history ITEM[:RATING|:like|:dislike] (repeatable)")] = None,
         user: Annotated[str | None, typer.Option(help="a known user id")] = None,
         n: Annotated[int, typer.Option(min=1, max=1000)] = 10,
+        likes: Annotated[list[str] | None, typer.Option(
+            "--likes", help="instead of a list: how likely the user is to like ITEM (repeatable)")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="print JSON lines")] = False,
     ) -> None:
-        """Recommend for a user described on the command line."""
+        """Recommend for a user described on the command line, or (--likes) say how likely
+        they are to like given items."""
         from dayone.recommender import Recommender, UnknownItemError, UserContext
 
         try:
             rec = Recommender.load(str(model))
             ctx = UserContext(user_id=user, text=text, attributes=_parse_attrs(attr), history=_parse_picks(pick))
-            recs = rec.recommend(ctx, n=n)
+            if likes:
+                answers = rec.predict_likes(ctx, likes)
+            else:
+                recs = rec.recommend(ctx, n=n)
         except (DataError, ValueError, UnknownItemError) as exc:
             _fail(exc)
+        if likes:
+            for a in answers:
+                line = (json.dumps(a.model_dump()) if as_json else
+                        f"{a.probability:.2f}  {rec.catalog.title(a.item)} [{a.item}]  ({a.source}) {a.explanation}")
+                typer.echo(line)
+            return
         if as_json:
             for r in recs:
                 sys.stdout.write(json.dumps(r.model_dump()) + "\n")

@@ -303,13 +303,6 @@ class RecommenderStrategy:
             cfg,
             encoder=opts.get_encoder(),
         )
-        ids = view.catalog.ids
-        pick = np.random.default_rng([opts.seed, 11]).choice(
-            len(ids), min(self.reference_size, len(ids)), replace=False
-        )
-        self.reference = [ids[i] for i in sorted(pick)]
-
-    reference_size = 100
 
     def describe(self) -> list[str]:
         """What the recommender's hand-over learned on this training view (per evidence bucket)."""
@@ -318,21 +311,10 @@ class RecommenderStrategy:
         return summarise_handover(self.rec.handover_report)
 
     def _binary(self, ctx: dict[str, Any], target: str) -> float:
-        """The target's standing among a fixed, seeded reference sample of the catalogue:
-        the share of reference items it outscores (ties 1/2), plus a 1e-3 raw-score term.
-
-        The Recommender normalises scores over the rows it scores, so one item scored alone
-        always gets the same value; ranking it against the same reference items for every
-        request keeps scores comparable across requests, which pooled AUC needs."""
-        cands = [target] + [r for r in self.reference if r != target]
-        recs = self.rec.recommend(ctx, n=len(cands), candidates=cands, exclude_history=False)
-        scores = {r.item: r.score for r in recs}
-        t = scores.get(target)
-        if t is None:
-            return 0.0
-        others = np.array([v for k, v in scores.items() if k != target], dtype=float)
-        share = float(((others < t).sum() + 0.5 * (others == t).sum()) / max(len(others), 1))
-        return share + 1e-3 * float(t)
+        """The recommender's like probability (`Recommender.predict_likes`): the user's like
+        rate with the target's standing in their ranking of the whole catalogue, so scores
+        are comparable across requests, as pooled AUC needs."""
+        return float(self.rec.predict_likes(ctx, [target])[0].probability)
 
     def _context(self, request: dict[str, Any]) -> dict[str, Any]:
         user = request.get("user") or {}

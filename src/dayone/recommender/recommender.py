@@ -25,6 +25,7 @@ from dayone.data.interactions import (
     empty_interactions,
     interaction_records,
     interactions_frame,
+    liked_mask,
     normalise_interactions,
     preference,
     preference_arrays,
@@ -35,6 +36,7 @@ from dayone.descriptions.intent import QueryIntent, parse_intent
 from dayone.encoders import Encoder, get_encoder
 from dayone.index import ExactIndex, HnswIndex, top_k
 from dayone.profiles import HistoryEntry, RatingScale, UserContext, history_vector, sign_history
+from dayone.recommender import likes
 from dayone.recommender.beginnings import Beginnings
 from dayone.recommender.config import (
     EVIDENCE_EDGES,
@@ -44,7 +46,7 @@ from dayone.recommender.config import (
 )
 from dayone.recommender.neighbours import NeighbourVote
 from dayone.recommender.population import Population
-from dayone.recommender.results import Recommendation, UserMatch
+from dayone.recommender.results import LikePrediction, Recommendation, UserMatch
 
 STRATEGY_LABELS = {
     "text": "text-match",
@@ -172,6 +174,8 @@ class Recommender:
         self.scale = RatingScale()
         self.version = 0
         self.handover_report: dict[str, Any] = {}
+        # the liked share of the log's explicit interactions: the prior of a user's like rate
+        self.like_prior = 0.5
 
     @property
     def interactions(self) -> pd.DataFrame:
@@ -283,6 +287,10 @@ class Recommender:
                 self.scale = RatingScale(mean=float(r.mean()), spread=float(max(r.std(), 0.5)))
                 self._rating_range = (float(r.min()), float(r.max()))
             prefs = preference(df, self.config.rating_threshold)
+            explicit = ~np.isnan(ratings) | df["liked"].notna().to_numpy()
+            if explicit.any():  # +1/+2: a log of only likes must not make a dislike impossible
+                n_liked = int(liked_mask(df[explicit], self.config.rating_threshold).sum())
+                self.like_prior = (n_liked + 1.0) / (int(explicit.sum()) + 2.0)
             rows = self.index.rows(df["item"].tolist())
             self.population.fit(
                 rows,
@@ -772,6 +780,39 @@ class Recommender:
         idx = np.flatnonzero(alive)
         best = idx[top_k(scored.total[idx], n)]
         return [self._explain_at(scored, int(j)) for j in best]
+
+    def predict_likes(
+        self, context: UserContext | Mapping[str, Any] | str | None, items: Sequence[str]
+    ) -> list[LikePrediction]:
+        """How likely the user is to like each of `items` (a yes/no answer, where `recommend`
+        gives an order): the user's like rate combined with where the item stands in their
+        blended ranking of the whole catalogue (`dayone.recommender.likes` says why both).
+        Items may be in the history (asked again: would they like it now)."""
+        wanted = list(items)
+        unknown = [i for i in wanted if i not in self.index]
+        if unknown:
+            raise UnknownItemError(unknown, "items")
+        ctx = self._merged(self._context_for(context))
+        scored = self._score(ctx)
+        stand = likes.standings(scored.total)
+        at = {int(r): j for j, r in enumerate(scored.rows)}
+        threshold = likes.like_threshold(self.config.rating_threshold, self._rating_range, ctx.history)
+        liked, explicit = likes.explicit_likes(ctx.history, threshold)
+        rate = likes.shrunk_rate(liked, explicit, self.like_prior)
+        cols = [at[int(r)] for r in self.index.rows(wanted)]
+        probs = likes.like_probability(rate, stand[cols])
+        told = (f"likes {liked} of {explicit} picks that say so" if explicit
+                else "no pick says whether it was liked")
+        out = []
+        for item, j, p in zip(wanted, cols, probs.tolist(), strict=True):
+            why = self._explain_at(scored, j)
+            out.append(LikePrediction(
+                item=item, probability=float(p), like_rate=float(rate), standing=float(stand[j]),
+                source=why.source,
+                explanation=(f"{told} (like rate {rate:.0%}, with the population's {self.like_prior:.0%} as prior); "
+                             f"ranks above {stand[j]:.0%} of the catalogue for them: {why.explanation}"),
+            ))
+        return out
 
     def explain(self, context: UserContext | Mapping[str, Any] | str | None, item_id: str) -> Recommendation:
         """Score one item for a context and say why, with every strategy's contribution."""

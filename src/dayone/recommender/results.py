@@ -20,3 +20,15 @@ class UserMatch(BaseModel):
     score: float
     source: str
     explanation: str
+
+
+class LikePrediction(BaseModel):
+    """A yes/no answer for one item: how likely this user is to like it, and from what."""
+
+    model_config = ConfigDict(extra="forbid")
+    item: str
+    probability: float = Field(ge=0.0, le=1.0)
+    like_rate: float = Field(description="the user's like rate, shrunk towards the population's")
+    standing: float = Field(description="share of the catalogue scored below this item for this user")
+    source: str = Field(description="the strategy that placed the item where it stands")
+    explanation: str

@@ -35,7 +35,7 @@ from dayone.encoders import Encoder
 from dayone.profiles import HistoryEntry, UserContext
 from dayone.recommender.config import RecommenderConfig
 from dayone.recommender.recommender import Recommender, UnknownItemError
-from dayone.recommender.results import Recommendation, UserMatch
+from dayone.recommender.results import LikePrediction, Recommendation, UserMatch
 from dayone.storage import Change, EventRow, ItemRow, Store, UserRow
 
 log = logging.getLogger("dayone.engine")
@@ -637,6 +637,17 @@ class Engine:
             if one is None:  # already seen: explain it on its own
                 one = rec.explain(ctx, item_id)
             return one, rank, self.state.version
+
+    def predict_likes(self, context: Callable[[], UserContext],
+                      item_ids: Sequence[str]) -> tuple[list[LikePrediction], int]:
+        """Yes/no answers for a context (`Recommender.predict_likes`) and the model version."""
+        self.sync_if_behind()
+        with self.lock.read():
+            rec = self._rec
+            missing = [i for i in dict.fromkeys(item_ids) if i not in rec.catalog]
+            if missing:
+                raise NotFound("item", missing)
+            return rec.predict_likes(context(), item_ids), self.state.version
 
     def similar_items(self, item_id: str, n: int, exclude: Sequence[str] = ()
                       ) -> tuple[list[Recommendation], int]:

@@ -174,6 +174,28 @@ class ExplainRequest(Strict):
     item_id: Id
 
 
+class LikesRequest(Strict):
+    context: SessionContext = Field(default_factory=SessionContext)
+    item_ids: list[Id] = Field(min_length=1, max_length=1000,
+                               description="the items to answer for (history items allowed)")
+
+
+class LikePublic(Strict):
+    item: str
+    title: str | None = None
+    probability: float = Field(description="how likely this visitor is to like the item")
+    like_rate: float = Field(description="the visitor's like rate, shrunk towards the population's")
+    standing: float = Field(description="share of the catalogue ranked below the item for them")
+    source: str = Field(description="the strategy that placed the item where it stands")
+    explanation: str
+
+
+class LikeList(Strict):
+    data: list[LikePublic]
+    count: int
+    model_version: int
+
+
 class RecommendationPublic(Strict):
     item: str
     score: float
