@@ -7,6 +7,7 @@ import pytest
 
 from conftest import checkerboard_interactions, checkerboard_records
 from dayone.data import Catalog
+from dayone.data.interactions import normalise_interactions
 from dayone.encoders import HashingEncoder
 from dayone.profiles import HistoryEntry
 from dayone.recommender import Recommender, RecommenderConfig, UnknownItemError, likes
@@ -65,6 +66,13 @@ def test_the_population_sets_the_prior(rec: Recommender) -> None:
     nobody = rec.predict_likes(None, ["s0"])[0]
     assert nobody.like_rate == pytest.approx(rec.like_prior)
     assert "no pick says whether it was liked" in nobody.explanation
+    # clicks say nothing about liking: once only those are left, the prior is even again
+    again = Recommender.build(Catalog.from_records(checkerboard_records()), checkerboard_interactions(),
+                              encoder=HashingEncoder())
+    assert again.like_prior > 0.5
+    again.interactions = normalise_interactions(checkerboard_interactions().drop(columns=["rating"]))
+    again.refit()
+    assert again.like_prior == 0.5
 
 
 def test_unknown_items_are_named(rec: Recommender) -> None:

@@ -276,6 +276,7 @@ class Recommender:
             df = df[live]
         n_rows = self._n_rows()
         self.histories = {}
+        self.like_prior = 0.5
         if train_beginnings:
             self.beginnings = None
         if len(df):
