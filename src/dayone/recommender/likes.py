@@ -65,15 +65,18 @@ def shrunk_rate(liked: int, explicit: int, prior: float, strength: float = PRIOR
     return (liked + strength * prior) / (explicit + strength)
 
 
-def standings(totals: np.ndarray) -> np.ndarray:
-    """Per item, the share of the scored items that score below it (ties count half)."""
+def standings(totals: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
+    """For the items at `cols` (default all), the share of the *other* scored items that score
+    below it, ties counting half. Only the asked items are located: on 100k items, locating
+    all of them cost more than scoring the catalogue."""
     n = totals.shape[0]
+    values = totals if cols is None else totals[cols]
     if n <= 1:
-        return np.full(n, 0.5)
+        return np.full(values.shape[0], 0.5)
     order = np.sort(totals)
-    below = np.searchsorted(order, totals, side="left")
-    ties = np.searchsorted(order, totals, side="right") - below - 1
-    return (below + 0.5 * ties) / (n - 1)
+    below = np.searchsorted(order, values, side="left")
+    ties = np.searchsorted(order, values, side="right") - below - 1
+    return np.asarray((below + 0.5 * ties) / (n - 1))
 
 
 def logit(p: np.ndarray | float) -> np.ndarray:

@@ -795,23 +795,26 @@ class Recommender:
             raise UnknownItemError(unknown, "items")
         ctx = self._merged(self._context_for(context))
         scored = self._score(ctx)
-        stand = likes.standings(scored.total)
-        at = {int(r): j for j, r in enumerate(scored.rows)}
+        at = np.full(self._n_rows(), -1, dtype=np.int64)
+        at[scored.rows] = np.arange(scored.rows.shape[0])
+        cols = at[self.index.rows(wanted)]
+        if (cols < 0).any():  # not scored: removed since it was asked about
+            raise UnknownItemError([i for i, c in zip(wanted, cols, strict=True) if c < 0], "items")
+        stand = likes.standings(scored.total, cols)
         threshold = likes.like_threshold(self.config.rating_threshold, self._rating_range, ctx.history)
         liked, explicit = likes.explicit_likes(ctx.history, threshold)
         rate = likes.shrunk_rate(liked, explicit, self.like_prior)
-        cols = [at[int(r)] for r in self.index.rows(wanted)]
-        probs = likes.like_probability(rate, stand[cols])
+        probs = likes.like_probability(rate, stand)
         told = (f"likes {liked} of {explicit} picks that say so" if explicit
                 else "no pick says whether it was liked")
         out = []
-        for item, j, p in zip(wanted, cols, probs.tolist(), strict=True):
+        for item, j, s, p in zip(wanted, cols.tolist(), stand.tolist(), probs.tolist(), strict=True):
             why = self._explain_at(scored, j)
             out.append(LikePrediction(
-                item=item, probability=float(p), like_rate=float(rate), standing=float(stand[j]),
+                item=item, probability=float(p), like_rate=float(rate), standing=float(s),
                 source=why.source,
                 explanation=(f"{told} (like rate {rate:.0%}, with the population's {self.like_prior:.0%} as prior); "
-                             f"ranks above {stand[j]:.0%} of the catalogue for them: {why.explanation}"),
+                             f"ranks above {s:.0%} of the catalogue for them: {why.explanation}"),
             ))
         return out
 
