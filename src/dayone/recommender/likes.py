@@ -2,7 +2,7 @@
 
 A ranking answers "what first"; a yes/no question ("show this in their feed?", the seed's
 §5 like/dislike prediction evaluated by AUC) also needs *how often this user likes
-anything*. Users differ far more in that than items do within one user's list: on the
+anything*. Users differ a lot in that: on the
 TALLRec files a rule that looks only at the share of liked items in the history beats
 published 7B-LLM scores (bench RESULTS.md, `likerate`). The recommender's ranking alone
 ignores it (every user's list starts at the top), so yes/no answers made from it alone
