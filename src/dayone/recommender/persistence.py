@@ -2,8 +2,8 @@
 
 Layout: ``recommender.json`` (config, versions, encoder id, the hand-over report),
 ``item_vectors.safetensors``, ``items.parquet``, ``users.parquet``, ``interactions.parquet``,
-and, when one was trained,
-the similar-beginnings network (``beginnings.safetensors`` + ``beginnings.json``). Population
+and, when one was trained, the similar-beginnings network (``beginnings.safetensors`` +
+``beginnings.json``). Population
 statistics and profiles are recomputed on load from the interactions, so they can never drift
 from them; the network is kept instead (training it takes seconds to minutes) and is
 retrained when the saved log no longer matches the one it learned from.
