@@ -21,8 +21,10 @@ def main(argv: list[str]) -> None:
     if len(argv) < 3:
         raise SystemExit(__doc__)
     weight, strength = float(argv[0]), float(argv[1])
-    # the defaults are bound when the functions are defined, so rebind them
-    likes.like_probability.__defaults__ = (weight,)
+    # the standing's weight is read at call time; shrunk_rate's default is bound when the
+    # function is defined, so rebind it. A learned hand-over fits its own weights
+    # (`likes.fit_like_weights`), pulled towards these.
+    likes.STANDING_WEIGHT = weight
     likes.shrunk_rate.__defaults__ = (strength,)
     from dayone.cli.main import main as dayone
 

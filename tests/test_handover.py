@@ -98,8 +98,11 @@ def test_the_summary_says_what_each_bucket_learned_and_why_not() -> None:
     rec = Recommender.build(catalog, df, encoder=HashingEncoder())
     lines = summarise_handover(rec.handover_report)
     assert lines[0].startswith(f"hand-over learned on {rec.handover_report['validation_users']} replayed users")
-    assert [line.split(" liked picks")[0].strip() for line in lines[1:]] == ["0", "1-2", "3-5", "6+"]
-    assert "cooccurrence" in lines[-1].split("weighs most:")[1], "taste lives in co-occurrence here"
+    assert [line.split(" liked picks")[0].strip() for line in lines[1:5]] == ["0", "1-2", "3-5", "6+"]
+    assert "cooccurrence" in lines[4].split("weighs most:")[1], "taste lives in co-occurrence here"
+    # every rating here is a 5, so nothing says what a dislike looks like
+    assert lines[5].strip().startswith("yes/no answers (predict_likes): hand-set weights")
+    assert "0 other explicit picks" in lines[5]
     # with no picks, parts that need picks are never scored, so they are never named
     assert "cooccurrence" not in lines[1] and "history" not in lines[1]
     small = Recommender.build(catalog, df[df["user"].isin(["u1", "u2"])], encoder=HashingEncoder())

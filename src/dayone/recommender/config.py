@@ -29,6 +29,20 @@ class BlendWeights(BaseModel):
     beginnings: float = Field(0.0, ge=0)
 
 
+class LikeWeights(BaseModel):
+    """How `Recommender.predict_likes` adds up what it knows about a (user, item) pair into the
+    log-odds of a like (`dayone.recommender.likes`). The defaults are hand-set; with a learned
+    hand-over the replayed users' later ratings fit them (`likes.fit_like_weights`), so a
+    catalogue where the item's standing says more than the user's like rate (or where the
+    crowd's verdict on the item says most) weighs it so."""
+
+    model_config = ConfigDict(extra="forbid")
+    bias: float = Field(0.0, ge=-20, le=20)
+    rate: float = Field(1.0, ge=-20, le=20, description="per log-odds of the user's shrunk like rate")
+    standing: float = Field(0.5, ge=-20, le=20, description="per log-odds of the item's standing for the user")
+    quality: float = Field(0.0, ge=-20, le=20, description="per log-odds gain of the item's liked share in the log")
+
+
 class NeighbourKernel(BaseModel):
     """How people are weighed as neighbours (dayone.recommender.neighbours): a user who shares
     picks with the visitor weighs (agreement + smooth) ** sharpness, times profile_match for
@@ -75,6 +89,11 @@ class RecommenderConfig(BaseModel):
     handover: list[BlendWeights] | None = Field(
         default=None,
         description="learned weights per evidence bucket (EVIDENCE_EDGES); set by learn_handover",
+    )
+    likes: LikeWeights | None = Field(
+        default=None,
+        description="weights of predict_likes' yes/no answer; set by learn_handover from the replayed "
+        "users' later ratings when the log has enough of both kinds, else the hand-set defaults",
     )
     learn_handover: bool = Field(
         default=True,

@@ -19,7 +19,8 @@ import numpy as np
 
 from dayone.data.interactions import liked_mask, preference
 from dayone.profiles import HistoryEntry, UserContext
-from dayone.recommender.config import EVIDENCE_EDGES, BlendWeights
+from dayone.recommender import likes
+from dayone.recommender.config import EVIDENCE_EDGES, BlendWeights, LikeWeights
 
 if TYPE_CHECKING:
     from dayone.recommender.recommender import Recommender
@@ -35,6 +36,24 @@ TEXT_LEAD = 0.25
 # sentence needs more weight to lead: 1 x was the best of the ungated weights measured there
 TEXT_LEAD_UNGATED = 1.0
 GRID = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
+
+
+# the yes/no answer's weights are fitted on this many replayed users, each asked at
+# LIKE_CUTS random points of their history (with up to LIKE_HISTORY picks before it) about
+# their next LIKE_ROWS explicit picks, and only when both answers have LIKE_MIN_CLASS rows
+LIKE_USERS = 120
+LIKE_CUTS = 3
+LIKE_HISTORY = 50
+LIKE_ROWS = 10
+LIKE_MIN_CLASS = 25
+
+
+@dataclass
+class _LikeCase:
+    user: int
+    context: UserContext
+    items: list[str]
+    labels: list[bool]
 
 
 @dataclass
@@ -129,7 +148,9 @@ def learn_handover(
         from tqdm import tqdm
 
         iterator = tqdm(groups, desc="learning the hand-over", unit="user")
-    for user, group in iterator:
+    like_cases: list[_LikeCase] = []
+    like_rng = np.random.default_rng(seed + 1)
+    for n_user, (user, group) in enumerate(iterator):
         profile = rec.users.get(str(user))
         attrs = profile.attributes if profile else {}
         entries = [
@@ -143,13 +164,16 @@ def learn_handover(
         ]
         pos = group["_pref"].to_numpy() > 0
         target = group["_target"].to_numpy()
+        if n_user < LIKE_USERS:
+            like_cases.extend(_like_cases(n_user, attrs, entries, target, like_rng))
         for k in ks:
             if k >= len(entries) - 1:
                 break
+            context = UserContext(attributes=attrs, history=entries[:k])
             later = [e.item for e, t in zip(entries[k:], target[k:], strict=True) if t]
             if not later:
                 continue
-            scored = shadow._score(UserContext(attributes=attrs, history=entries[:k]))
+            scored = shadow._score(context)
             seen = set(shadow.index.rows([e.item for e in entries[:k]]).tolist())
             keep = np.ones(scored.rows.shape[0], dtype=bool)
             row_pos = {int(r): j for j, r in enumerate(scored.rows)}
@@ -198,9 +222,77 @@ def learn_handover(
              "exercised": [n for n, e in zip(STRATEGIES, exercised.tolist(), strict=True) if e]}
         )
         previous = w
-    rec.config = rec.config.model_copy(update={"handover": learned})
+    update: dict[str, Any] = {"handover": learned}
+    shadow.config = shadow.config.model_copy(update={"handover": learned})
+    shadow.version += 1
+    report["likes"], weights = _learn_likes(shadow, like_cases)
+    if weights is not None:
+        update["likes"] = weights
+    rec.config = rec.config.model_copy(update=update)
     rec.version += 1
     return report
+
+
+def _like_cases(user: int, attrs: dict[str, Any], entries: list[HistoryEntry], target: np.ndarray,
+                rng: np.random.Generator) -> list[_LikeCase]:
+    """Yes/no questions as they are asked of a known user: at a random point of their
+    history, with what they picked before it, about what they picked next. (Not the
+    hand-over's first-k beginnings: with none or two picks the like rate is mostly the prior,
+    and a fit on those learned to ignore it, which cost users with longer histories.)"""
+    said = np.array([j for j, e in enumerate(entries) if e.rating is not None or e.liked is not None])
+    said = said[said >= 1]
+    if not said.size:
+        return []
+    cases = []
+    for cut in sorted(set(rng.choice(said, size=min(LIKE_CUTS, said.size), replace=False).tolist())):
+        asked = said[said >= cut][:LIKE_ROWS]
+        context = UserContext(attributes=attrs, history=entries[max(0, cut - LIKE_HISTORY):cut])
+        cases.append(_LikeCase(user, context, [entries[j].item for j in asked], [bool(target[j]) for j in asked]))
+    return cases
+
+
+def _learn_likes(shadow: Recommender, cases: list[_LikeCase]) -> tuple[dict[str, Any], LikeWeights | None]:
+    """Fit `predict_likes`' weights on what the replayed users went on to rate: each later
+    explicit pick is a yes/no example, asked of the shadow (which never saw these users)
+    with the hand-over just learned, as a visitor with that beginning would be. The fit is
+    kept only if, fitted on one half of the users, it orders the other half's answers better
+    than the defaults do, both ways, by the mean of the AUC over all answers and the AUC
+    within each user: on a small log it may not. (Not the log-likelihood: on a few dozen
+    users the halves' like rates differ, and that alone decided it.)"""
+    rows, labels, groups = [], [], []
+    for case in cases:
+        _, _, features, _ = shadow._like_features(case.context, case.items)
+        rows.append(features)
+        labels.extend(case.labels)
+        groups.extend([case.user] * len(case.items))
+    y = np.asarray(labels, dtype=bool)
+    n_yes, n_no = int(y.sum()), int((~y).sum())
+    if min(n_yes, n_no) < LIKE_MIN_CLASS:
+        return {"learned": False, "reason": f"{n_yes} later likes and {n_no} other explicit picks "
+                f"on replay (need {LIKE_MIN_CLASS} of each)"}, None
+    x, g = np.vstack(rows), np.asarray(groups)
+    half = g % 2 == 0  # replayed users are a random sample in id order, so parity is a random halving
+    held = {"default": 0.0, "learned": 0.0}
+    for fit_on in (half, ~half):
+        part = likes.fit_like_weights(x[fit_on], y[fit_on])
+        out = ~fit_on
+        for name, w in (("default", None), ("learned", part)):
+            p = likes.like_probability(x[out], w)
+            held[name] += (likes.pooled_auc(p, y[out]) + likes.grouped_auc(p, y[out], g[out])) / 2
+    weights = likes.fit_like_weights(x, y)
+    before, after = likes.like_probability(x, None), likes.like_probability(x, weights)
+    report: dict[str, Any] = {
+        "learned": bool(held["learned"] > held["default"]), "rows": int(y.size), "liked": n_yes,
+        "heldout_auc_default": round(held["default"] / 2, 4), "heldout_auc_learned": round(held["learned"] / 2, 4),
+        "auc_default": round(likes.pooled_auc(before, y), 4), "auc_learned": round(likes.pooled_auc(after, y), 4),
+        "gauc_default": round(likes.grouped_auc(before, y, g), 4),
+        "gauc_learned": round(likes.grouped_auc(after, y, g), 4),
+        "weights": {k: round(v, 4) for k, v in weights.model_dump().items()},
+    }
+    if not report["learned"]:
+        report["reason"] = "fitted on half the replayed users, it did not order the other half's answers better than the defaults"
+        return report, None
+    return report, weights
 
 
 def _bucket_label(b: int) -> str:
@@ -233,4 +325,14 @@ def summarise_handover(report: dict[str, Any]) -> list[str]:
         top = sorted(((w, n) for n, w in entry["weights"].items() if w > 0 and n in used), reverse=True)[:3]
         leads = ", ".join(f"{n} {w:g}" for w, n in top) or "nothing (every used part is at 0)"
         lines.append(f"{head}, {entry['ndcg10_default']} -> {entry['ndcg10_learned']}; weighs most: {leads}")
+    fit = report.get("likes")
+    if fit and fit.get("learned"):
+        w = fit["weights"]
+        lines.append(f"  yes/no answers (predict_likes) fitted on {fit['rows']} later picks of replayed users, "
+                     f"held-out AUC {fit['heldout_auc_default']} -> {fit['heldout_auc_learned']} (mean of all answers' and "
+                     f"within a user's), in sample AUC {fit['auc_default']} -> {fit['auc_learned']}, within a user "
+                     f"{fit['gauc_default']} -> {fit['gauc_learned']}: "
+                     f"like rate {w['rate']:g}, standing {w['standing']:g}, the crowd's liked share {w['quality']:g}")
+    elif fit:
+        lines.append(f"  yes/no answers (predict_likes): hand-set weights ({fit.get('reason', 'not fitted')})")
     return lines

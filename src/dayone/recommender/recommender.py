@@ -786,37 +786,60 @@ class Recommender:
         self, context: UserContext | Mapping[str, Any] | str | None, items: Sequence[str]
     ) -> list[LikePrediction]:
         """How likely the user is to like each of `items` (a yes/no answer, where `recommend`
-        gives an order): the user's like rate combined with where the item stands in their
-        blended ranking of the whole catalogue (`dayone.recommender.likes` says why both).
-        Items may be in the history (asked again: would they like it now)."""
+        gives an order): the user's like rate, where the item stands in their blended ranking
+        of the whole catalogue, and how often the people who have the item liked it
+        (`dayone.recommender.likes` says why all three), weighed as the hand-over's replayed
+        users taught (`config.likes`) or by hand-set defaults. Items may be in the history
+        (asked again: would they like it now)."""
         wanted = list(items)
         unknown = [i for i in wanted if i not in self.index]
         if unknown:
             raise UnknownItemError(unknown, "items")
         ctx = self._merged(self._context_for(context))
+        scored, cols, features, (liked, explicit) = self._like_features(ctx, wanted)
+        probs = likes.like_probability(features, self.config.likes)
+        rate = likes.shrunk_rate(liked, explicit, self.like_prior)
+        stand = 1.0 / (1.0 + np.exp(-features[:, 2]))
+        told = (f"likes {liked} of {explicit} picks that say so" if explicit
+                else "no pick says whether it was liked")
+        out = []
+        for item, j, s, q, p in zip(wanted, cols.tolist(), stand.tolist(), features[:, 3].tolist(), probs.tolist(),
+                                    strict=True):
+            why = self._explain_at(scored, j)
+            crowd = "" if abs(q) < 0.05 else (" liked more often than most by those who have it" if q > 0
+                                              else " liked less often than most by those who have it")
+            out.append(LikePrediction(
+                item=item, probability=float(p), like_rate=float(rate), standing=float(s),
+                source=why.source,
+                explanation=(f"{told} (like rate {rate:.0%}, with the population's {self.like_prior:.0%} as prior); "
+                             f"ranks above {s:.0%} of the catalogue for them{';' if crowd else ''}{crowd}: "
+                             f"{why.explanation}"),
+            ))
+        return out
+
+    def _like_features(
+        self, ctx: UserContext, wanted: Sequence[str]
+    ) -> tuple[_Scored, np.ndarray, np.ndarray, tuple[int, int]]:
+        """What `predict_likes` adds up for `wanted` (`likes.like_features` rows), with the
+        scored catalogue and the columns of `wanted` in it (for explanations), and the
+        context's (liked, explicit) pick counts. The hand-over's replay calls it on a shadow
+        recommender to fit the weights."""
         scored = self._score(ctx)
         at = np.full(self._n_rows(), -1, dtype=np.int64)
         at[scored.rows] = np.arange(scored.rows.shape[0])
-        cols = at[self.index.rows(wanted)]
+        rows = self.index.rows(list(wanted))
+        cols = at[rows]
         if (cols < 0).any():  # not scored: removed since it was asked about
             raise UnknownItemError([i for i, c in zip(wanted, cols, strict=True) if c < 0], "items")
         stand = likes.standings(scored.total, cols)
         threshold = likes.like_threshold(self.config.rating_threshold, self._rating_range, ctx.history)
         liked, explicit = likes.explicit_likes(ctx.history, threshold)
         rate = likes.shrunk_rate(liked, explicit, self.like_prior)
-        probs = likes.like_probability(rate, stand)
-        told = (f"likes {liked} of {explicit} picks that say so" if explicit
-                else "no pick says whether it was liked")
-        out = []
-        for item, j, s, p in zip(wanted, cols.tolist(), stand.tolist(), probs.tolist(), strict=True):
-            why = self._explain_at(scored, j)
-            out.append(LikePrediction(
-                item=item, probability=float(p), like_rate=float(rate), standing=float(s),
-                source=why.source,
-                explanation=(f"{told} (like rate {rate:.0%}, with the population's {self.like_prior:.0%} as prior); "
-                             f"ranks above {s:.0%} of the catalogue for them: {why.explanation}"),
-            ))
-        return out
+        n = self._n_rows()
+        seen_all = float(self.population.seen[:n].sum())
+        share = float(self.population.pos[:n].sum()) / seen_all if seen_all > 0 else 0.0
+        quality = likes.quality_gain(self.population.pos[rows], self.population.seen[rows], share)
+        return scored, cols, likes.like_features(rate, stand, quality), (liked, explicit)
 
     def explain(self, context: UserContext | Mapping[str, Any] | str | None, item_id: str) -> Recommendation:
         """Score one item for a context and say why, with every strategy's contribution."""
