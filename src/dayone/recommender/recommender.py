@@ -835,10 +835,10 @@ class Recommender:
         threshold = likes.like_threshold(self.config.rating_threshold, self._rating_range, ctx.history)
         liked, explicit = likes.explicit_likes(ctx.history, threshold)
         rate = likes.shrunk_rate(liked, explicit, self.like_prior)
-        n = self._n_rows()
-        seen_all = float(self.population.seen[:n].sum())
-        share = float(self.population.pos[:n].sum()) / seen_all if seen_all > 0 else 0.0
-        quality = likes.quality_gain(self.population.pos[rows], self.population.seen[rows], share)
+        pop, n = self.population, self._n_rows()
+        seen_all = float(pop.cached(("seen", n), lambda: pop.seen[:n].sum()))
+        share = float(pop.cached(("pos", n), lambda: pop.pos[:n].sum())) / seen_all if seen_all > 0 else 0.0
+        quality = likes.quality_gain(pop.pos[rows], pop.seen[rows], share)
         return scored, cols, likes.like_features(rate, stand, quality), (liked, explicit)
 
     def explain(self, context: UserContext | Mapping[str, Any] | str | None, item_id: str) -> Recommendation:
