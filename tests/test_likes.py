@@ -160,7 +160,7 @@ def test_the_hand_over_fits_the_answers_weights_and_a_saved_model_keeps_them(tmp
     assert rec.config.likes is not None and rec.config.likes.quality > 0.3, "the crowd's verdict carries here"
     best, worst = f"i{int(np.argmax(quality))}", f"i{int(np.argmin(quality))}"
     p_best, p_worst = rec.predict_likes(None, [best, worst])
-    assert p_best.probability > p_worst.probability
+    assert p_best.probability > p_worst.probability and p_best.crowd > 0 > p_worst.crowd
     assert "liked more often than most" in p_best.explanation and "less often" in p_worst.explanation
     assert any(line.strip().startswith("yes/no answers (predict_likes) fitted on")
                for line in summarise_handover(rec.handover_report))

@@ -286,6 +286,7 @@ def test_predict_likes_for_a_visitor(client: TestClient) -> None:
     assert body["count"] == 2 and horror["item"] == "m10" and horror["title"] == "Night Terror"
     assert horror["probability"] > romance["probability"] and horror["standing"] > romance["standing"]
     assert horror["source"] and "likes 1 of 2 picks" in horror["explanation"]
+    assert isinstance(horror["crowd"], float), "the crowd's verdict is part of the answer"
     picky = {"items": [{"item_id": "m9", "kind": "like"}] +
              [{"item_id": i, "kind": "dislike"} for i in ("m4", "m5", "m6")]}
     grumpy = client.post(f"{API}/recommendations/likes", json={"context": picky, "item_ids": ["m10"]}).json()

@@ -809,7 +809,7 @@ class Recommender:
             crowd = "" if abs(q) < 0.05 else (" liked more often than most by those who have it" if q > 0
                                               else " liked less often than most by those who have it")
             out.append(LikePrediction(
-                item=item, probability=float(p), like_rate=float(rate), standing=float(s),
+                item=item, probability=float(p), like_rate=float(rate), standing=float(s), crowd=float(q),
                 source=why.source,
                 explanation=(f"{told} (like rate {rate:.0%}, with the population's {self.like_prior:.0%} as prior); "
                              f"ranks above {s:.0%} of the catalogue for them{';' if crowd else ''}{crowd}: "

@@ -30,5 +30,7 @@ class LikePrediction(BaseModel):
     probability: float = Field(ge=0.0, le=1.0)
     like_rate: float = Field(description="the user's like rate, shrunk towards the population's")
     standing: float = Field(description="share of the catalogue scored below this item for this user")
+    crowd: float = Field(0.0, description="log-odds by which the item's liked share among those who have it "
+                         "exceeds the log's (0: average, or nobody has it yet)")
     source: str = Field(description="the strategy that placed the item where it stands")
     explanation: str

@@ -186,6 +186,8 @@ class LikePublic(Strict):
     probability: float = Field(description="how likely this visitor is to like the item")
     like_rate: float = Field(description="the visitor's like rate, shrunk towards the population's")
     standing: float = Field(description="share of the catalogue ranked below the item for them")
+    crowd: float = Field(description="log-odds by which the item's liked share among those who have it "
+                         "exceeds the log's (0: average, or nobody has it yet)")
     source: str = Field(description="the strategy that placed the item where it stands")
     explanation: str
 

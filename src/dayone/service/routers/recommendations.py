@@ -56,10 +56,11 @@ def explain_session(body: ExplainRequest, engine: EngineDep) -> ExplainPublic:
 @router.post("/likes", response_model=LikeList, operation_id="predict_likes_session")
 def predict_likes_session(body: LikesRequest, engine: EngineDep) -> LikeList:
     """Will this visitor like each of these items? A probability per item, from the visitor's
-    like rate and the item's standing in their ranking, with the reason."""
+    like rate, the item's standing in their ranking and how often those who have it liked
+    it, with the reason."""
     preds, version = engine.predict_likes(lambda: _context(engine, body.context), body.item_ids)
     data = [LikePublic(item=p.item, title=engine.title(p.item), probability=p.probability,
-                       like_rate=p.like_rate, standing=p.standing, source=p.source,
+                       like_rate=p.like_rate, standing=p.standing, crowd=p.crowd, source=p.source,
                        explanation=p.explanation) for p in preds]
     return LikeList(data=data, count=len(data), model_version=version)
 
