@@ -8,6 +8,11 @@ replayed with its first k interactions (k = 0, 1, 2, 3, 5, 10, in time order) pl
 and their later clear likes (`liked_mask`) are the targets. Weights are then chosen per evidence bucket
 (`EVIDENCE_EDGES`) by coordinate ascent on NDCG@10. Nothing outside the training interactions
 is read; the numbers this returns are in-sample for the held-out users and are reported as such.
+
+The same replay then fits the yes/no answer's weights (`predict_likes`, `_learn_likes`): the
+held-out users are asked about their next explicit picks at random points of their history,
+with the weights just learned, and the fit is kept only where it carries over between
+halves of them.
 """
 
 from __future__ import annotations
