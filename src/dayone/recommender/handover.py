@@ -266,8 +266,7 @@ def _learn_likes(shadow: Recommender, cases: list[_LikeCase]) -> tuple[dict[str,
     users the halves' like rates differ, and that alone decided it.)"""
     rows, labels, groups = [], [], []
     for case in cases:
-        _, _, features, _ = shadow._like_features(case.context, case.items)
-        rows.append(features)
+        rows.append(shadow._like_features(case.context, case.items).features)
         labels.extend(case.labels)
         groups.extend([case.user] * len(case.items))
     y = np.asarray(labels, dtype=bool)

@@ -25,8 +25,8 @@ The weights start hand-set (`default_weights`: the rate 1, the standing 0.5, the
 liked share 0, as before it was a term). With a learned hand-over they are fitted on its
 replayed users' later explicit picks (`fit_like_weights`, in `handover`), pulled towards the
 defaults so that a small log changes them little, and kept only where they order held-out
-replayed users' answers better. On logs with ratings the fit mostly shrinks the standing
-(hand-set, it made the answers overconfident) and gives the crowd's verdict a real weight.
+replayed users' answers better. On the rating logs measured (docs/evaluation/README.md) the
+fit shrank the standing's weight and gave the crowd's verdict a real one.
 """
 
 from __future__ import annotations
@@ -138,24 +138,21 @@ def like_probability(features: np.ndarray, weights: LikeWeights | None = None) -
     return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0))))
 
 
-def _penalised_logistic(x: np.ndarray, y: np.ndarray, prior: np.ndarray, penalty: np.ndarray,
-                        offset: np.ndarray | None = None, sample: np.ndarray | None = None) -> np.ndarray:
-    """argmin over w of the `sample`-weighted logistic loss of y on x @ w + offset plus
-    sum(penalty * (w - prior)^2) / 2: Newton's method with step halving, so it cannot
-    overshoot (plain Newton did, on features as far apart as these log-odds)."""
-    off = np.zeros(x.shape[0]) if offset is None else offset
-    s = np.ones(x.shape[0]) if sample is None else sample
+def _penalised_logistic(x: np.ndarray, y: np.ndarray, prior: np.ndarray, penalty: np.ndarray) -> np.ndarray:
+    """argmin over w of the logistic loss of y on x @ w plus sum(penalty * (w - prior)^2) / 2:
+    Newton's method with step halving, so it cannot overshoot (plain Newton did, on features
+    as far apart as these log-odds)."""
 
     def loss(w: np.ndarray) -> float:
-        z = x @ w + off
-        return float(np.sum(s * (np.logaddexp(0.0, z) - y * z)) + 0.5 * np.sum(penalty * (w - prior) ** 2))
+        z = x @ w
+        return float(np.sum(np.logaddexp(0.0, z) - y * z) + 0.5 * np.sum(penalty * (w - prior) ** 2))
 
     w = prior.copy()
     current = loss(w)
     for _ in range(100):
-        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w + off, -30.0, 30.0)))
-        grad = x.T @ (s * (p - y)) + penalty * (w - prior)
-        hess = (x * (s * p * (1.0 - p))[:, None]).T @ x + np.diag(penalty)
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -30.0, 30.0)))
+        grad = x.T @ (p - y) + penalty * (w - prior)
+        hess = (x * (p * (1.0 - p))[:, None]).T @ x + np.diag(penalty)
         step = np.linalg.solve(hess, grad)
         t = 1.0
         while t > 1e-6:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -146,6 +146,15 @@ class _Scored:
     context: UserContext
     raw_text: np.ndarray | None = None
     neighbour_vote: NeighbourVote | None = None
+
+
+class _LikeInputs(NamedTuple):
+    scored: _Scored  # the whole catalogue, for explanations
+    cols: np.ndarray  # where the asked items are in it
+    standing: np.ndarray  # share of the catalogue below each asked item
+    features: np.ndarray  # likes.like_features rows
+    liked: int  # the context's picks that say "liked"
+    explicit: int  # the context's picks that say either way
 
 
 class Recommender:
@@ -796,16 +805,16 @@ class Recommender:
         if unknown:
             raise UnknownItemError(unknown, "items")
         ctx = self._merged(self._context_for(context))
-        scored, cols, features, (liked, explicit) = self._like_features(ctx, wanted)
-        probs = likes.like_probability(features, self.config.likes)
+        asked = self._like_features(ctx, wanted)
+        probs = likes.like_probability(asked.features, self.config.likes)
+        liked, explicit = asked.liked, asked.explicit
         rate = likes.shrunk_rate(liked, explicit, self.like_prior)
-        stand = 1.0 / (1.0 + np.exp(-features[:, 2]))
         told = (f"likes {liked} of {explicit} picks that say so" if explicit
                 else "no pick says whether it was liked")
         out = []
-        for item, j, s, q, p in zip(wanted, cols.tolist(), stand.tolist(), features[:, 3].tolist(), probs.tolist(),
-                                    strict=True):
-            why = self._explain_at(scored, j)
+        for item, j, s, q, p in zip(wanted, asked.cols.tolist(), asked.standing.tolist(),
+                                    asked.features[:, 3].tolist(), probs.tolist(), strict=True):
+            why = self._explain_at(asked.scored, j)
             crowd = "" if abs(q) < 0.05 else (" liked more often than most by those who have it" if q > 0
                                               else " liked less often than most by those who have it")
             out.append(LikePrediction(
@@ -817,13 +826,10 @@ class Recommender:
             ))
         return out
 
-    def _like_features(
-        self, ctx: UserContext, wanted: Sequence[str]
-    ) -> tuple[_Scored, np.ndarray, np.ndarray, tuple[int, int]]:
-        """What `predict_likes` adds up for `wanted` (`likes.like_features` rows), with the
-        scored catalogue and the columns of `wanted` in it (for explanations), and the
-        context's (liked, explicit) pick counts. The hand-over's replay calls it on a shadow
-        recommender to fit the weights."""
+    def _like_features(self, ctx: UserContext, wanted: Sequence[str]) -> _LikeInputs:
+        """What `predict_likes` adds up for `wanted` (`likes.like_features` rows), with what
+        its answers say beside it. The hand-over's replay calls it on a shadow recommender to
+        fit the weights."""
         scored = self._score(ctx)
         at = np.full(self._n_rows(), -1, dtype=np.int64)
         at[scored.rows] = np.arange(scored.rows.shape[0])
@@ -839,7 +845,7 @@ class Recommender:
         seen_all = float(pop.cached(("seen", n), lambda: pop.seen[:n].sum()))
         share = float(pop.cached(("pos", n), lambda: pop.pos[:n].sum())) / seen_all if seen_all > 0 else 0.0
         quality = likes.quality_gain(pop.pos[rows], pop.seen[rows], share)
-        return scored, cols, likes.like_features(rate, stand, quality), (liked, explicit)
+        return _LikeInputs(scored, cols, stand, likes.like_features(rate, stand, quality), liked, explicit)
 
     def explain(self, context: UserContext | Mapping[str, Any] | str | None, item_id: str) -> Recommendation:
         """Score one item for a context and say why, with every strategy's contribution."""
