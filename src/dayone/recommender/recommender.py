@@ -814,6 +814,9 @@ class Recommender:
         out = []
         for item, j, s, q, p in zip(wanted, asked.cols.tolist(), asked.standing.tolist(),
                                     asked.features[:, 3].tolist(), probs.tolist(), strict=True):
+            # whole percents until the top, where a rounded "100%" would hide the difference
+            # between the best item and one of the best thousand, so that is floored
+            above = f"{np.floor(s * 1000) / 10:.1f}%" if s > 0.99 else f"{s:.0%}"
             why = self._explain_at(asked.scored, j)
             crowd = "" if abs(q) < 0.05 else (" liked more often than most by those who have it" if q > 0
                                               else " liked less often than most by those who have it")
@@ -821,7 +824,7 @@ class Recommender:
                 item=item, probability=float(p), like_rate=float(rate), standing=float(s), crowd=float(q),
                 source=why.source,
                 explanation=(f"{told} (like rate {rate:.0%}, with the population's {self.like_prior:.0%} as prior); "
-                             f"ranks above {s:.0%} of the catalogue for them{';' if crowd else ''}{crowd}: "
+                             f"ranks above {above} of the catalogue for them{';' if crowd else ''}{crowd}: "
                              f"{why.explanation}"),
             ))
         return out
