@@ -12,6 +12,7 @@ from conftest import checkerboard_interactions, checkerboard_records
 from dayone.data import Catalog
 from dayone.data.interactions import normalise_interactions
 from dayone.encoders import HashingEncoder
+from dayone.evaluation.metrics import PooledAUC
 from dayone.profiles import HistoryEntry
 from dayone.recommender import Recommender, RecommenderConfig, UnknownItemError, likes
 from dayone.recommender.config import LikeWeights
@@ -75,7 +76,7 @@ def test_fitting_does_not_run_away_on_separable_answers() -> None:
     got = likes.fit_like_weights(x, y)
     assert all(abs(v) < 20 for v in got.model_dump().values())
     assert likes.log_loss(x, y, got) < likes.log_loss(x, y, None)
-    assert likes.pooled_auc(likes.like_probability(x, got), y) == pytest.approx(1.0)
+    assert PooledAUC()(y, likes.like_probability(x, got)) == pytest.approx(1.0)
 
 
 def test_which_picks_say_liked() -> None:

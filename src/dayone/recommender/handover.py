@@ -275,6 +275,16 @@ def _learn_likes(shadow: Recommender, cases: list[_LikeCase]) -> tuple[dict[str,
         return {"learned": False, "reason": f"{n_yes} later likes and {n_no} other explicit picks "
                 f"on replay (need {LIKE_MIN_CLASS} of each)"}, None
     x, g = np.vstack(rows), np.asarray(groups)
+    # the evaluation's pooled AUC; within a user it is averaged with each user counting once
+    from dayone.evaluation.metrics import PooledAUC
+
+    pooled_auc = PooledAUC()
+
+    def grouped_auc(scores: np.ndarray, labels: np.ndarray, users: np.ndarray) -> float:
+        values = [pooled_auc(labels[users == u], scores[users == u]) for u in np.unique(users)]
+        values = [v for v in values if not np.isnan(v)]
+        return float(np.mean(values)) if values else float("nan")
+
     half = g % 2 == 0  # replayed users are a random sample in id order, so parity is a random halving
     held = {"default": 0.0, "learned": 0.0}
     for fit_on in (half, ~half):
@@ -282,15 +292,15 @@ def _learn_likes(shadow: Recommender, cases: list[_LikeCase]) -> tuple[dict[str,
         out = ~fit_on
         for name, w in (("default", None), ("learned", part)):
             p = likes.like_probability(x[out], w)
-            held[name] += (likes.pooled_auc(p, y[out]) + likes.grouped_auc(p, y[out], g[out])) / 2
+            held[name] += (pooled_auc(y[out], p) + grouped_auc(p, y[out], g[out])) / 2
     weights = likes.fit_like_weights(x, y)
     before, after = likes.like_probability(x, None), likes.like_probability(x, weights)
     report: dict[str, Any] = {
         "learned": bool(held["learned"] > held["default"]), "rows": int(y.size), "liked": n_yes,
         "heldout_auc_default": round(held["default"] / 2, 4), "heldout_auc_learned": round(held["learned"] / 2, 4),
-        "auc_default": round(likes.pooled_auc(before, y), 4), "auc_learned": round(likes.pooled_auc(after, y), 4),
-        "gauc_default": round(likes.grouped_auc(before, y, g), 4),
-        "gauc_learned": round(likes.grouped_auc(after, y, g), 4),
+        "auc_default": round(pooled_auc(y, before), 4), "auc_learned": round(pooled_auc(y, after), 4),
+        "gauc_default": round(grouped_auc(before, y, g), 4),
+        "gauc_learned": round(grouped_auc(after, y, g), 4),
         "weights": {k: round(v, 4) for k, v in weights.model_dump().items()},
     }
     if not report["learned"]:

@@ -187,21 +187,3 @@ def log_loss(features: np.ndarray, labels: np.ndarray, weights: LikeWeights | No
     y = labels.astype(np.float64)
     return float(np.mean(np.logaddexp(0.0, z) - y * z))
 
-
-def pooled_auc(scores: np.ndarray, labels: np.ndarray) -> float:
-    """Share of (liked, not liked) pairs the scores order right, ties counting half."""
-    from scipy.stats import rankdata
-
-    y = np.asarray(labels, dtype=bool)
-    n_pos, n_neg = int(y.sum()), int((~y).sum())
-    if not n_pos or not n_neg:
-        return float("nan")
-    ranks = rankdata(scores)
-    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
-
-
-def grouped_auc(scores: np.ndarray, labels: np.ndarray, groups: np.ndarray) -> float:
-    """Mean of `pooled_auc` within each group that has both answers (one user's order)."""
-    values = [pooled_auc(scores[groups == g], labels[groups == g]) for g in np.unique(groups)]
-    values = [v for v in values if not np.isnan(v)]
-    return float(np.mean(values)) if values else float("nan")
