@@ -4,6 +4,7 @@ new-item flow, checked by what the page shows. A screenshot is kept as an artifa
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import tempfile
@@ -84,6 +85,14 @@ def test_onboarding_and_new_item(server: str, browser: object) -> None:
     expect(first.locator(".source")).to_have_text("text-match")
     expect(first.locator(".why")).to_contain_text("matches your description")
     expect(page.get_by_test_id("strategy")).to_contain_text("text-match")
+    # each item also says how likely the visitor is to like it, and why (on hover): the
+    # best match stands higher than the last item on the list
+    chances = page.get_by_test_id("recs").locator("li .chance")
+    expect(chances).to_have_count(10)
+    expect(chances.first).to_have_text(re.compile(r"^\d{1,3}% likely to like$"))
+    expect(chances.first).to_have_attribute("title", re.compile("rank"))
+    first_pct, last_pct = (int(chances.nth(i).inner_text().split("%")[0]) for i in (0, 9))
+    assert first_pct > last_pct
 
     # picking items updates the list too: the picked one disappears, its neighbour rises
     page.get_by_test_id("likes").fill("")

@@ -40,16 +40,18 @@ function li(title, source, why, extra) {
   return el;
 }
 
+let refreshes = 0; // answers to an older refresh are dropped: the visitor typed on since
+
 async function refresh() {
   const started = performance.now();
-  const body = {
-    n: 10,
-    context: { text: $("likes").value.trim() || null, items: [...picked.keys()] },
-  };
+  const turn = ++refreshes;
+  const context = { text: $("likes").value.trim() || null, items: [...picked.keys()] };
+  const body = { n: 10, context };
   const cat = $("category").value;
   if (cat) body.category = cat;
   try {
     const out = await api("POST", "/recommendations/session", body);
+    if (turn !== refreshes) return;
     const ol = $("recs");
     ol.replaceChildren(...out.data.map((r) => {
       const el = li(r.title || r.item, r.source, r.explanation);
@@ -59,8 +61,25 @@ async function refresh() {
     $("strategy").textContent = out.strategy;
     $("latency").textContent = `(${Math.round(performance.now() - started)} ms)`;
     $("error").textContent = "";
+    if (out.data.length) await showChances(turn, context, out.data.map((r) => r.item));
   } catch (e) {
     $("error").textContent = e.message;
+  }
+}
+
+async function showChances(turn, context, items) {
+  // the list says what to look at first; the yes/no answer says how likely each one is to
+  // please, with its reason on hover (POST /likes, the same context)
+  const out = await api("POST", "/recommendations/likes", { context, item_ids: items });
+  if (turn !== refreshes) return;
+  for (const p of out.data) {
+    const el = $("recs").querySelector(`li[data-item="${CSS.escape(p.item)}"]`);
+    if (!el) continue;
+    const badge = document.createElement("span");
+    badge.className = "chance"; badge.dataset.testid = "chance";
+    badge.textContent = `${Math.round(100 * p.probability)}% likely to like`;
+    badge.title = p.explanation;
+    el.querySelector(".title").after(badge);
   }
 }
 
