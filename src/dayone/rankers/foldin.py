@@ -44,6 +44,11 @@ class ALSFoldIn:
             V = _solve_side(Xt, U, reg, alpha)
         return cls(V, reg, alpha)
 
+    def user_factors(self, X: sp.csr_matrix) -> np.ndarray:
+        """Every user's factor given the item factors: the last half-step of the fit, for
+        callers that need the users too (users x items `X`, as fitted)."""
+        return _solve_side(X.tocsr(), self.item_factors, self.reg, self.alpha)
+
     def user_factor(self, items: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         f = self.item_factors.shape[1]
         if not len(items):

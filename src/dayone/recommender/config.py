@@ -73,6 +73,12 @@ class RecommenderConfig(BaseModel):
     hnsw_threshold: int = Field(200_000, ge=1)
     rating_threshold: float | None = None
     cooccurrence: bool = True
+    taste: bool = Field(
+        default=True,
+        description="at refit, learn collaborative taste factors and a map from an item's description "
+        "to them (dayone.recommender.taste), so a brand-new item reaches the visitors whose picks "
+        "lean its way; false skips their fit",
+    )
     neighbours: bool = Field(
         default=True,
         description="keep a user x item matrix so a visitor's picks find the people who share them "

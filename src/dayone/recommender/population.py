@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from dayone.data.users import UserTable
 from dayone.recommender.attributes import AGE_BANDS, attribute_value
 from dayone.recommender.neighbours import Neighbours
+from dayone.recommender.taste import TasteFactors
 
 __all__ = ["AGE_BANDS", "Population", "attribute_value", "item_cooccurrence"]
 
@@ -33,6 +34,7 @@ class Population:
         self.group_users: dict[tuple[str, str], int] = {}
         self.cooc: sp.csr_matrix | None = None
         self.neighbours: Neighbours | None = None
+        self.taste: TasteFactors | None = None
         self.global_rating_mean = 3.5
         # bumped by every change, so request-time summaries (top items, scales) can be cached
         self.version = getattr(self, "version", 0) + 1
@@ -59,6 +61,8 @@ class Population:
         for arr in (self.pos, self.seen, self.rating_sum, self.rating_n, *self.groups.values()):
             if row < arr.shape[0]:
                 arr[row] = 0.0
+        if self.taste is not None:
+            self.taste.forget(row)
 
     def fit(
         self,
@@ -70,8 +74,10 @@ class Population:
         profiles: UserTable | None,
         cooccurrence: bool = True,
         neighbours: bool = True,
+        vectors: np.ndarray | None = None,
     ) -> None:
-        """Recompute everything from scratch (build and periodic refit)."""
+        """Recompute everything from scratch (build and periodic refit). With `vectors` (the
+        description embedding of every row) the taste factors are learned too (`taste.py`)."""
         self.__init__(max(n_rows, 16))  # type: ignore[misc]
         positive = prefs > 0
         np.add.at(self.pos, rows[positive], 1.0)
@@ -95,6 +101,10 @@ class Population:
             self.cooc = item_cooccurrence(users[positive], rows[positive], self.pos.shape[0])
         if neighbours and positive.any():
             self.neighbours = Neighbours.fit(users, rows, prefs, self.pos.shape[0], profiles)
+        if vectors is not None and positive.any():
+            rated = np.flatnonzero(self.rating_n[:n_rows] > 0)
+            quality = (rated, self.quality_at(rated), self.rating_n[rated]) if rated.size else None
+            self.taste = TasteFactors.fit(rows, users, positive, vectors, quality=quality)
 
     @staticmethod
     def _group_members(profiles: UserTable) -> Iterable[tuple[str, str, set[str]]]:
@@ -150,6 +160,15 @@ class Population:
         n = self.rating_n[rows]
         mean = (self.rating_sum[rows] + shrinkage * self.global_rating_mean) / (n + shrinkage)
         return mean - self.global_rating_mean
+
+    def quality_or_predicted(self, rows: np.ndarray) -> np.ndarray:
+        """`quality_at`, with the taste map's prediction for rows nobody has rated yet."""
+        out = self.quality_at(rows)
+        if self.taste is not None and self.taste.quality is not None:
+            unrated = self.rating_n[rows] == 0
+            if unrated.any():
+                out[unrated] = self.taste.quality_at(rows[unrated])
+        return out
 
     def demographic_at(
         self, attributes: dict[str, Any], rows: np.ndarray, n_rows: int

@@ -59,6 +59,7 @@ STRATEGY_LABELS = {
     "quality": "well-rated",
     "avoid": "avoid-match",
     "beginnings": "similar-beginnings",
+    "taste": "taste-match",
 }
 
 
@@ -247,6 +248,8 @@ class Recommender:
             self.catalog.upsert(item_id, {k: v for k, v in rec.items() if k != "id"})
         self.index.add(ids, vectors)
         self.population.ensure(self._n_rows())
+        if self.population.taste is not None:  # a new item's taste factors, from its description
+            self.population.taste.place(self.index.rows(ids), vectors)
         self._maybe_ann(ids, vectors)
         if len(ids) <= RECENT_ITEMS:  # online additions, not a catalogue build
             self._recent.extend(self.index.rows(ids).tolist())
@@ -311,6 +314,7 @@ class Recommender:
                 self.users,
                 cooccurrence=self.config.cooccurrence,
                 neighbours=self.config.neighbours,
+                vectors=self.index._mat[:n_rows] if self.config.taste else None,
             )
             if train_beginnings and self.config.beginnings:
                 self.beginnings = Beginnings.fit(
@@ -594,6 +598,15 @@ class Recommender:
                     parts["cooccurrence"] = cf[rows] / top
                     # the collaborative signal earns trust with every positive pick
                     weights["cooccurrence"] = w.cooccurrence * (min(1.0, (n_pos + 1) / 4.0) if ramp else 1.0)
+        if n_pos > 0 and self.population.taste is not None:
+            new = self._taste_part(ctx, rows, n_rows)
+            if new is not None:
+                # for an item no interaction has reached, the factors read from its description
+                # stand in for the collaborative parts that cannot see it (taste.py); like
+                # them, they earn trust with every positive pick
+                parts["taste"] = new
+                trust = min(1.0, (n_pos + 1) / 4.0) if ramp else 1.0
+                weights["taste"] = trust * max(w.neighbours, w.cooccurrence)
         part, vote = self._neighbour_part(ctx, rows, n_rows, self.config.neighbour_kernel)
         if part is not None:
             parts["neighbours"] = part
@@ -613,7 +626,8 @@ class Recommender:
             weights["popularity"] = w.popularity / (1.0 + 0.15 * n_pos) if ramp else w.popularity
             qual_top = self.population.cached(("quality-scale", n_rows), lambda: self._quality_scale(n_rows))
             if qual_top > 0:
-                parts["quality"] = self.population.quality_at(rows) / max(qual_top, 1e-9)
+                # a new item's is read from its description (taste.py), until it is rated
+                parts["quality"] = self.population.quality_or_predicted(rows) / max(qual_top, 1e-9)
                 weights["quality"] = w.quality
         matched: list[str] = []
         if ctx.attributes and self.population.groups:
@@ -677,6 +691,27 @@ class Recommender:
             return None, vote
         share = np.where(rows < n_vote, vote.share[np.minimum(rows, n_vote - 1)], 0.0)
         return share / top, vote
+
+    def _taste_part(self, ctx: UserContext, rows: np.ndarray, n_rows: int) -> np.ndarray | None:
+        """The taste-factor scores of the `rows` no interaction has reached (0 for the others,
+        which the collaborative parts already score), scaled by the best live item, so a new
+        item competes at a discount. The visitor's factor is folded in from their picks on
+        the population's preference scale, the one the factors were learned on. None when
+        no pick is liked on that scale, or no row is new."""
+        taste = self.population.taste
+        assert taste is not None
+        hist = ctx.history
+        hrows = self.index.rows([h.item for h in hist]) if hist else np.zeros(0, dtype=np.int64)
+        user = taste.user_factor(hrows, self._population_prefs(hist))
+        if user is None:
+            return None
+        full, warm = taste.scores(user, n_rows)
+        live = full[self.index._alive[:n_rows]]
+        top = float(np.abs(live).max()) if live.size else 0.0
+        if top <= 0:
+            return None
+        new = np.where(warm[rows], 0.0, full[rows] / top)
+        return new if new.any() else None
 
     def _beginnings_part(self, ctx: UserContext, rows: np.ndarray, n_rows: int) -> np.ndarray:
         """The similar-beginnings score of `rows`: the networks' log-probability rescaled so
@@ -931,9 +966,13 @@ class Recommender:
             return f"{n_liked} positive interactions, counted most from people who share your profile ({shared})"
         if source == "beginnings":
             return "people whose first picks were like yours went on to like this"
+        if source == "taste":
+            return "new here: its description places it among what people with picks like yours liked"
         if source == "demographic":
             return "popular with people like you (" + ", ".join(scored.matched_groups) + ")"
         if source == "quality":
+            if row < self.population.rating_n.shape[0] and self.population.rating_n[row] == 0:
+                return "new here: its description resembles items others rated well"
             return "rated well above average by others"
         if source == "avoid":
             _, avoid = self.text_queries(ctx.attributes, ctx.text)
@@ -971,28 +1010,87 @@ class Recommender:
         return [self._explain_at(scored, int(j)) for j in best]
 
     def users_for_item(self, item: str | Mapping[str, Any], n: int = 10) -> list[UserMatch]:
-        """The known users a (possibly brand-new) item suits best, from their profiles."""
+        """The known users a (possibly brand-new) item suits best, leaving out those who
+        already have it.
+
+        Two views of each user, each as a z-score over the users: how close their stored
+        profile (their history's and profile text's description vector) is to the item's
+        description, and, for users in the log, their taste factors against the item's
+        (`taste.py`; a new item's read from its description). A user's match is the sum (a
+        user the log does not know has average taste, 0). On ML-100K's new items the
+        profile alone told the users who like an item from those who rate it and do not,
+        and taste found who takes it up at all; the sum does most of both
+        (`scripts/reach_eval.py`, docs/evaluation/README.md). Without taste factors (a small
+        or empty log, or `taste: false`) users are matched by profile alone."""
+        row: int | None = None
         if isinstance(item, str):
             vec = self.index.vector(item)
             if vec is None:
                 raise UnknownItemError([item], "users_for_item")
+            row = int(self.index.rows([item])[0])
+            item_id: str | None = item
         else:
             vec = self.encoder.encode([self.describe_item({k: v for k, v in item.items() if k != "id"})])[0]
-        hits = self.user_index.search(vec, n)[0]
-        out = []
-        for user, score in hits:
-            history = [h for h in self.histories.get(user, []) if h.item in self.index]
-            signed = sign_history(history, self.scale)
-            liked = [i for i, p in zip(signed.items, signed.prefs, strict=True) if p > 0]
-            if liked:
-                sims = self.index._mat[self.index.rows(liked)] @ vec
-                because = f"they liked {self.catalog.title(liked[int(np.argmax(sims))])}"
+            item_id = None
+        sims = self.user_index.scores(vec)
+        alive = np.isfinite(sims)
+        if not alive.any():
+            return []
+        mean, sd = float(sims[alive].mean()), float(sims[alive].std())
+        match = np.where(alive, (sims - mean) / sd if sd > 0 else 0.0, -np.inf)
+        by_taste = np.zeros(sims.shape[0])
+        taste = self.population.taste
+        factor = None
+        if taste is not None and taste.user_ids:
+            factor = taste.item_factor(row, vec)
+            t = taste.user_factors @ factor
+            t_sd = float(t.std())
+            if t_sd > 0:
+                at = self.user_index.rows_or_missing(taste.user_ids)
+                inside = at >= 0
+                by_taste[at[inside]] = ((t - t.mean()) / t_sd)[inside]
+                match = match + by_taste
+        out: list[UserMatch] = []
+        for j in np.argsort(-match, kind="stable"):
+            if len(out) == n or not np.isfinite(match[j]):
+                break
+            user = self.user_index.id_at(int(j))
+            if item_id is not None and any(h.item == item_id for h in self.histories.get(user, [])):
+                continue
+            # with taste the score is the sum of the two z-scores; without, the similarity
+            score = float(match[j]) if factor is not None else float(sims[j])
+            if factor is not None and by_taste[j] > match[j] - by_taste[j]:
+                out.append(self._taste_match(user, factor, score))
             else:
-                profile = self.users.get(user)
-                because = f"their profile says \u201c{profile.text}\u201d" if profile and profile.text else "their profile"
-            out.append(UserMatch(user=user, score=float(score), source="profile-match",
-                                 explanation=f"matches {because} (similarity {score:.2f})"))
+                out.append(self._profile_match(user, vec, score, float(sims[j])))
         return out
+
+    def _taste_match(self, user: str, factor: np.ndarray, score: float) -> UserMatch:
+        taste = self.population.taste
+        assert taste is not None
+        history = [h for h in self.histories.get(user, []) if h.item in self.index]
+        signed = sign_history(history, self.scale)
+        liked = [i for i, p in zip(signed.items, signed.prefs, strict=True) if p > 0]
+        because = "their picks lean its way"
+        if liked:
+            mine = taste.factors[self.index.rows(liked)]
+            norms = np.linalg.norm(mine, axis=1) * max(float(np.linalg.norm(factor)), 1e-12)
+            closest = liked[int(np.argmax((mine @ factor) / np.maximum(norms, 1e-12)))]
+            because += f": people who liked {self.catalog.title(closest)}, as they did, lean towards it"
+        return UserMatch(user=user, score=score, source=STRATEGY_LABELS["taste"], explanation=because)
+
+    def _profile_match(self, user: str, vec: np.ndarray, score: float, similarity: float) -> UserMatch:
+        history = [h for h in self.histories.get(user, []) if h.item in self.index]
+        signed = sign_history(history, self.scale)
+        liked = [i for i, p in zip(signed.items, signed.prefs, strict=True) if p > 0]
+        if liked:
+            sims = self.index._mat[self.index.rows(liked)] @ vec
+            because = f"they liked {self.catalog.title(liked[int(np.argmax(sims))])}"
+        else:
+            profile = self.users.get(user)
+            because = f"their profile says \u201c{profile.text}\u201d" if profile and profile.text else "their profile"
+        return UserMatch(user=user, score=score, source="profile-match",
+                         explanation=f"matches {because} (similarity {similarity:.2f})")
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str) -> None:

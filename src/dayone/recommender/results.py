@@ -15,6 +15,9 @@ class Recommendation(BaseModel):
 
 
 class UserMatch(BaseModel):
+    """A user an item suits (`Recommender.users_for_item`): `score` is the profile similarity,
+    or, when the log has taste factors, the sum of the profile's and the taste's z-scores."""
+
     model_config = ConfigDict(extra="forbid")
     user: str
     score: float

@@ -126,8 +126,10 @@ def users_for_item(item_id: str, engine: EngineDep, n: N = 10) -> Response:
     matches, version = engine.users_for_item(item_id, n)
     data = [UserScorePublic(user=m.user, score=m.score, source=m.source,
                             explanation=m.explanation) for m in matches]
-    return respond(UserScoreList(data=data, count=len(data), strategy="profile-match",
-                                 model_version=version))
+    # the strategy that served the list: profile matching, with taste when the log has it
+    sources = sorted({m.source for m in matches})
+    strategy = "profile-match+taste-match" if "taste-match" in sources else "profile-match"
+    return respond(UserScoreList(data=data, count=len(data), strategy=strategy, model_version=version))
 
 
 def _check_id(item_id: str) -> None:
