@@ -2,7 +2,8 @@
 
 Measures, on N synthetic items (default 100k) with the real default encoder for request text:
 - recommend for a new user from text (encode the sentence + score every item + top-k),
-- recommend for a known user (stored history, co-occurrence, priors),
+- recommend for a known user (stored history, co-occurrence, priors), and the same with the
+  taste factors switched off, to show what they cost,
 - add one item (describe + encode + index) and the time until it is recommendable,
 - yes/no answers for a known user on 10 items (`predict_likes`: scores and ranks every item),
 and prints each next to the floor it cannot beat: one matrix-vector product plus argpartition
@@ -67,7 +68,8 @@ def main() -> None:
     sentences = ["a quiet film about space", "cheap running shoes", "jazz for a rainy night", "news about elections"]
     encoder.encode(sentences)  # warm the model and the cache path
     timings: dict[str, list[float]] = {"floor-text": [], "text": [], "floor-user": [], "user": [],
-                                       "likes": [], "add": []}
+                                       "user-no-taste": [], "likes": [], "add": []}
+    taste = rec.population.taste
     for r in range(args.requests):
         text = f"{sentences[r % len(sentences)]} #{r}"  # unique: no cache hits
         t = time.perf_counter()
@@ -84,6 +86,13 @@ def main() -> None:
         t = time.perf_counter()
         rec.recommend({"user_id": f"u{r % args.users}"}, n=10)
         timings["user"].append(time.perf_counter() - t)
+        # the same request without the taste factors (recommender/taste.py), which score
+        # every item no event has reached: here most of the catalogue
+        rec.population.taste = None
+        t = time.perf_counter()
+        rec.recommend({"user_id": f"u{r % args.users}"}, n=10)
+        timings["user-no-taste"].append(time.perf_counter() - t)
+        rec.population.taste = taste
         t = time.perf_counter()
         rec.predict_likes({"user_id": f"u{r % args.users}"}, ids[r * 10 : r * 10 + 10])
         timings["likes"].append(time.perf_counter() - t)
@@ -92,13 +101,15 @@ def main() -> None:
         rec.recommend({"history": [{"item": f"new{r}", "liked": True}]}, n=1)
         timings["add"].append(time.perf_counter() - t)
 
-    for name in ("floor-text", "text", "floor-user", "user", "likes", "add"):
+    for name in ("floor-text", "text", "floor-user", "user", "user-no-taste", "likes", "add"):
         p50, p99 = percentiles(timings[name])
         print(f"{name:>11}: p50 {p50:7.2f} ms   p99 {p99:7.2f} ms")
     text_ratio = percentiles(timings["text"])[0] / percentiles(timings["floor-text"])[0]
     user_ratio = percentiles(timings["user"])[0] / percentiles(timings["floor-user"])[0]
     likes_ratio = percentiles(timings["likes"])[0] / percentiles(timings["floor-user"])[0]
     print(f"known-user recommend over its floor: {user_ratio:.2f}x")
+    taste_ratio = percentiles(timings["user"])[0] / percentiles(timings["user-no-taste"])[0]
+    print(f"known-user recommend with taste factors over without: {taste_ratio:.2f}x")
     print(f"known-user predict_likes (10 items) over the same floor: {likes_ratio:.2f}x")
     print(f"ratio: {text_ratio:.2f}")
 

@@ -706,11 +706,10 @@ class Recommender:
         if user is None:
             return None
         full, warm = taste.scores(user, n_rows)
-        live = full[self.index._alive[:n_rows]]
-        top = float(np.abs(live).max()) if live.size else 0.0
+        top = float(np.abs(full, where=self.index._alive[:n_rows], out=np.zeros_like(full)).max()) if n_rows else 0.0
         if top <= 0:
             return None
-        new = np.where(warm[rows], 0.0, full[rows] / top)
+        new = np.where(warm[rows], 0.0, full[rows].astype(np.float64) / top)
         return new if new.any() else None
 
     def _beginnings_part(self, ctx: UserContext, rows: np.ndarray, n_rows: int) -> np.ndarray:
