@@ -709,8 +709,12 @@ class Recommender:
         top = float(np.abs(full, where=self.index._alive[:n_rows], out=np.zeros_like(full)).max()) if n_rows else 0.0
         if top <= 0:
             return None
-        new = np.where(warm[rows], 0.0, full[rows].astype(np.float64) / top)
-        return new if new.any() else None
+        new = full[rows]  # a copy: the rows the log knows are zeroed in place
+        new[warm[rows]] = 0.0
+        if not new.any():
+            return None
+        new *= np.float32(1.0 / top)
+        return new
 
     def _beginnings_part(self, ctx: UserContext, rows: np.ndarray, n_rows: int) -> np.ndarray:
         """The similar-beginnings score of `rows`: the networks' log-probability rescaled so
