@@ -1072,9 +1072,7 @@ class Recommender:
     def _taste_match(self, user: str, factor: np.ndarray, score: float) -> UserMatch:
         taste = self.population.taste
         assert taste is not None
-        history = [h for h in self.histories.get(user, []) if h.item in self.index]
-        signed = sign_history(history, self.scale)
-        liked = [i for i, p in zip(signed.items, signed.prefs, strict=True) if p > 0]
+        liked = self._liked_by(user)
         because = "their picks lean its way"
         if liked:
             mine = taste.factors[self.index.rows(liked)]
@@ -1083,10 +1081,14 @@ class Recommender:
             because += f": people who liked {self.catalog.title(closest)}, as they did, lean towards it"
         return UserMatch(user=user, score=score, source=STRATEGY_LABELS["taste"], explanation=because)
 
-    def _profile_match(self, user: str, vec: np.ndarray, score: float, similarity: float) -> UserMatch:
+    def _liked_by(self, user: str) -> list[str]:
+        """The catalogue items a stored user liked, on their own rating scale."""
         history = [h for h in self.histories.get(user, []) if h.item in self.index]
         signed = sign_history(history, self.scale)
-        liked = [i for i, p in zip(signed.items, signed.prefs, strict=True) if p > 0]
+        return [i for i, p in zip(signed.items, signed.prefs, strict=True) if p > 0]
+
+    def _profile_match(self, user: str, vec: np.ndarray, score: float, similarity: float) -> UserMatch:
+        liked = self._liked_by(user)
         if liked:
             sims = self.index._mat[self.index.rows(liked)] @ vec
             because = f"they liked {self.catalog.title(liked[int(np.argmax(sims))])}"
