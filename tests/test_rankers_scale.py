@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from dayone.rankers.base import InteractionMatrix
 from dayone.rankers.cold_user import simulate_cold_users
@@ -104,3 +105,20 @@ def test_simulation_budget_keeps_small_tasks_whole_and_shrinks_large_ones() -> N
     # never below 200, never above the cap
     assert simulated_users_within_budget(3000, 10**8, 10) == 200
     assert simulated_users_within_budget(50, 10**8, 10) == 50
+
+
+def test_batched_als_solve_equals_the_row_by_row_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dayone.rankers import foldin
+
+    rng = np.random.default_rng(3)
+    X = sp.random(300, 40, density=0.08, format="csr", random_state=4, dtype=np.float64)
+    X.data = rng.integers(1, 4, X.nnz).astype(np.float64)  # weighted entries, and some empty rows
+    assert (np.diff(X.indptr) == 0).any()
+    Y = rng.normal(0, 0.3, (40, 6))
+    np.testing.assert_allclose(foldin._solve_side_batched(X, Y, 2.0, 5.0), foldin._solve_side_rows(X, Y, 2.0, 5.0),
+                               atol=1e-12)
+    # the switch: a whole fit gives the same factors whichever path each side takes
+    small = foldin.ALSFoldIn.fit(X, factors=6, iterations=3).item_factors
+    monkeypatch.setattr(foldin, "BATCH_ROWS", 1)
+    batched = foldin.ALSFoldIn.fit(X, factors=6, iterations=3).item_factors
+    np.testing.assert_allclose(batched, small, atol=1e-10)

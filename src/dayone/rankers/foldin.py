@@ -64,7 +64,27 @@ class ALSFoldIn:
         return np.asarray(self.item_factors @ self.user_factor(user.items, weights))
 
 
+# below this many rows a side is solved row by row (a few hundred ms at most); above it the
+# per-row Python overhead dominates, and `_solve_side_batched` does the same sums in sparse
+# products. Small sides keep the loop, so the bench's ALS (hundreds to thousands of users)
+# gives the same floats as before
+BATCH_ROWS = 20_000
+# the batched path holds every other-side row's outer product (f x f floats each)
+BATCH_BYTES = 512 * 1024**2
+BATCH_CHUNK = 4096  # rows solved at once: their normal equations take chunk x f x f floats
+
+
 def _solve_side(X: sp.csr_matrix, Y: np.ndarray, reg: float, alpha: float) -> np.ndarray:
+    """Each row's regularised weighted least squares given the other side's factors `Y`:
+    (YᵀY + Σᵢ cᵢ yᵢyᵢᵀ + reg·I) x = Σᵢ (1 + cᵢ) yᵢ over the row's entries i, cᵢ = alpha·xᵢ."""
+    f = Y.shape[1]
+    if X.shape[0] >= max(BATCH_ROWS, Y.shape[0]) and Y.shape[0] * f * f * 8 <= BATCH_BYTES:
+        return _solve_side_batched(X, Y, reg, alpha)
+    return _solve_side_rows(X, Y, reg, alpha)
+
+
+def _solve_side_rows(X: sp.csr_matrix, Y: np.ndarray, reg: float, alpha: float) -> np.ndarray:
+    """`_solve_side` one row at a time."""
     f = Y.shape[1]
     YtY = Y.T @ Y + reg * np.eye(f)
     out = np.zeros((X.shape[0], f))
@@ -78,4 +98,25 @@ def _solve_side(X: sp.csr_matrix, Y: np.ndarray, reg: float, alpha: float) -> np
         A = YtY + (Yi.T * c) @ Yi
         b = (Yi.T * (1.0 + c)).sum(axis=1)
         out[u] = np.linalg.solve(A, b)
+    return out
+
+
+def _solve_side_batched(X: sp.csr_matrix, Y: np.ndarray, reg: float, alpha: float) -> np.ndarray:
+    """`_solve_side` for sides with many more rows than the other side has: Σᵢ cᵢ yᵢyᵢᵀ for
+    every row at once is the sparse product of the confidences with each yᵢ's outer product
+    (computed once per other-side row, not once per entry), and the equations are solved in
+    stacks. 2.4-2.9x faster on 100k users (`benchmarks/als_sides.py`)."""
+    f = Y.shape[1]
+    YtY = Y.T @ Y + reg * np.eye(f)
+    outer = (Y[:, :, None] * Y[:, None, :]).reshape(Y.shape[0], f * f)
+    confidence = X.astype(np.float64) * alpha
+    gain = X.astype(np.float64)
+    gain.data = 1.0 + alpha * gain.data
+    out = np.zeros((X.shape[0], f))
+    nonempty = np.flatnonzero(np.diff(X.indptr) > 0)
+    for lo in range(0, nonempty.shape[0], BATCH_CHUNK):
+        rows = nonempty[lo : lo + BATCH_CHUNK]
+        A = np.asarray(confidence[rows] @ outer).reshape(-1, f, f) + YtY
+        b = np.asarray(gain[rows] @ Y)
+        out[rows] = np.linalg.solve(A, b[..., None])[..., 0]
     return out
