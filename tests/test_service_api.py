@@ -83,6 +83,9 @@ def test_item_batch_upsert_and_delete(client: TestClient) -> None:
     {"id": "a", "fields": {"title": {"nested": "object"}}},
     {"id": "a", "fields": {}, "unexpected": 1},
     {"id": "a\n", "fields": {}},
+    {"id": "   ", "fields": {"title": "blank"}},
+    {"id": " padded", "fields": {}},
+    {"id": "z", "fields": {"id": "m1", "title": "would replace m1"}},
     {"id": 5},
     [],
     "just a string",
@@ -91,6 +94,36 @@ def test_item_create_rejects_bad_input(client: TestClient, body: object) -> None
     r = client.post(f"{API}/items", json=body)
     assert r.status_code == 422, r.text
     assert "detail" in r.json()
+
+
+def test_refused_item_writes_are_not_stored_and_later_refits_work(client: TestClient) -> None:
+    before = client.get(f"{API}/items", params={"limit": 100}).json()["count"]
+    assert client.post(f"{API}/items", json={"id": "   ", "fields": {"title": "blank"}}).status_code == 422
+    r = client.put(f"{API}/items/%20", json={"fields": {"title": "blank"}})
+    assert r.status_code == 422 and "blank" in r.json()["detail"]
+    r = client.put(f"{API}/items/m2", json={"fields": {"id": "   ", "title": "x"}})
+    assert r.status_code == 422 and "'id'" in r.text
+    r = client.post(f"{API}/items/batch", json={"items": [{"id": "ok1", "fields": {}}, {"id": "ok2 ", "fields": {}}]})
+    assert r.status_code == 422 and "whitespace" in r.text
+    assert client.put(f"{API}/users/%20", json={"attributes": {}}).status_code == 422
+    assert client.get(f"{API}/items", params={"limit": 100}).json()["count"] == before, "nothing was stored"
+    assert client.get(f"{API}/items/m1").json()["fields"]["title"] != "would replace m1"
+    r = client.post(f"{API}/models/refit", json={"wait": True})
+    assert r.status_code == 202 and r.json()["last_refit_error"] is None
+
+
+def test_a_refit_that_fails_says_so_to_a_caller_who_waits(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dayone.service.engine import Engine
+
+    def broken(self: Engine) -> None:
+        raise RuntimeError("the store went away")
+
+    monkeypatch.setattr(Engine, "_build_from_store", broken)
+    r = client.post(f"{API}/models/refit", json={"wait": True})
+    assert r.status_code == 500 and "the store went away" in r.json()["detail"]
+    info = client.get(f"{API}/models/current").json()
+    assert info["version"] == 0 and "the store went away" in info["last_refit_error"]
+    assert client.post(f"{API}/recommendations/session", json={"context": {"items": ["m1"]}}).status_code == 200
 
 
 def test_item_bad_json_and_nan_are_4xx(client: TestClient) -> None:
@@ -196,6 +229,9 @@ def test_event_auto_creates_user_and_batches(client: TestClient) -> None:
     ({"user_id": "u", "item_id": "m1", "kind": "rating"}, 422),
     ({"user_id": "u", "item_id": "m1", "kind": "stare"}, 422),
     ({"user_id": "u", "item_id": "m1", "kind": "like", "ts": "yesterday"}, 422),
+    ({"user_id": "u", "item_id": "m1", "kind": "like", "ts": "0001-01-01T00:00:00"}, 422),
+    ({"user_id": "u", "item_id": "m1", "kind": "like", "ts": "9999-01-01T00:00:00Z"}, 422),
+    ({"user_id": "   ", "item_id": "m1", "kind": "like"}, 422),
     ({"user_id": "u", "item_id": "m1", "kind": "rating", "value": 1e9}, 422),
     ({"user_id": "u", "item_id": "ghost", "kind": "like"}, 404),
     ({"user_id": "u", "kind": "like"}, 422),
@@ -251,7 +287,10 @@ def test_session_recommendations(client: TestClient) -> None:
         "context": {"text": "love", "attributes": {"age": 30}}, "category": "comedy", "n": 5})
     assert set(ids(r.json())) <= {"m4", "m5", "m11"}
     bad = [({"context": {"items": ["ghost"]}}, 404), ({"context": {"mood": "happy"}}, 422),
-           ({"n": 0}, 422), ({"context": {"items": [{"item_id": "m1", "kind": "rating"}]}}, 200)]
+           ({"n": 0}, 422),
+           # a rating without its value would count as a dislike
+           ({"context": {"items": [{"item_id": "m1", "kind": "rating"}]}}, 422),
+           ({"context": {"items": [{"item_id": "m1", "kind": "rating", "value": 5}]}}, 200)]
     for body, code in bad:
         assert client.post(f"{API}/recommendations/session", json=body).status_code == code, body
 

@@ -30,12 +30,14 @@ from typing import Any
 import numpy as np
 
 from dayone.data.catalog import Catalog
+from dayone.data.errors import DataError
 from dayone.data.users import UserTable
 from dayone.encoders import Encoder
 from dayone.profiles import HistoryEntry, UserContext
 from dayone.recommender.config import RecommenderConfig
 from dayone.recommender.recommender import Recommender, UnknownItemError
 from dayone.recommender.results import LikePrediction, Recommendation, UserMatch
+from dayone.service.schemas import id_problem
 from dayone.storage import Change, EventRow, ItemRow, Store, UserRow
 
 log = logging.getLogger("dayone.engine")
@@ -227,6 +229,8 @@ class Engine:
         self._categories: dict[str, set[str]] = {}
         self.state = ModelState(0, 0.0, 0, None)
         self._refit_thread: threading.Thread | None = None
+        # why the last refit failed (None after a success): a caller who waited is told
+        self.refit_error: str | None = None
         self._refit_lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -453,6 +457,15 @@ class Engine:
 
     def upsert_items(self, records: Sequence[dict[str, Any]]) -> tuple[list[str], int]:
         rows = [ItemRow(str(r["id"]), _fields(r)) for r in records]
+        # the store is written before the model takes the items, so what the model would
+        # refuse must be refused here: a stored item the model refuses breaks every later
+        # refit and restart
+        for n, r in enumerate(rows, start=1):
+            problem = id_problem(r.id)
+            if problem is not None:
+                raise DataError(f"item id {r.id!r}: {problem}", row=n, field="id")
+            if "id" in r.fields:
+                raise DataError("'id' is the item's id, not one of its fields", row=n, field="fields.id")
         self._prewarm_items(rows)  # the slow part, outside the write lock
         with self.lock.write():
             seqs = self.store.upsert_items(rows)
@@ -694,6 +707,7 @@ class Engine:
         """Rebuild the learned parts in the background and swap the model atomically.
 
         Returns False when a refit is already running (this call then joins it if `wait`).
+        With `wait`, a failed refit raises `RefitFailed` (the previous model keeps serving).
         """
         with self._refit_lock:
             if self.refitting:
@@ -706,6 +720,8 @@ class Engine:
             thread = self._refit_thread
         if wait and thread is not None:
             thread.join()
+            if self.refit_error is not None:
+                raise RefitFailed(self.refit_error)
         return started
 
     def snapshot(self) -> int | None:
@@ -755,11 +771,17 @@ class Engine:
                 self._rebuild_categories()
             log.info("refit done", extra={"version": version, "change_seq": seq,
                                           "seconds": round(time.perf_counter() - t0, 3)})
+            self.refit_error = None
             if self.on_refit is not None:
                 self.on_refit()
             self._changed()
-        except Exception:
+        except Exception as exc:
+            self.refit_error = f"{type(exc).__name__}: {exc}"
             log.exception("refit failed; the previous model keeps serving")
+
+
+class RefitFailed(RuntimeError):
+    """A refit the caller waited for failed; the previous model keeps serving."""
 
 
 def _forget_user(rec: Recommender, user_id: str) -> None:

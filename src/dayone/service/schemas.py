@@ -7,15 +7,55 @@ before it reaches the store or the model.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-Id = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f]+$")]
+
+def id_problem(value: str) -> str | None:
+    """What is wrong with an external id, or None. The same rule for body fields and path
+    segments: a blank or padded id would be stored as given but refused by the model (or
+    match another id once a loader strips it), so it is refused before anything is written."""
+    if not value or len(value) > 256:
+        return "ids are 1-256 characters"
+    if any(ord(c) < 32 for c in value):
+        return "ids have no control characters"
+    if value != value.strip():
+        return "ids have no leading or trailing whitespace" if value.strip() else "ids must not be blank"
+    return None
+
+
+def _valid_id(value: str) -> str:
+    problem = id_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+def _no_id_field(fields: dict[str, Any]) -> dict[str, Any]:
+    if "id" in fields:
+        raise ValueError("'id' is the item's id, given beside `fields`, not one of its fields")
+    return fields
+
+
+def _event_time(value: datetime) -> datetime:
+    """Events are stored as Unix seconds: a time without a zone is UTC (never the server's
+    local time, which differs between machines), and one outside 1970 to a day from now is a
+    client's mistake (year 1 cannot even be converted)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    if value < _EPOCH or value > datetime.now(UTC) + timedelta(days=1):
+        raise ValueError("an event time is between 1970-01-01 and a day from now")
+    return value
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+Id = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f]+$"), AfterValidator(_valid_id)]
 FieldValue = str | int | float | bool | list[str] | None
 Fields = Annotated[dict[Annotated[str, Field(min_length=1, max_length=100)], FieldValue],
-                   Field(max_length=100)]
+                   Field(max_length=100), AfterValidator(_no_id_field)]
 AttrValue = str | int | float | bool | None
 Attributes = Annotated[dict[Annotated[str, Field(min_length=1, max_length=100)], AttrValue],
                        Field(max_length=100)]
@@ -114,7 +154,8 @@ class EventCreate(Strict):
     item_id: Id
     kind: EventKindT
     value: float | None = Field(None, ge=-1e6, le=1e6)
-    ts: datetime | None = None
+    ts: Annotated[datetime, AfterValidator(_event_time)] | None = Field(
+        None, description="when it happened; without a zone it is read as UTC; from 1970 to a day ahead")
 
     @model_validator(mode="after")
     def _rating_needs_value(self) -> EventCreate:
@@ -143,6 +184,12 @@ class ContextItem(Strict):
     item_id: Id
     kind: EventKindT = "like"
     value: float | None = Field(None, ge=-1e6, le=1e6)
+
+    @model_validator(mode="after")
+    def _rating_needs_value(self) -> ContextItem:
+        if self.kind == "rating" and self.value is None:
+            raise ValueError("a rating needs a numeric `value`")
+        return self
 
 
 class SessionContext(Strict):
@@ -250,6 +297,7 @@ class ModelInfo(Strict):
     n_events: int
     refitting: bool
     path: str | None
+    last_refit_error: str | None = Field(None, description="why the last refit failed; null after a success")
     handover: list[str] = Field(
         default_factory=list,
         description="what the serving model's hand-over learned: per evidence bucket, the "

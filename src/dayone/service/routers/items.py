@@ -22,6 +22,7 @@ from dayone.service.schemas import (
     UserScoreList,
     UserScorePublic,
     WriteResult,
+    id_problem,
 )
 
 router = APIRouter(prefix="/items", tags=["items"], dependencies=[ReadAccess])
@@ -133,9 +134,9 @@ def users_for_item(item_id: str, engine: EngineDep, n: N = 10) -> Response:
 
 
 def _check_id(item_id: str) -> None:
-    if not item_id or len(item_id) > 256 or any(ord(c) < 32 for c in item_id):
-        raise HTTPException(422,
-                            "ids are 1-256 characters without control characters")
+    problem = id_problem(item_id)
+    if problem is not None:
+        raise HTTPException(422, f"item id {item_id!r}: {problem}")
 
 
 @categories_router.get("/categories", response_model=ListPublic[CategoryPublic],

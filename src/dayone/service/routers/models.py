@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, HTTPException, status
 
 from dayone.recommender.handover import summarise_handover
 from dayone.service.deps import EngineDep, ReadAccess, WriteAccess
-from dayone.service.engine import Engine
+from dayone.service.engine import Engine, RefitFailed
 from dayone.service.schemas import ModelInfo, RefitRequest
 
 router = APIRouter(prefix="/models", tags=["models"], dependencies=[ReadAccess])
@@ -18,6 +18,7 @@ def info(engine: Engine) -> ModelInfo:
     return ModelInfo(version=s.version, built_at=s.built_at, change_seq=s.change_seq,
                      applied_seq=engine.applied_seq, n_items=c["items"], n_users=c["users"],
                      n_events=c["events"], refitting=engine.refitting, path=s.path,
+                     last_refit_error=engine.refit_error,
                      handover=summarise_handover(engine.rec.handover_report) if engine.rec else [])
 
 
@@ -30,6 +31,12 @@ def current_model(engine: EngineDep) -> ModelInfo:
              operation_id="refit_model", dependencies=[WriteAccess])
 def refit_model(engine: EngineDep, body: RefitRequest | None = None) -> ModelInfo:
     """Rebuild the learned parts (popularity, co-occurrence, rating scale, user vectors) from
-    the store in the background; the current model serves until the new one swaps in."""
-    engine.refit(wait=bool(body and body.wait))
+    the store in the background; the current model serves until the new one swaps in. With
+    `wait`, a failed refit answers 500 with the reason (`GET /models/current` shows the last
+    failure either way)."""
+    try:
+        engine.refit(wait=bool(body and body.wait))
+    except RefitFailed as exc:
+        raise HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR,
+                            f"refit failed, the previous model keeps serving: {exc}") from exc
     return info(engine)

@@ -25,6 +25,7 @@ from dayone.service.schemas import (
     UserPublic,
     UserUpdate,
     WriteResult,
+    id_problem,
 )
 from dayone.storage import UserRow
 
@@ -84,9 +85,9 @@ def get_user(user_id: str, engine: EngineDep) -> UserPublic:
 @router.put("/{user_id}", response_model=UserPublic, operation_id="replace_user",
             dependencies=[WriteAccess])
 def replace_user(user_id: str, body: UserUpdate, engine: EngineDep) -> UserPublic:
-    if not user_id or len(user_id) > 256 or any(ord(c) < 32 for c in user_id):
-        raise HTTPException(422,
-                            "ids are 1-256 characters without control characters")
+    problem = id_problem(user_id)
+    if problem is not None:
+        raise HTTPException(422, f"user id {user_id!r}: {problem}")
     engine.upsert_users([UserRow(user_id, dict(body.attributes), body.text)])
     return _public(engine, user_id)
 
