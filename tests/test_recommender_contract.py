@@ -182,6 +182,116 @@ def test_load_refuses_other_encoder(rec: Recommender, tmp_path: Path) -> None:
         Recommender.load(str(tmp_path / "m"), encoder=HashingEncoder(dim=64))
 
 
+def test_save_replaces_only_a_saved_model_or_an_empty_folder(rec: Recommender, tmp_path: Path) -> None:
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("important")
+    with pytest.raises(DataError, match="not a saved dayone recommender") as err:
+        rec.save(str(precious))
+    assert str(precious) in str(err.value) and (precious / "notes.txt").read_text() == "important"
+    victim = tmp_path / "victim.csv"
+    victim.write_text("id,title\n")
+    with pytest.raises(DataError, match="not a saved dayone recommender"):
+        rec.save(str(victim))
+    assert victim.read_text() == "id,title\n"
+    (tmp_path / "empty").mkdir()
+    rec.save(str(tmp_path / "empty"))
+    rec.save(str(tmp_path / "empty"))  # a saved model is replaced
+    assert len(Recommender.load(str(tmp_path / "empty"), encoder=HashingEncoder()).catalog) == 10
+    assert not list(tmp_path.glob(".*")), "no temp folders left behind"
+
+
+def test_a_save_interrupted_between_its_two_renames_is_completed_on_load(
+    rec: Recommender, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    import dayone.recommender.persistence as persistence
+
+    rec.save(str(tmp_path / "m"))
+    rec.add_items([{"id": "later", "title": "x"}])
+    real_replace, calls = os.replace, []
+
+    def crash_on_second(src: object, dst: object) -> None:
+        calls.append(src)
+        if len(calls) == 2:
+            raise KeyboardInterrupt("power cut")  # the old copy is moved away, the new one not in
+        real_replace(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(persistence.os, "replace", crash_on_second)
+    with pytest.raises(KeyboardInterrupt):
+        rec.save(str(tmp_path / "m"))
+    monkeypatch.setattr(persistence.os, "replace", real_replace)
+    assert not (tmp_path / "m").exists()
+    with pytest.warns(UserWarning, match="interrupted save"):
+        back = Recommender.load(str(tmp_path / "m"), encoder=HashingEncoder())
+    assert "later" in back.catalog, "the complete new copy is the one put back"
+
+
+def _damage(root: Path, how: str) -> str:
+    """Damage a saved model one way; the name of the file the error must give."""
+    if how == "meta-list":
+        (root / "recommender.json").write_text("[1]")
+        return "recommender.json"
+    if how == "meta-no-config":
+        import json
+
+        meta = json.loads((root / "recommender.json").read_text())
+        del meta["config"]
+        (root / "recommender.json").write_text(json.dumps(meta))
+        return "recommender.json"
+    if how == "meta-bad-config":
+        import json
+
+        meta = json.loads((root / "recommender.json").read_text())
+        meta["config"]["surprise"] = 1
+        (root / "recommender.json").write_text(json.dumps(meta))
+        return "recommender.json"
+    if how == "meta-not-utf8":
+        (root / "recommender.json").write_bytes(b"\xff\xfe{")
+        return "recommender.json"
+    if how in ("items.parquet", "users.parquet", "item_vectors.safetensors", "interactions.parquet"):
+        (root / how).unlink()
+        return how
+    if how == "vectors-truncated":
+        data = (root / "item_vectors.safetensors").read_bytes()
+        (root / "item_vectors.safetensors").write_bytes(data[:7])
+        return "item_vectors.safetensors"
+    if how == "vectors-wrong-dim":
+        from safetensors.numpy import save_file
+
+        save_file({"item_vectors": np.zeros((10, 4), dtype=np.float32)}, str(root / "item_vectors.safetensors"))
+        return "item_vectors.safetensors"
+    if how == "items-truncated":
+        data = (root / "items.parquet").read_bytes()
+        (root / "items.parquet").write_bytes(data[: len(data) // 2])
+        return "items.parquet"
+    if how == "items-bad-json":
+        frame = pd.read_parquet(root / "items.parquet")
+        frame.loc[2, "fields_json"] = "{not json"
+        frame.to_parquet(root / "items.parquet", index=False)
+        return "items.parquet"
+    if how == "log-no-rating":
+        pd.read_parquet(root / "interactions.parquet").drop(columns=["rating"]).to_parquet(
+            root / "interactions.parquet", index=False)
+        return "interactions.parquet"
+    raise AssertionError(how)
+
+
+@pytest.mark.parametrize("how", ["meta-list", "meta-no-config", "meta-bad-config", "meta-not-utf8", "items.parquet",
+                                 "users.parquet", "item_vectors.safetensors", "interactions.parquet",
+                                 "vectors-truncated", "vectors-wrong-dim", "items-truncated", "items-bad-json",
+                                 "log-no-rating"])
+def test_a_damaged_save_is_refused_naming_the_file(rec: Recommender, tmp_path: Path, how: str) -> None:
+    rec.save(str(tmp_path / "m"))
+    name = _damage(tmp_path / "m", how)
+    with pytest.raises(DataError) as err:
+        Recommender.load(str(tmp_path / "m"), encoder=HashingEncoder())
+    assert err.value.file is not None and err.value.file.endswith(name), str(err.value)
+    if how == "items-bad-json":
+        assert err.value.row == 3 and err.value.field == "fields_json"
+
+
 def test_interactions_with_unknown_items_rejected() -> None:
     with pytest.raises(UnknownItemError):
         Recommender.build(

@@ -18,17 +18,20 @@ import os
 import platform
 import shutil
 import time
+import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 from safetensors.numpy import load_file, save_file
 
 import dayone
 from dayone.data.catalog import Catalog
 from dayone.data.errors import DataError
-from dayone.data.interactions import normalise_interactions
+from dayone.data.interactions import INTERACTION_COLUMNS, normalise_interactions
 from dayone.data.users import UserTable
 from dayone.encoders import Encoder
 from dayone.recommender.beginnings import Beginnings
@@ -36,6 +39,8 @@ from dayone.recommender.config import BlendWeights, RecommenderConfig
 
 if TYPE_CHECKING:
     from dayone.recommender.recommender import Recommender
+
+T = TypeVar("T")
 
 FORMAT = "dayone-recommender"
 FORMAT_VERSION = 1
@@ -64,9 +69,38 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def save_recommender(rec: Recommender, path: str | Path) -> None:
+def _is_saved_model(path: Path) -> bool:
+    try:
+        meta = json.loads((path / "recommender.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and meta.get("format") == FORMAT
+
+
+def check_save_target(path: str | Path) -> None:
+    """Refuse, before any work is done, a path a model cannot be saved to: something there
+    that is not a saved model (or an empty folder), or a file where a folder must be made."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists() and not _is_saved_model(target) and (not target.is_dir() or any(target.iterdir())):
+        raise DataError("exists and is not a saved dayone recommender; it is left as it is "
+                        "(choose another path, or remove it first)", file=str(target))
+    above = target.parent
+    while not above.exists() and above != above.parent:
+        above = above.parent
+    if not above.is_dir():
+        raise DataError(f"cannot save under {above}: it is a file, not a folder", file=str(target))
+
+
+def save_recommender(rec: Recommender, path: str | Path) -> None:
+    """Write the model to a temporary sibling, then swap it in for `path`. Only a saved
+    model (or an empty folder) is ever replaced: `--out` pointed at the wrong folder or file
+    must not delete what is there."""
+    target = Path(path)
+    check_save_target(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"cannot create the folder to save into: {exc.strerror or exc}", file=str(target)) from None
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}-{time.time_ns()}")
     tmp.mkdir()
     try:
@@ -128,16 +162,26 @@ def load_recommender(path: str | Path, encoder: Encoder | None = None) -> Recomm
     root = Path(path)
     meta_file = root / "recommender.json"
     if not meta_file.exists():
+        _recover_interrupted_save(root)
+    if not meta_file.exists():
         raise DataError("not a saved dayone recommender (recommender.json missing)", file=str(root))
     try:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DataError(f"corrupt metadata: {exc}", file=str(meta_file)) from None
+    if not isinstance(meta, dict):
+        raise DataError(f"corrupt metadata: an object was expected, not {type(meta).__name__}", file=str(meta_file))
     if meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
         raise DataError(
             f"unsupported format {meta.get('format')!r} v{meta.get('format_version')!r}", file=str(meta_file)
         )
-    config = RecommenderConfig.model_validate(meta["config"])
+    for key in ("config", "encoder_model_id"):
+        if key not in meta:
+            raise DataError(f"corrupt metadata: '{key}' missing", file=str(meta_file), field=key)
+    try:
+        config = RecommenderConfig.model_validate(meta["config"])
+    except ValidationError as exc:
+        raise DataError(f"invalid config: {_first_error(exc)}", file=str(meta_file), field="config") from None
     rec = Recommender(config, encoder)
     if rec.encoder.model_id != meta["encoder_model_id"]:
         raise DataError(
@@ -145,24 +189,28 @@ def load_recommender(path: str | Path, encoder: Encoder | None = None) -> Recomm
             " vectors would not be comparable (pass the matching encoder or rebuild)",
             file=str(meta_file),
         )
-    items = pd.read_parquet(root / "items.parquet")
-    vectors = load_file(str(root / "item_vectors.safetensors"))["item_vectors"]
-    if vectors.shape[0] != len(items):
-        raise DataError("item vectors and items disagree in length", file=str(root))
+    items = _table(root / "items.parquet", ("id", "fields_json"))
+    vectors = _read(root / "item_vectors.safetensors", lambda f: load_file(str(f))["item_vectors"])
+    if vectors.ndim != 2 or vectors.shape[0] != len(items) or vectors.shape[1] != rec.encoder.dim:
+        raise DataError(f"vectors of shape {vectors.shape} for {len(items)} items of the encoder's "
+                        f"{rec.encoder.dim} dimensions", file=str(root / "item_vectors.safetensors"))
     rec.catalog = Catalog.from_records(
-        [{"id": i, **json.loads(f)} for i, f in zip(items["id"], items["fields_json"], strict=True)],
+        [{"id": i, **_json_object(f, root / "items.parquet", n, "fields_json")}
+         for n, (i, f) in enumerate(zip(items["id"], items["fields_json"], strict=True), start=1)],
         source=str(root / "items.parquet"),
     )
     rec.index.add(list(items["id"]), vectors)
     rec._maybe_ann(list(items["id"]), vectors)
-    users = pd.read_parquet(root / "users.parquet")
+    users = _table(root / "users.parquet", ("id", "attributes_json", "text"))
     rec.users = UserTable.from_records(
         [
-            {"id": i, "attributes": json.loads(a), "text": t}
-            for i, a, t in zip(users["id"], users["attributes_json"], users["text"], strict=True)
+            {"id": i, "attributes": _json_object(a, root / "users.parquet", n, "attributes_json"), "text": t}
+            for n, (i, a, t) in enumerate(zip(users["id"], users["attributes_json"], users["text"], strict=True),
+                                          start=1)
         ]
     )
-    rec.interactions = normalise_interactions(pd.read_parquet(root / "interactions.parquet"))
+    log_file = root / "interactions.parquet"
+    rec.interactions = _read(log_file, lambda f: normalise_interactions(_table(f, INTERACTION_COLUMNS)))
     rec.population.ensure(len(items))
     saved = _load_beginnings(root)
     if saved is not None and saved.n_interactions == len(rec.interactions):
@@ -181,6 +229,61 @@ def load_recommender(path: str | Path, encoder: Encoder | None = None) -> Recomm
         rec.handover_report = rec.learn_handover()
         rec.handover_report["relearned_on_load"] = stale
     return rec
+
+
+def _read(file: Path, reader: Callable[[Path], T]) -> T:
+    """`reader(file)`, with any failure named by the file (a damaged save must say which part)."""
+    try:
+        return reader(file)
+    except DataError:
+        raise
+    except FileNotFoundError:
+        raise DataError("missing from the saved model", file=str(file)) from None
+    except Exception as exc:  # parquet, safetensors and numpy each raise their own kinds
+        raise DataError(f"corrupt: {type(exc).__name__}: {exc}", file=str(file)) from None
+
+
+def _table(file: Path, columns: Sequence[str]) -> pd.DataFrame:
+    frame = _read(file, pd.read_parquet)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(f"corrupt: column(s) {', '.join(missing)} missing", file=str(file))
+    return frame
+
+
+def _json_object(text: object, file: Path, row: int, field: str) -> dict[str, Any]:
+    try:
+        value = json.loads(str(text))
+    except json.JSONDecodeError as exc:
+        raise DataError(f"corrupt JSON: {exc}", file=str(file), row=row, field=field) from None
+    if not isinstance(value, dict):
+        raise DataError("corrupt: a JSON object was expected", file=str(file), row=row, field=field)
+    return value
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err.get("loc", ()))
+    return f"{where}: {err.get('msg')}" if where else str(err.get("msg"))
+
+
+def _recover_interrupted_save(root: Path) -> None:
+    """A save swaps the model in with two renames (`path` -> old copy, new copy -> `path`). A
+    crash between them leaves no model at `path` but a complete new copy (written and synced
+    before the first rename) and the previous one beside it: put the newest complete one back."""
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        return
+    siblings = [p for kind in ("tmp", "old") for p in root.parent.glob(f".{root.name}.{kind}-*")]
+    complete = [p for p in siblings if p.is_dir() and _is_saved_model(p)]
+    if not complete:
+        return
+    # the new copy first (its name carries when it was written), then the previous one
+    best = max(complete, key=lambda p: (".tmp-" in p.name, p.stat().st_mtime_ns))
+    if root.exists():
+        root.rmdir()
+    os.replace(best, root)
+    _fsync_dir(root.parent)
+    warnings.warn(f"{root}: an interrupted save was completed from {best.name}", stacklevel=3)
 
 
 def _load_beginnings(root: Path) -> Beginnings | None:

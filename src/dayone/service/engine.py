@@ -743,7 +743,7 @@ class Engine:
             mv = self.store.add_model_version(
                 seq, str(target), {"n_items": len(rec.catalog), "n_events": len(rec.interactions)})
             return mv.version, str(target)
-        except (ImportError, NotImplementedError, OSError) as e:
+        except (ImportError, NotImplementedError, OSError, DataError) as e:
             log.warning("model snapshot not saved", extra={"error": str(e)})
             return None
 
