@@ -76,6 +76,35 @@ def test_bad_arguments_are_clear(files: dict[str, Path]) -> None:
     assert out.exit_code == 2 and "rating number" in out.output
 
 
+def test_build_never_replaces_what_is_not_a_saved_model(files: dict[str, Path]) -> None:
+    precious = files["dir"] / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("important")
+    args = ["build", str(files["items"]), "--id-field", "sku", "--encoder", "hashing", "--out"]
+    out = runner.invoke(app, [*args, str(precious)])
+    assert out.exit_code == 2 and "not a saved dayone recommender" in out.output
+    assert (precious / "notes.txt").read_text() == "important"
+    out = runner.invoke(app, [*args, str(files["items"])])  # the catalogue itself
+    assert out.exit_code == 2 and files["items"].read_text().startswith("sku,name,kind")
+    out = runner.invoke(app, [*args, str(files["items"] / "model")])
+    assert out.exit_code == 2 and "it is a file, not a folder" in out.output
+
+
+def test_a_path_the_system_refuses_is_an_error_line_not_a_traceback(
+    files: dict[str, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dayone.cli import main as cli_main
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", "/srv/models/m")
+
+    monkeypatch.setattr(cli_main, "app", refuse)
+    with pytest.raises(SystemExit) as done:
+        cli_main.main()
+    assert done.value.code == 2
+    assert capsys.readouterr().err.strip() == "error: /srv/models/m: Permission denied"
+
+
 def test_build_reports_unknown_item_row(files: dict[str, Path]) -> None:
     bad = files["dir"] / "bad.csv"
     bad.write_text("uid,sku,stars\nu1,a,5\nu1,zz,5\n")

@@ -125,6 +125,37 @@ def test_users_flat_and_nested(tmp_path: Path) -> None:
     assert err.value.row == 2
 
 
+@pytest.mark.parametrize(("line", "field", "message"), [
+    ('{"id": "u1", "text": 5}', "text", "text must be a string"),
+    ('{"id": "u1", "attributes": {"age": {"deep": 1}}}', "age", "string, number or true/false"),
+    ('{"id": "u1", "attributes": [1, 2]}', "attributes", "attributes must be an object"),
+    ('{"id": "u1", "job": ["a", "b"]}', "job", "string, number or true/false"),
+])
+def test_user_values_that_no_profile_can_hold_are_refused(tmp_path: Path, line: str, field: str, message: str) -> None:
+    f = write(tmp_path / "users.jsonl", '{"id": "u0", "age": 30}\n' + line + "\n")
+    with pytest.raises(DataError, match=message) as err:
+        load_users(f)
+    assert (err.value.row, err.value.field, err.value.file) == (2, field, str(f))
+
+
+def test_a_mapped_signal_column_that_no_row_has_is_refused(tmp_path: Path) -> None:
+    cat = Catalog.from_records([{"id": "a"}])
+    f = write(tmp_path / "ev.csv", "user,item,stars\nu1,a,5\n")
+    with pytest.raises(DataError, match="no row has this column") as err:
+        load_interactions(f, InteractionMapping(rating="score"), cat)
+    assert err.value.field == "score" and "rating" in str(err.value)
+    # a sparse JSON Lines log where only some rows carry it is fine
+    sparse = write(tmp_path / "ev.jsonl", '{"user": "u1", "item": "a"}\n{"user": "u2", "item": "a", "score": 4}\n')
+    assert load_interactions(sparse, InteractionMapping(rating="score"), cat)["rating"].notna().sum() == 1
+
+
+def test_an_unknown_text_encoding_is_named(tmp_path: Path) -> None:
+    f = write(tmp_path / "items.csv", "id,title\n1,a\n")
+    with pytest.raises(DataError, match="unknown text encoding 'nope'") as err:
+        load_items(f, encoding="nope")
+    assert err.value.file == str(f)
+
+
 def test_unknown_mapping_keys_rejected() -> None:
     with pytest.raises(ValueError):
         ItemMapping.model_validate({"id": "x", "txt": ["a"]})

@@ -163,8 +163,10 @@ def register(app: typer.Typer) -> None:
             load_users,
         )
         from dayone.recommender import Recommender, RecommenderConfig
+        from dayone.recommender.persistence import check_save_target
 
         try:
+            check_save_target(out)  # before the encoding work, not after it
             config = RecommenderConfig(encoder=encoder, domain=domain, language=language)
             catalog = load_items(
                 items, ItemMapping(id=id_field, text=text or [], categorical=categorical or [], numeric=numeric or []), encoding

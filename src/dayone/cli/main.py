@@ -21,7 +21,15 @@ for module in (core_cmd, bench_cmd, evaluate_cmd, serve_cmd):
 
 
 def main() -> None:
-    app()
+    """Each command turns bad input into `error: ...` itself; a path the system refuses (no
+    such folder, a directory where a file belongs, no permission) can come from any of them,
+    so it is turned into one here rather than a traceback."""
+    try:
+        app()
+    except OSError as exc:
+        where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
+        typer.echo(f"error: {where + ': ' if where else ''}{exc.strerror or exc}", err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ either returns a complete, validated object or raises: nothing half-loaded is ke
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import json
 import math
@@ -73,6 +74,11 @@ def _suffix(path: Path) -> str:
 
 
 def _decode(path: Path, raw: bytes, encoding: str) -> str:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise DataError(f"unknown text encoding {encoding!r} (e.g. utf-8, latin-1, cp1252)",
+                        file=str(path), field="encoding") from None
     try:
         return raw.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -236,6 +242,8 @@ def load_users(
         user_id = str(_require(rec, m.id, src, row)).strip()
         if user_id in table:
             raise DataError(f"duplicate user id {user_id!r}", file=src, row=row, field=m.id)
+        if "attributes" in rec and "attributes" not in m.attributes and not isinstance(rec["attributes"], dict):
+            raise DataError("attributes must be an object of name: value", file=src, row=row, field="attributes")
         if isinstance(rec.get("attributes"), dict):
             attrs = dict(rec["attributes"])
         elif m.attributes:
@@ -246,6 +254,14 @@ def load_users(
         else:
             attrs = {k: v for k, v in rec.items() if k not in (m.id, m.text)}
         text = rec.get(m.text) if m.text else rec.get("text")
+        if text is not None and not isinstance(text, str):
+            raise DataError(f"text must be a string, got {type(text).__name__}", file=src, row=row,
+                            field=m.text or "text")
+        for k, v in attrs.items():
+            # one value per attribute: a profile is matched and described value by value
+            if v is not None and not isinstance(v, str | int | float | bool):
+                raise DataError(f"an attribute is a string, number or true/false, got {type(v).__name__}",
+                                file=src, row=row, field=k)
         table.add(user_id, {k: v for k, v in attrs.items() if v not in (None, "")}, text or None)
     return table
 
@@ -259,7 +275,12 @@ def interactions_from_records(
     """Validate interaction rows: ids present, signals typed, items known to the catalogue."""
     m = mapping or InteractionMapping()
     cols: dict[str, list[Any]] = {c: [] for c in ("user", "item", "rating", "weight", "liked", "ts")}
+    # a column named in the mapping that no row has is a misspelling, not "no ratings"
+    named = {f: key for key in ("rating", "weight", "liked", "ts") if (f := getattr(m, key))}
+    unseen = set(named)
     for row, rec in enumerate(records, start=1):
+        if unseen:
+            unseen.difference_update(rec.keys())
         cols["user"].append(str(_require(rec, m.user, source, row)).strip())
         item = str(_require(rec, m.item, source, row)).strip()
         if catalog is not None and item not in catalog:
@@ -272,6 +293,9 @@ def interactions_from_records(
         field = m.liked or ("liked" if "liked" in rec else None)
         v = rec.get(field) if field else None
         cols["liked"].append(np.nan if v in (None, "") else float(_as_bool(v, source, row, field or "liked")))
+    if unseen and cols["user"]:
+        field = sorted(unseen)[0]
+        raise DataError(f"no row has this column (given as the {named[field]} column)", file=source, field=field)
     if cols["weight"] and any(w < 0 for w in cols["weight"] if not math.isnan(w)):
         bad = next(i for i, w in enumerate(cols["weight"]) if not math.isnan(w) and w < 0)
         raise DataError("weight must be >= 0", file=source, row=bad + 1, field=m.weight or "weight")
