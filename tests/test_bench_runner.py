@@ -440,6 +440,44 @@ def test_missing_items_file_is_a_clear_error(tmp_path: Path) -> None:
         load_task(task)
 
 
+def test_unreadable_task_files_are_named(tmp_path: Path) -> None:
+    task = make_cold_user_task(tmp_path)
+    lines = (task / "items.jsonl").read_bytes().splitlines(keepends=True)
+    (task / "items.jsonl").write_bytes(b"".join(lines[:2]) + b'{"id": "caf\xe9"}\n' + b"".join(lines[2:]))
+    with pytest.raises(DataError, match="not valid UTF-8") as info:
+        load_task(task)
+    assert (info.value.file, info.value.row) == ("items.jsonl", 3)
+    (task / "items.jsonl").unlink()
+    (task / "items.jsonl.gz").write_bytes(b"\x1f\x8b not really gzip")
+    with pytest.raises(DataError, match="cannot be read") as info:
+        load_task(task)
+    assert info.value.file == "items.jsonl.gz"
+    (task / "task.json").write_text("[1]")
+    with pytest.raises(DataError, match="must be a JSON object") as info:
+        load_task(task)
+    (task / "task.json").write_bytes(b"\xff{}")
+    with pytest.raises(DataError, match="not valid UTF-8"):
+        load_task(task)
+
+
+def test_a_bad_out_path_is_refused_before_the_fit(tmp_path: Path, enc: HashingEncoder,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import dayone.bench.runner as runner_module
+
+    task = make_cold_user_task(tmp_path)
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the task was loaded before --out was checked")
+
+    monkeypatch.setattr(runner_module, "load_task", never)
+    (tmp_path / "outdir").mkdir()
+    with pytest.raises(DataError, match="is a folder"):
+        run_bench(task, tmp_path / "outdir", encoder=enc, progress=False)
+    with pytest.raises(DataError, match="not a folder"):
+        run_bench(task, task / "task.json" / "out.jsonl", encoder=enc, progress=False)
+    assert not list(tmp_path.glob("*.tmp"))
+
+
 def test_train_with_unknown_item_names_the_row(tmp_path: Path) -> None:
     task_dir = make_cold_user_task(tmp_path)
     rows = [json.loads(x) for x in (task_dir / "train.jsonl").read_text().splitlines()]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from tqdm import tqdm
 
 from dayone.bench.encoding import default_encoder, encode_cached, item_text
 from dayone.bench.task import BenchTask, Request, load_task
+from dayone.data.errors import DataError
 from dayone.encoders.base import Encoder
 from dayone.rankers.base import InteractionMatrix, UserEvidence
 
@@ -45,6 +47,19 @@ class RunSummary:
     requests: int
     seconds: float
     info: dict[str, Any]
+
+
+def _check_out(out: Path) -> None:
+    """The responses file must be a file in a folder that exists or can be made."""
+    if out.is_dir():
+        raise DataError("is a folder; --out names the responses file to write", file=str(out))
+    above = out.parent
+    while not above.exists() and above != above.parent:
+        above = above.parent
+    if not above.is_dir():
+        raise DataError(f"cannot write under {above}: it is a file, not a folder", file=str(out))
+    if not os.access(above, os.W_OK):
+        raise DataError(f"cannot write under {above}: permission denied", file=str(out))
 
 
 def run_bench(
@@ -68,6 +83,8 @@ def run_bench(
         raise ValueError("user_text_weight must be >= 0")
     if scenario is not None and scenario not in SCENARIOS:
         raise ScenarioError(f"scenario must be one of {', '.join(SCENARIOS)}, got {scenario!r}")
+    out_path = Path(out)
+    _check_out(out_path)  # before a fit that may take minutes, not after it
     start = time.perf_counter()
     task, setting = load_task(task_dir, setting)
     np.random.seed(seed)
@@ -79,13 +96,16 @@ def run_bench(
     else:
         strategy, info, lines = _run_ranking(task, setting, seed, lazy, progress, scenario,
                                              user_text_weight)
-    out_path = Path(out)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(out_path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        for line in lines:
-            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
-    tmp.replace(out_path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            for line in lines:
+                handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+        tmp.replace(out_path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     if lazy.model_id is not None:
         info = {**info, "encoder": lazy.model_id}
     return RunSummary(

@@ -36,8 +36,22 @@ def _resolve(task_dir: Path, stem: str) -> Path | None:
 def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield (1-based row, object) for each non-blank line; gzip by suffix."""
     opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as handle:
-        for row, line in enumerate(handle, start=1):
+    # bytes, decoded line by line, so that a bad byte is reported at its own row
+    with opener(path, "rb") as handle:
+        row = 0
+        while True:
+            try:
+                raw = handle.readline()
+            except (OSError, EOFError) as exc:  # a damaged .gz: bad header, truncated stream
+                raise DataError(f"cannot be read: {exc}", file=path.name, row=row + 1) from None
+            if not raw:
+                break
+            row += 1
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise DataError(f"not valid UTF-8 text ({exc.reason} at byte {exc.start})",
+                                file=path.name, row=row) from None
             if not line.strip():
                 continue
             try:
@@ -286,6 +300,10 @@ def load_task(task_dir: str | Path, setting: str | None = None) -> tuple[BenchTa
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise DataError(f"not valid JSON ({exc.msg})", file="task.json") from exc
+    except UnicodeDecodeError as exc:
+        raise DataError(f"not valid UTF-8 text ({exc.reason})", file="task.json") from None
+    if not isinstance(meta, dict):
+        raise DataError(f"must be a JSON object, not {type(meta).__name__}", file="task.json")
     if meta.get("kind") not in ("ranking", "binary"):
         raise DataError(
             f"must be 'ranking' or 'binary', got {meta.get('kind')!r}",
