@@ -73,3 +73,26 @@ def test_serve_command_writes_config_and_rejects_bad_files(tmp_path: Path) -> No
     assert r.exit_code == 2 and "unknown setting" in r.output
     r = runner.invoke(cli(), ["serve", "--help"])
     assert r.exit_code == 0 and "--config" in r.output
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--store", "mysql://x"], "unknown store URL 'mysql://x'"),
+    (["--encoder", "nope"], "unknown encoder 'nope'"),
+    (["--catalog", "MISSING"], "file not found"),
+    (["--catalog", "DUPLICATE"], "row 3, field 'id': duplicate item id '2'"),
+])
+def test_serve_refuses_what_would_fail_its_start_before_starting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], said: str
+) -> None:
+    import dayone.service.app as app_module
+
+    def never(*a: object, **k: object) -> None:
+        raise AssertionError("the server was started")
+
+    monkeypatch.setattr(app_module, "serve", never)
+    dup = tmp_path / "dup.csv"
+    dup.write_text("id,title\n1,a\n2,b\n2,c\n", encoding="utf-8")
+    args = [{"MISSING": str(tmp_path / "nosuch.csv"), "DUPLICATE": str(dup)}.get(a, a) for a in args]
+    r = CliRunner().invoke(cli(), ["serve", "--store", f"sqlite:///{tmp_path}/x.db", *args])
+    assert r.exit_code == 2 and said in r.output, r.output
+    assert "Traceback" not in r.output

@@ -49,6 +49,11 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"error: {e}", err=True)
             raise typer.Exit(2) from e
 
+        problem = _preflight(settings)
+        if problem is not None:
+            typer.echo(f"error: {problem}", err=True)
+            raise typer.Exit(2)
+
         from dayone.service.app import serve as run_service
 
         if settings.workers > 1 and settings.store_url.startswith("sqlite://:memory:"):
@@ -56,3 +61,29 @@ def register(app: typer.Typer) -> None:
                        "not sqlite://:memory:", err=True)
             raise typer.Exit(2)
         run_service(settings)
+
+
+def _preflight(settings: Any) -> str | None:
+    """What would stop the service starting, found before the server starts: said there,
+    it would be a traceback in the log and "Application startup failed"."""
+    from pathlib import Path
+
+    from dayone.encoders.registry import ENCODERS
+
+    url = settings.store_url
+    if not url.startswith(("sqlite://", "postgresql://", "postgres://")):
+        return f"unknown store URL {url!r}: use sqlite:///file.db or postgresql://..."
+    name = settings.encoder
+    if name not in (*ENCODERS, "default", "minilm", "minilm-onnx") and not Path(name).is_dir():
+        return f"unknown encoder {name!r}; choose one of {', '.join(ENCODERS)} or a model directory"
+    if settings.catalog not in ("demo", "none"):
+        from dayone.data.errors import DataError
+        from dayone.service.app import seed_for
+
+        seed = seed_for(settings.catalog)
+        try:
+            if seed is not None:
+                seed()  # reads and checks the seed catalogue
+        except DataError as exc:
+            return str(exc)
+    return None

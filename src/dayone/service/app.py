@@ -33,6 +33,7 @@ from dayone.service.observability import (
     configure_logging,
 )
 from dayone.service.routers import events, health, items, models, recommendations, users
+from dayone.service.schemas import id_problem
 from dayone.service.settings import Settings
 from dayone.storage import EventRow, Store, open_store
 from dayone.storage.embeddings import StoreEmbeddingCache
@@ -66,8 +67,16 @@ def seed_for(catalog: str) -> Seed | None:
         from dayone.data.loaders import read_records
 
         rows = read_records(catalog)
-        if rows and "id" not in rows[0]:
-            raise DataError("the seed catalogue needs an 'id' column", file=catalog, field="id")
+        seen: set[str] = set()
+        for n, row in enumerate(rows, start=1):
+            if "id" not in row:
+                raise DataError("the seed catalogue needs an 'id' column", file=catalog, row=n, field="id")
+            item_id = row["id"] = str(row["id"]).strip()  # as the catalogue loaders read ids
+            if id_problem(item_id) is not None:
+                raise DataError(f"item id {item_id!r}: {id_problem(item_id)}", file=catalog, row=n, field="id")
+            if item_id in seen:
+                raise DataError(f"duplicate item id {item_id!r}", file=catalog, row=n, field="id")
+            seen.add(item_id)
         return rows
 
     return from_file
