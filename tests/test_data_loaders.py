@@ -156,6 +156,25 @@ def test_an_unknown_text_encoding_is_named(tmp_path: Path) -> None:
     assert err.value.file == str(f)
 
 
+@pytest.mark.parametrize("value", ["true", '{"a": 1}', "[1]", "1.5", "NaN"])
+def test_ids_that_no_one_could_ask_for_are_refused(tmp_path: Path, value: str) -> None:
+    f = write(tmp_path / "items.jsonl", '{"id": 7.0, "title": "a"}\n{"id": ' + value + ', "title": "b"}\n')
+    with pytest.raises(DataError, match="an id is a string or a whole number") as err:
+        load_items(f)
+    assert (err.value.row, err.value.field) == (2, "id")
+    assert load_items(write(tmp_path / "ok.jsonl", '{"id": 7.0}\n{"id": 8}\n')).ids == ["7", "8"]
+
+
+def test_a_byte_order_mark_and_an_empty_file(tmp_path: Path) -> None:
+    f = tmp_path / "excel.csv"
+    f.write_bytes(b"\xef\xbb\xbfid,title\n1,a\n")
+    assert load_items(f).ids == ["1"]
+    with pytest.raises(DataError, match="no items"):
+        load_items(write(tmp_path / "empty.csv", ""))
+    with pytest.raises(DataError, match="no items"):
+        load_items(write(tmp_path / "header.csv", "id,title\n"))
+
+
 def test_unknown_mapping_keys_rejected() -> None:
     with pytest.raises(ValueError):
         ItemMapping.model_validate({"id": "x", "txt": ["a"]})

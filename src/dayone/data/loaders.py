@@ -11,6 +11,7 @@ import codecs
 import gzip
 import json
 import math
+import numbers
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,10 @@ def _decode(path: Path, raw: bytes, encoding: str) -> str:
         raise DataError(f"unknown text encoding {encoding!r} (e.g. utf-8, latin-1, cp1252)",
                         file=str(path), field="encoding") from None
     try:
-        return raw.decode(encoding)
+        text = raw.decode(encoding)
+        # spreadsheet exports start UTF-8 files with a byte-order mark, which would otherwise
+        # become part of the first column's name ("missing column 'id'")
+        return text[1:] if text.startswith("\ufeff") else text
     except UnicodeDecodeError as exc:
         row = raw[: exc.start].count(b"\n")  # header is line 0 for tables; JSONL rows start at 1
         raise DataError(
@@ -169,6 +173,21 @@ def _require(rec: dict[str, Any], field: str, file: str, row: int) -> Any:
     return value
 
 
+def _require_id(rec: dict[str, Any], field: str, file: str, row: int) -> str:
+    """An id is a string or a whole number (JSON often writes ids as numbers); an object, a
+    list, true/false or a fraction would become a string nobody can ask for ("True", "1.0")."""
+    value = _require(rec, field, file, row)
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool | np.bool_):
+        pass
+    elif isinstance(value, numbers.Integral):
+        return str(int(value))
+    elif isinstance(value, numbers.Real) and math.isfinite(float(value)) and float(value).is_integer():
+        return str(int(float(value)))  # a numeric column read with missing values became floats
+    raise DataError(f"an id is a string or a whole number, got {value!r}", file=file, row=row, field=field)
+
+
 def _as_number(value: Any, file: str, row: int, field: str) -> float:
     if isinstance(value, bool):
         raise DataError(f"expected a number, got {value!r}", file=file, row=row, field=field)
@@ -201,7 +220,7 @@ def items_from_records(
     keep = m.text + m.categorical + m.numeric
     mapped: list[dict[str, Any]] = []
     for row, rec in enumerate(records, start=1):
-        item_id = str(_require(rec, m.id, source, row)).strip()
+        item_id = _require_id(rec, m.id, source, row)
         fields: dict[str, Any] = (
             {k: rec.get(k) for k in keep} if keep else {k: v for k, v in rec.items() if k != m.id}
         )
@@ -225,7 +244,10 @@ def load_items(
     path: str | Path, mapping: ItemMapping | None = None, encoding: str = "utf-8"
 ) -> Catalog:
     """Load a catalogue file (CSV/TSV/JSONL/Parquet) through an ItemMapping."""
-    return items_from_records(read_records(path, encoding), mapping, source=str(path))
+    records = read_records(path, encoding)
+    if not records:  # an empty export is a mistake upstream, not a catalogue
+        raise DataError("no items in the file", file=str(path))
+    return items_from_records(records, mapping, source=str(path))
 
 
 def load_users(
@@ -239,7 +261,7 @@ def load_users(
     src = str(path)
     table = UserTable()
     for row, rec in enumerate(read_records(path, encoding), start=1):
-        user_id = str(_require(rec, m.id, src, row)).strip()
+        user_id = _require_id(rec, m.id, src, row)
         if user_id in table:
             raise DataError(f"duplicate user id {user_id!r}", file=src, row=row, field=m.id)
         if "attributes" in rec and "attributes" not in m.attributes and not isinstance(rec["attributes"], dict):
@@ -281,8 +303,8 @@ def interactions_from_records(
     for row, rec in enumerate(records, start=1):
         if unseen:
             unseen.difference_update(rec.keys())
-        cols["user"].append(str(_require(rec, m.user, source, row)).strip())
-        item = str(_require(rec, m.item, source, row)).strip()
+        cols["user"].append(_require_id(rec, m.user, source, row))
+        item = _require_id(rec, m.item, source, row)
         if catalog is not None and item not in catalog:
             raise DataError(f"unknown item {item!r} (not in the catalogue)", file=source, row=row, field=m.item)
         cols["item"].append(item)
