@@ -71,6 +71,26 @@ def test_config_rejects_unknown_options():
         EvalConfig.model_validate({"new_user": {"fraction": 1.5}})
 
 
+def test_config_files_and_data_paths_are_named_in_errors(tmp_path):
+    from dayone.evaluation.datasets import detect_and_load
+
+    bad = tmp_path / "eval.json"
+    bad.write_text('{"seed": "x"}')
+    with pytest.raises(DataError, match="valid integer") as err:
+        EvalConfig.from_file(bad)
+    assert (err.value.file, err.value.field) == (str(bad), "seed")
+    bad.write_text("{oops")
+    with pytest.raises(DataError, match="not valid JSON"):
+        EvalConfig.from_file(bad)
+    with pytest.raises(DataError, match="config file not found"):
+        EvalConfig.from_file(tmp_path / "nosuch.json")
+    with pytest.raises(ValueError):
+        EvalConfig(positive_threshold=float("nan"))  # a NaN would reach report.json as bare NaN
+    with pytest.raises(DataError, match="not found") as err:
+        detect_and_load(tmp_path / "nosuch.csv")
+    assert err.value.file == str(tmp_path / "nosuch.csv")
+
+
 def test_splits_are_seeded_and_do_not_leak():
     data = synthetic()
     cfg = small_config()

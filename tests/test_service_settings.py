@@ -96,3 +96,17 @@ def test_serve_refuses_what_would_fail_its_start_before_starting(
     r = CliRunner().invoke(cli(), ["serve", "--store", f"sqlite:///{tmp_path}/x.db", *args])
     assert r.exit_code == 2 and said in r.output, r.output
     assert "Traceback" not in r.output
+
+
+def test_a_bad_config_file_is_named_with_the_setting(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text("port = \n", encoding="utf-8")
+    with pytest.raises(ValueError, match="broken.toml: not valid TOML"):
+        load_settings(broken)
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text('port = "eighty"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"wrong.toml: port: Input should be a valid integer"):
+        load_settings(wrong)
+    with pytest.raises(ValueError, match=r"^port: ") as err:  # an override is not the file's fault
+        load_settings(None, port="eighty")
+    assert "\n" not in str(err.value)

@@ -8,6 +8,7 @@ dayone evaluate TASK_DIR --strategy popularity --out DIR # bench task: run, then
 from __future__ import annotations
 
 import json
+import math
 import shlex
 import sys
 import time
@@ -162,6 +163,8 @@ def _data_mode(
     from dayone.evaluation.report import write_report
     from dayone.evaluation.runner import evaluate_data
 
+    if threshold is not None and not math.isfinite(threshold):
+        raise typer.BadParameter(f"must be a finite number, got {threshold}", param_hint="--threshold")
     cfg = EvalConfig.from_file(config) if config else EvalConfig()
     upd: dict[str, Any] = {}
     if strategy:

@@ -11,7 +11,9 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from dayone.data.errors import DataError
 
 ProtocolName = Literal["new-user", "new-item", "few-shot", "warm"]
 ALL_PROTOCOLS: list[ProtocolName] = ["new-user", "new-item", "few-shot", "warm"]
@@ -20,7 +22,7 @@ ALL_PROTOCOLS: list[ProtocolName] = ["new-user", "new-item", "few-shot", "warm"]
 class NewUserConfig(BaseModel):
     """Hold out `fraction` of the users entirely; for each, reveal their first k interactions."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     fraction: float = Field(default=0.2, gt=0, lt=1)
     shots: list[int] = Field(default_factory=lambda: [0, 1, 3, 5, 10])
     max_users: int = Field(
@@ -37,7 +39,7 @@ class NewUserConfig(BaseModel):
 class NewItemConfig(BaseModel):
     """Hold out `fraction` of the items with all their interactions; rank them for warm users."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     fraction: float = Field(default=0.2, gt=0, lt=1)
     max_users: int = Field(default=200, ge=1)
     history_max: int | None = Field(
@@ -48,7 +50,7 @@ class NewItemConfig(BaseModel):
 class FewShotConfig(BaseModel):
     """TALLRec-style binary task: (recent history with like flags, target) -> like or not."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     train_sizes: list[int] = Field(default_factory=lambda: [0, 16, 64, 256])
     history_len: int = Field(
         default=10, ge=1, description="at most this many previous interactions"
@@ -71,7 +73,7 @@ class FewShotConfig(BaseModel):
 class WarmConfig(BaseModel):
     """Known users: hold out part of each sampled user's interactions, train on the rest."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     mode: Literal["leave-last-out", "random"] = "leave-last-out"
     test_fraction: float = Field(
         default=0.2, gt=0, lt=1, description="share held out per user (>= 1)"
@@ -86,7 +88,7 @@ class WarmConfig(BaseModel):
 class EvalConfig(BaseModel):
     """A whole `dayone evaluate` run. JSON-serialisable; saved into report.json."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     seed: int = 0
     protocols: list[ProtocolName] = Field(default_factory=lambda: list(ALL_PROTOCOLS))
     positive_threshold: float | None = Field(
@@ -144,4 +146,16 @@ class EvalConfig(BaseModel):
 
     @classmethod
     def from_file(cls, path: str | Path) -> EvalConfig:
-        return cls.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))
+        """The config in a JSON file; every problem names the file (and the setting)."""
+        try:
+            raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise DataError("config file not found", file=str(path)) from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise DataError(f"not valid JSON: {exc}", file=str(path)) from None
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            e = exc.errors()[0]
+            where = ".".join(str(p) for p in e["loc"]) or None
+            raise DataError(str(e["msg"]), file=str(path), field=where) from None

@@ -315,6 +315,8 @@ def detect_and_load(
         from dayone.demo.catalog import DEMO_DATA
 
         return load_movielens_latest(DEMO_DATA, name="demo (ml-latest-small)")
+    if not p.exists():
+        raise DataError("not found (a dataset folder, an interactions file, or demo)", file=str(p))
     if p.is_dir():
         if (p / "u.data").exists() and (p / "u.item").exists():
             return load_movielens_100k(p)

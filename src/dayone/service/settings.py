@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Scope = Literal["read", "write"]
@@ -111,15 +111,31 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
         path = Path(config_file)
         if not path.is_file():
             raise FileNotFoundError(f"config file not found: {path}")
-        with path.open("rb") as fh:
-            file_values = tomllib.load(fh)
+        try:
+            with path.open("rb") as fh:
+                file_values = tomllib.load(fh)
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{path}: not valid TOML: {exc}") from None
         unknown = sorted(set(file_values) - set(Settings.model_fields))
         if unknown:
             raise ValueError(f"{path}: unknown setting(s) {unknown}")
         file_values = {
             k: v for k, v in file_values.items() if f"DAYONE_{k.upper()}" not in os.environ
         }
-    return Settings(**{**file_values, **overrides})
+    try:
+        return Settings(**{**file_values, **overrides})
+    except ValidationError as exc:
+        raise ValueError(_said(exc, file_values, config_file)) from None
+
+
+def _said(exc: ValidationError, from_file: dict[str, Any], config_file: str | Path | None) -> str:
+    """One `where: name: what is wrong` per field, naming the file for values read from it."""
+    parts = []
+    for e in exc.errors():
+        name = ".".join(str(p) for p in e["loc"]) or "settings"
+        where = f"{config_file}: " if e["loc"] and e["loc"][0] in from_file else ""
+        parts.append(f"{where}{name}: {e['msg']}")
+    return "; ".join(parts)
 
 
 def commented_config() -> str:
