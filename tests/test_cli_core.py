@@ -74,6 +74,10 @@ def test_bad_arguments_are_clear(files: dict[str, Path]) -> None:
     assert out.exit_code == 2 and "ghost" in out.output
     out = runner.invoke(app, ["recommend", str(model), "--pick", "a:great"])
     assert out.exit_code == 2 and "rating number" in out.output
+    out = runner.invoke(app, ["recommend", str(model), "--pick", "a:nan"])
+    assert out.exit_code == 2 and "finite number" in out.output
+    out = runner.invoke(app, ["recommend", str(model), "--user", "nobody"])
+    assert out.exit_code == 2 and "unknown user 'nobody'" in out.output
 
 
 def test_build_never_replaces_what_is_not_a_saved_model(files: dict[str, Path]) -> None:

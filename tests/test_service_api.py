@@ -74,6 +74,7 @@ def test_item_batch_upsert_and_delete(client: TestClient) -> None:
     assert r.json()["ids"] == ["b1"]
     dup = client.post(f"{API}/items/batch", json={"items": [{"id": "x"}, {"id": "x"}]})
     assert dup.status_code == 422 and "duplicate" in dup.json()["detail"]
+    assert dup.json()["detail"].startswith("items[1]: duplicate id"), "which row repeats which id"
 
 
 @pytest.mark.parametrize("body", [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -48,6 +49,8 @@ def _parse_picks(values: list[str] | None) -> list[dict[str, Any]]:
                 raise typer.BadParameter(
                     f"{raw!r}: after ':' give a rating number, 'like' or 'dislike'", param_hint="--pick"
                 ) from None
+            if not math.isfinite(entry["rating"]) or abs(entry["rating"]) > 1e6:
+                raise typer.BadParameter(f"{raw!r}: a rating is a finite number within ±1e6", param_hint="--pick")
         out.append(entry)
     return out
 
@@ -211,6 +214,9 @@ def register(app: typer.Typer) -> None:
 
         try:
             rec = Recommender.load(str(model))
+            if user is not None and user not in rec.users and user not in rec.histories:
+                raise DataError(f"unknown user {user!r}: not in the saved model's users or interactions",
+                                field="--user")
             ctx = UserContext(user_id=user, text=text, attributes=_parse_attrs(attr), history=_parse_picks(pick))
             if likes:
                 answers = rec.predict_likes(ctx, likes)

@@ -31,6 +31,15 @@ categories_router = APIRouter(tags=["items"], dependencies=[ReadAccess])
 N = Annotated[int, Query(ge=1, le=100, description="how many results")]
 
 
+def check_unique(ids: list[str], where: str) -> None:
+    """A batch names each id once: which of two rows should win is the caller's to say."""
+    seen: set[str] = set()
+    for n, i in enumerate(ids):
+        if i in seen:
+            raise HTTPException(422, f"{where}[{n}]: duplicate id {i!r} in one batch")
+        seen.add(i)
+
+
 def _check_batch(n: int, limit: int) -> None:
     if n > limit:
         raise HTTPException(422,
@@ -52,9 +61,7 @@ def create_item(body: ItemCreate, engine: EngineDep) -> ItemPublic:
 def upsert_items(body: ItemBatch, engine: EngineDep, settings: SettingsDep) -> WriteResult:
     """Insert or replace many items in one transaction."""
     _check_batch(len(body.items), settings.max_batch)
-    ids = [it.id for it in body.items]
-    if len(set(ids)) != len(ids):
-        raise HTTPException(422, "duplicate ids in one batch")
+    check_unique([it.id for it in body.items], "items")
     done, seq = engine.upsert_items([{"id": it.id, **it.fields} for it in body.items])
     return WriteResult(count=len(done), ids=done, seq=seq)
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from dayone.profiles import UserContext
 from dayone.service.deps import EngineDep, ReadAccess, SettingsDep, WriteAccess
 from dayone.service.routers.common import rec_list, respond, strategy_of
+from dayone.service.routers.items import check_unique
 from dayone.service.schemas import (
     EventPublic,
     ExplainPublic,
@@ -56,9 +57,7 @@ def upsert_users(body: UserBatch, engine: EngineDep, settings: SettingsDep) -> W
     if len(body.users) > settings.max_batch:
         raise HTTPException(422,
                             f"a batch holds at most {settings.max_batch} records")
-    ids = [u.id for u in body.users]
-    if len(set(ids)) != len(ids):
-        raise HTTPException(422, "duplicate ids in one batch")
+    check_unique([u.id for u in body.users], "users")
     done, seq = engine.upsert_users([UserRow(u.id, dict(u.attributes), u.text)
                                      for u in body.users])
     return WriteResult(count=len(done), ids=done, seq=seq)
