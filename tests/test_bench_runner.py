@@ -460,6 +460,33 @@ def test_unreadable_task_files_are_named(tmp_path: Path) -> None:
         load_task(task)
 
 
+def test_task_values_no_ranker_could_use_are_named(tmp_path: Path) -> None:
+    task = make_cold_user_task(tmp_path)
+    meta = json.loads((task / "task.json").read_text())
+    (task / "task.json").write_text(json.dumps({**meta, "settings": "cold-user"}))
+    with pytest.raises(DataError, match="list of setting names") as info:
+        load_task(task)
+    assert info.value.field == "settings"
+    (task / "task.json").write_text(json.dumps(meta))
+    users = (task / "users.jsonl").read_text().splitlines()
+    (task / "users.jsonl").write_text("\n".join([*users, users[0]]) + "\n")
+    with pytest.raises(DataError, match="duplicate user id") as info:
+        load_task(task)
+    assert (info.value.file, info.value.row) == ("users.jsonl", len(users) + 1)
+    (task / "users.jsonl").write_text("\n".join(users) + "\n")
+    items = (task / "items.jsonl").read_text().splitlines()
+    (task / "items.jsonl").write_text("\n".join([*items, '{"id": "   "}']) + "\n")
+    with pytest.raises(DataError, match="non-empty string"):
+        load_task(task)
+    (task / "items.jsonl").write_text("\n".join(items) + "\n")
+    reqs = [json.loads(x) for x in (task / "requests.jsonl").read_text().splitlines()]
+    reqs[0]["candidates"] = []
+    _write(task / "requests.jsonl", reqs)
+    with pytest.raises(DataError, match="non-empty list") as info:
+        load_task(task)
+    assert (info.value.row, info.value.field) == (1, "candidates")
+
+
 def test_a_bad_out_path_is_refused_before_the_fit(tmp_path: Path, enc: HashingEncoder,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     import dayone.bench.runner as runner_module

@@ -149,6 +149,14 @@ def test_a_mapped_signal_column_that_no_row_has_is_refused(tmp_path: Path) -> No
     assert load_interactions(sparse, InteractionMapping(rating="score"), cat)["rating"].notna().sum() == 1
 
 
+def test_ratings_and_weights_of_absurd_size_are_refused(tmp_path: Path) -> None:
+    cat = Catalog.from_records([{"id": "a"}])
+    f = write(tmp_path / "ev.csv", "user,item,stars\nu1,a,4\nu2,a,1e308\n")
+    with pytest.raises(DataError, match="within") as err:
+        load_interactions(f, InteractionMapping(rating="stars"), cat)
+    assert (err.value.row, err.value.field) == (2, "stars")
+
+
 def test_an_unknown_text_encoding_is_named(tmp_path: Path) -> None:
     f = write(tmp_path / "items.csv", "id,title\n1,a\n")
     with pytest.raises(DataError, match="unknown text encoding 'nope'") as err:

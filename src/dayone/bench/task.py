@@ -65,7 +65,7 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 def _req_str(obj: dict[str, Any], key: str, file: str, row: int) -> str:
     value = obj.get(key)
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str) or not value.strip():
         raise DataError(
             f"missing or not a non-empty string: {value!r}", file=file, row=row, field=key
         )
@@ -253,9 +253,9 @@ def _parse_request(
         )
     candidates = obj.get("candidates")
     if candidates is not None:
-        if not isinstance(candidates, list) or not all(isinstance(c, str) for c in candidates):
+        if not isinstance(candidates, list) or not candidates or not all(isinstance(c, str) for c in candidates):
             raise DataError(
-                "must be null or a list of item ids", file=file, row=row, field="candidates"
+                "must be null or a non-empty list of item ids", file=file, row=row, field="candidates"
             )
         unknown = [c for c in candidates if c not in items]
         if unknown:
@@ -304,6 +304,9 @@ def load_task(task_dir: str | Path, setting: str | None = None) -> tuple[BenchTa
         raise DataError(f"not valid UTF-8 text ({exc.reason})", file="task.json") from None
     if not isinstance(meta, dict):
         raise DataError(f"must be a JSON object, not {type(meta).__name__}", file="task.json")
+    listed = meta.get("settings", [])
+    if not isinstance(listed, list) or not all(isinstance(x, str) for x in listed):
+        raise DataError(f"must be a list of setting names, got {listed!r}", file="task.json", field="settings")
     if meta.get("kind") not in ("ranking", "binary"):
         raise DataError(
             f"must be 'ranking' or 'binary', got {meta.get('kind')!r}",
@@ -328,6 +331,8 @@ def load_task(task_dir: str | Path, setting: str | None = None) -> tuple[BenchTa
     if users_path is not None:
         for row, obj in read_jsonl(users_path):
             uid = _req_str(obj, "id", users_path.name, row)
+            if uid in users:
+                raise DataError(f"duplicate user id {uid!r}", file=users_path.name, row=row, field="id")
             attrs = obj.get("attributes") or {}
             if not isinstance(attrs, dict):
                 raise DataError(

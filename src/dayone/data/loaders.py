@@ -200,6 +200,11 @@ def _as_number(value: Any, file: str, row: int, field: str) -> float:
     return number
 
 
+# ratings and weights beyond these are data errors (1e308 overflowed every sum of squares);
+# the service's API caps its values at the same magnitude as ratings
+SIGNAL_LIMITS = {"rating": 1e6, "weight": 1e9}
+
+
 def _as_bool(value: Any, file: str, row: int, field: str) -> bool:
     if isinstance(value, bool):
         return value
@@ -311,7 +316,11 @@ def interactions_from_records(
         for key in ("rating", "weight", "ts"):
             field = getattr(m, key) or (key if key in rec else None)
             v = rec.get(field) if field else None
-            cols[key].append(np.nan if v in (None, "") else _as_number(v, source, row, field or key))
+            number = np.nan if v in (None, "") else _as_number(v, source, row, field or key)
+            if key in SIGNAL_LIMITS and abs(number) > SIGNAL_LIMITS[key]:
+                raise DataError(f"a {key} is within ±{SIGNAL_LIMITS[key]:g}, got {v!r}", file=source, row=row,
+                                field=field or key)
+            cols[key].append(number)
         field = m.liked or ("liked" if "liked" in rec else None)
         v = rec.get(field) if field else None
         cols["liked"].append(np.nan if v in (None, "") else float(_as_bool(v, source, row, field or "liked")))
