@@ -409,6 +409,22 @@ def test_restart_loses_nothing_acknowledged(tmp_path: Path) -> None:
         assert "keep" in ids(after)
 
 
+def test_a_bad_row_already_in_the_store_does_not_stop_a_start_or_a_refit(tmp_path: Path) -> None:
+    from dayone.storage import ItemRow, open_store
+
+    with TestClient(tiny_app(tmp_path)) as c:
+        assert c.get(f"{API}/items/m1").status_code == 200
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    store.upsert_items([ItemRow("   ", {"title": "written before the API refused it"})])
+    store.close()
+    with TestClient(tiny_app(tmp_path)) as c:  # the change-log replay meets it
+        assert c.get("/health/ready").status_code == 200
+        r = c.post(f"{API}/models/refit", json={"wait": True})  # and so does a rebuild
+        assert r.status_code == 202 and r.json()["last_refit_error"] is None
+        assert c.post(f"{API}/recommendations/session", json={"context": {"text": "space"}}).status_code == 200
+        assert c.delete(f"{API}/items/%20%20%20").status_code == 204, "its owner can still delete it"
+
+
 def test_two_processes_share_one_store(tmp_path: Path) -> None:
     """Two apps on one SQLite file stand in for two processes: each sees the other's writes
     through the change log (the PostgreSQL version is in test_service_postgres.py)."""

@@ -295,7 +295,7 @@ class Engine:
     def _build_from_store(self) -> tuple[Recommender, int]:
         """A fresh model from the store as of change `seq` (returned with it)."""
         seq = self.store.last_seq()  # read first: tables then hold state >= seq
-        items = list(self.store.iter_items())
+        items = [it for it in self.store.iter_items() if self._servable(it.id, it.fields)]
         catalog = Catalog.from_records([{"id": it.id, **it.fields} for it in items])
         users = UserTable()
         for u in self.store.iter_users():
@@ -308,6 +308,17 @@ class Engine:
         df = pd.DataFrame(rows) if rows else None
         rec = Recommender.build(catalog, df, users, self.config, encoder=self.encoder)
         return rec, seq
+
+    @staticmethod
+    def _servable(item_id: str, fields: dict[str, Any]) -> bool:
+        """Whether the model can take a stored item. The API refuses such writes; a store
+        written before it did (or by hand) may still hold one, and one bad row must not stop
+        every refit and start, so it is left out of the model, logged, and left in the store
+        for its owner to delete."""
+        problem = id_problem(item_id) or ("an 'id' inside its fields" if "id" in fields else None)
+        if problem is not None:
+            log.error("stored item left out of the model", extra={"item": item_id, "problem": problem})
+        return problem is None
 
     def start_background(self, sync_interval_s: float, refit_interval_s: float) -> None:
         """Follower thread (other processes' writes) and optional periodic refit."""
@@ -371,6 +382,8 @@ class Engine:
         events: list[dict[str, Any]] = []
 
         def flush() -> None:
+            for i in [i for i, f in upserts.items() if not self._servable(i, f)]:
+                del upserts[i]
             if upserts:
                 rec.add_items([{"id": i, **f} for i, f in upserts.items()])
                 for i, f in upserts.items():
