@@ -233,6 +233,8 @@ def test_event_auto_creates_user_and_batches(client: TestClient) -> None:
     ({"user_id": "u", "item_id": "m1", "kind": "like", "ts": "0001-01-01T00:00:00"}, 422),
     ({"user_id": "u", "item_id": "m1", "kind": "like", "ts": "9999-01-01T00:00:00Z"}, 422),
     ({"user_id": "   ", "item_id": "m1", "kind": "like"}, 422),
+    ({"user_id": "u", "item_id": "m1", "kind": "rating", "value": "5"}, 422),
+    ({"user_id": "u", "item_id": "m1", "kind": "rating", "value": True}, 422),
     ({"user_id": "u", "item_id": "m1", "kind": "rating", "value": 1e9}, 422),
     ({"user_id": "u", "item_id": "ghost", "kind": "like"}, 404),
     ({"user_id": "u", "kind": "like"}, 422),

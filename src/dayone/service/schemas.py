@@ -153,7 +153,7 @@ class EventCreate(Strict):
     user_id: Id
     item_id: Id
     kind: EventKindT
-    value: float | None = Field(None, ge=-1e6, le=1e6)
+    value: float | None = Field(None, ge=-1e6, le=1e6, strict=True)  # "5" or true is a client bug
     ts: Annotated[datetime, AfterValidator(_event_time)] | None = Field(
         None, description="when it happened; without a zone it is read as UTC; from 1970 to a day ahead")
 
@@ -183,7 +183,7 @@ class ContextItem(Strict):
 
     item_id: Id
     kind: EventKindT = "like"
-    value: float | None = Field(None, ge=-1e6, le=1e6)
+    value: float | None = Field(None, ge=-1e6, le=1e6, strict=True)  # "5" or true is a client bug
 
     @model_validator(mode="after")
     def _rating_needs_value(self) -> ContextItem:
