@@ -234,6 +234,7 @@ def test_event_auto_creates_user_and_batches(client: TestClient) -> None:
     ({"user_id": "u", "item_id": "m1", "kind": "like", "ts": "9999-01-01T00:00:00Z"}, 422),
     ({"user_id": "   ", "item_id": "m1", "kind": "like"}, 422),
     ({"user_id": "u", "item_id": "m1", "kind": "rating", "value": "5"}, 422),
+    ({"user_id": "u", "item_id": "m1", "kind": "like", "value": -3}, 422),
     ({"user_id": "u", "item_id": "m1", "kind": "rating", "value": True}, 422),
     ({"user_id": "u", "item_id": "m1", "kind": "rating", "value": 1e9}, 422),
     ({"user_id": "u", "item_id": "ghost", "kind": "like"}, 404),

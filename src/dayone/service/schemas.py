@@ -52,6 +52,15 @@ def _event_time(value: datetime) -> datetime:
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
+
+def _check_value(kind: str, value: float | None) -> None:
+    """A rating carries its value; for the other kinds a value is a strength (a click's
+    weight), so a negative one is a mistake rather than a dislike."""
+    if kind == "rating" and value is None:
+        raise ValueError("a rating needs a numeric `value`")
+    if kind != "rating" and value is not None and value < 0:
+        raise ValueError(f"a {kind}'s `value` is a strength (0 or more); say a dislike with kind 'dislike'")
+
 Id = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f]+$"), AfterValidator(_valid_id)]
 FieldValue = str | int | float | bool | list[str] | None
 Fields = Annotated[dict[Annotated[str, Field(min_length=1, max_length=100)], FieldValue],
@@ -159,8 +168,7 @@ class EventCreate(Strict):
 
     @model_validator(mode="after")
     def _rating_needs_value(self) -> EventCreate:
-        if self.kind == "rating" and self.value is None:
-            raise ValueError("a rating event needs a numeric `value`")
+        _check_value(self.kind, self.value)
         return self
 
 
@@ -187,8 +195,7 @@ class ContextItem(Strict):
 
     @model_validator(mode="after")
     def _rating_needs_value(self) -> ContextItem:
-        if self.kind == "rating" and self.value is None:
-            raise ValueError("a rating needs a numeric `value`")
+        _check_value(self.kind, self.value)
         return self
 
 
