@@ -452,6 +452,10 @@ def test_unreadable_task_files_are_named(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="cannot be read") as info:
         load_task(task)
     assert info.value.file == "items.jsonl.gz"
+    good = gzip.compress(b"".join(lines))
+    (task / "items.jsonl.gz").write_bytes(good[:12] + bytes(b ^ 0x5A for b in good[12:40]) + good[40:])
+    with pytest.raises(DataError, match="cannot be read"):  # damaged deflate data: zlib's own error
+        load_task(task)
     (task / "task.json").write_text("[1]")
     with pytest.raises(DataError, match="must be a JSON object") as info:
         load_task(task)
@@ -479,12 +483,12 @@ def test_task_values_no_ranker_could_use_are_named(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="non-empty string"):
         load_task(task)
     (task / "items.jsonl").write_text("\n".join(items) + "\n")
-    reqs = [json.loads(x) for x in (task / "requests.jsonl").read_text().splitlines()]
-    reqs[0]["candidates"] = []
-    _write(task / "requests.jsonl", reqs)
-    with pytest.raises(DataError, match="non-empty list") as info:
-        load_task(task)
-    assert (info.value.row, info.value.field) == (1, "candidates")
+    train = [json.loads(x) for x in (task / "train.jsonl").read_text().splitlines()]
+    train[1]["rating"] = 1e308
+    _write(task / "train.jsonl", train)
+    with pytest.raises(DataError, match="within") as info:
+        load_task(task, "trained")[0].train_interactions()  # train is read when a ranker asks
+    assert (info.value.file, info.value.row, info.value.field) == ("train.jsonl", 2, "rating")
 
 
 def test_a_bad_out_path_is_refused_before_the_fit(tmp_path: Path, enc: HashingEncoder,

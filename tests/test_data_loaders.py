@@ -127,15 +127,36 @@ def test_users_flat_and_nested(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("line", "field", "message"), [
     ('{"id": "u1", "text": 5}', "text", "text must be a string"),
-    ('{"id": "u1", "attributes": {"age": {"deep": 1}}}', "age", "string, number or true/false"),
+    ('{"id": "u1", "attributes": {"age": {"deep": 1}}}', "age", "string, number, true/false, date"),
     ('{"id": "u1", "attributes": [1, 2]}', "attributes", "attributes must be an object"),
-    ('{"id": "u1", "job": ["a", "b"]}', "job", "string, number or true/false"),
+    ('{"id": "u1", "job": [{"a": 1}]}', "job", "string, number, true/false, date"),
 ])
 def test_user_values_that_no_profile_can_hold_are_refused(tmp_path: Path, line: str, field: str, message: str) -> None:
     f = write(tmp_path / "users.jsonl", '{"id": "u0", "age": 30}\n' + line + "\n")
     with pytest.raises(DataError, match=message) as err:
         load_users(f)
     assert (err.value.row, err.value.field, err.value.file) == (2, field, str(f))
+
+
+def test_profiles_that_loaded_before_still_load(tmp_path: Path) -> None:
+    import datetime
+    import decimal
+
+    f = write(tmp_path / "users.jsonl", '{"id": "u1", "attributes": null, "age": 30}\n'
+                                         '{"id": "u2", "languages": ["en", "fr"]}\n')
+    users = load_users(f)
+    assert users.get("u1").attributes == {"age": 30} and users.get("u2").attributes == {"languages": ["en", "fr"]}
+    csv = write(tmp_path / "users.csv", "id,attributes\nu1,premium\n")
+    assert load_users(csv).get("u1").attributes == {"attributes": "premium"}
+    frame = pd.DataFrame({"id": ["u1", "u2"], "signup": [pd.Timestamp("2024-05-01"), pd.NaT],
+                          "born": [datetime.date(1990, 1, 2), None]})
+    frame.to_parquet(tmp_path / "users.parquet")
+    got = load_users(tmp_path / "users.parquet")
+    assert got.get("u1").attributes == {"signup": "2024-05-01T00:00:00", "born": "1990-01-02"}
+    assert got.get("u2").attributes == {}
+    items = pd.DataFrame({"id": [decimal.Decimal("1"), decimal.Decimal("2")], "title": ["a", "b"]})
+    items.to_parquet(tmp_path / "items.parquet")
+    assert load_items(tmp_path / "items.parquet").ids == ["1", "2"]
 
 
 def test_a_mapped_signal_column_that_no_row_has_is_refused(tmp_path: Path) -> None:

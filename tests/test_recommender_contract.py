@@ -226,6 +226,19 @@ def test_a_save_interrupted_between_its_two_renames_is_completed_on_load(
     with pytest.warns(UserWarning, match="interrupted save"):
         back = Recommender.load(str(tmp_path / "m"), encoder=HashingEncoder())
     assert "later" in back.catalog, "the complete new copy is the one put back"
+    assert not list(tmp_path.glob(".m.*")), "the previous copy is dropped once the new one is in"
+
+
+def test_a_model_deleted_on_purpose_is_not_brought_back(rec: Recommender, tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "v[2]"  # a name that is also a glob pattern
+    rec.save(str(folder))
+    shutil.copytree(folder, tmp_path / ".v[2].old-1-1")  # a leftover previous copy, no new one
+    shutil.rmtree(folder)
+    with pytest.raises(DataError, match="recommender.json missing"):
+        Recommender.load(str(folder), encoder=HashingEncoder())
+    assert (tmp_path / ".v[2].old-1-1").exists() and not folder.exists()
 
 
 def _damage(root: Path, how: str) -> str:
@@ -517,3 +530,20 @@ def test_a_sentence_decides_what_the_crowd_may_lift() -> None:
     assert ids(rec.recommend("a submarine voyage", n=1)) == ["match"]
     rec.config = rec.config.model_copy(update={"text_gate": False})
     assert ids(rec.recommend("a submarine voyage", n=1)) == ["hit"], "without the gate popularity wins"
+
+
+def test_the_demo_cache_replaces_its_own_damaged_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dayone.demo.catalog as demo
+
+    tiny = (Catalog.from_records(checkerboard_records()), checkerboard_interactions())
+    monkeypatch.setattr(demo, "load_demo_catalog", lambda: tiny)
+    enc = HashingEncoder()
+    first = demo.build_demo_recommender(enc, cache_dir=tmp_path, show_progress=False)
+    saved = next((tmp_path / "demo").iterdir())
+    (saved / "recommender.json").write_text("{trunc")  # a damaged copy, junk beside it
+    (saved / "junk.txt").write_text("x")
+    again = demo.build_demo_recommender(enc, cache_dir=tmp_path, show_progress=False)
+    assert len(again.catalog) == len(first.catalog)
+    assert Recommender.load(str(saved), encoder=enc) is not None, "the copy was rewritten whole"
+    assert not (saved / "junk.txt").exists()
+    demo.build_demo_recommender(enc, cache_dir=tmp_path, show_progress=False, rebuild=True)

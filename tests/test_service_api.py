@@ -418,7 +418,8 @@ def test_a_bad_row_already_in_the_store_does_not_stop_a_start_or_a_refit(tmp_pat
     with TestClient(tiny_app(tmp_path)) as c:
         assert c.get(f"{API}/items/m1").status_code == 200
     store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
-    store.upsert_items([ItemRow("   ", {"title": "written before the API refused it"})])
+    store.upsert_items([ItemRow("   ", {"title": "written before the API refused it"}),
+                        ItemRow(" pad", {"title": "a padded id an earlier version took"})])
     store.close()
     with TestClient(tiny_app(tmp_path)) as c:  # the change-log replay meets it
         assert c.get("/health/ready").status_code == 200
@@ -426,6 +427,10 @@ def test_a_bad_row_already_in_the_store_does_not_stop_a_start_or_a_refit(tmp_pat
         assert r.status_code == 202 and r.json()["last_refit_error"] is None
         assert c.post(f"{API}/recommendations/session", json={"context": {"text": "space"}}).status_code == 200
         assert c.delete(f"{API}/items/%20%20%20").status_code == 204, "its owner can still delete it"
+        # the padded one is servable, as it was before ids were checked, and deletable in a batch
+        assert c.get(f"{API}/models/current").json()["n_items"] == 13
+        r = c.post(f"{API}/items/batch/delete", json={"ids": [" pad"]})
+        assert r.status_code == 200 and r.json()["ids"] == [" pad"]
 
 
 def test_two_processes_share_one_store(tmp_path: Path) -> None:

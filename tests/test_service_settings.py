@@ -110,3 +110,18 @@ def test_a_bad_config_file_is_named_with_the_setting(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"^port: ") as err:  # an override is not the file's fault
         load_settings(None, port="eighty")
     assert "\n" not in str(err.value)
+
+
+def test_a_seeded_store_restarts_without_its_seed_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dayone.service.app as app_module
+    from dayone.storage import ItemRow, open_store
+
+    started: list[object] = []
+    monkeypatch.setattr(app_module, "serve", lambda settings: started.append(settings))
+    db = f"sqlite:///{tmp_path}/x.db"
+    store = open_store(db)
+    store.upsert_items([ItemRow("1", {"title": "a"})])
+    store.close()
+    r = CliRunner().invoke(cli(), ["serve", "--store", db, "--catalog", str(tmp_path / "gone.csv"),
+                                   "--encoder", "hashing"])
+    assert r.exit_code == 0 and len(started) == 1, r.output

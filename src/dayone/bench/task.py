@@ -11,12 +11,14 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dayone.data.errors import DataError
+from dayone.data.loaders import SIGNAL_LIMITS
 
 _READABLE = ("task", "items", "users", "train", "requests")
 SETTINGS = ("zero-shot", "trained")
@@ -42,7 +44,7 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         while True:
             try:
                 raw = handle.readline()
-            except (OSError, EOFError) as exc:  # a damaged .gz: bad header, truncated stream
+            except (OSError, EOFError, zlib.error) as exc:  # a damaged .gz: header, stream, data
                 raise DataError(f"cannot be read: {exc}", file=path.name, row=row + 1) from None
             if not raw:
                 break
@@ -78,6 +80,9 @@ def _opt_number(obj: dict[str, Any], key: str, file: str, row: int) -> float | N
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise DataError(f"must be a finite number, got {value!r}", file=file, row=row, field=key)
+    limit = SIGNAL_LIMITS.get(key)
+    if limit is not None and abs(value) > limit:
+        raise DataError(f"a {key} is within ±{limit:g}, got {value!r}", file=file, row=row, field=key)
     return float(value)
 
 
@@ -253,9 +258,9 @@ def _parse_request(
         )
     candidates = obj.get("candidates")
     if candidates is not None:
-        if not isinstance(candidates, list) or not candidates or not all(isinstance(c, str) for c in candidates):
+        if not isinstance(candidates, list) or not all(isinstance(c, str) for c in candidates):
             raise DataError(
-                "must be null or a non-empty list of item ids", file=file, row=row, field="candidates"
+                "must be null or a list of item ids", file=file, row=row, field="candidates"
             )
         unknown = [c for c in candidates if c not in items]
         if unknown:

@@ -198,7 +198,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def recommend(
-        model: Annotated[Path, typer.Argument(help="a directory written by `dayone build`", exists=True, file_okay=False)],
+        model: Annotated[Path, typer.Argument(help="a directory written by `dayone build`")],
         text: Annotated[str | None, typer.Option(help="what the user says they like")] = None,
         attr: Annotated[list[str] | None, typer.Option(help="profile attribute KEY=VALUE (repeatable)")] = None,
         pick: Annotated[list[str] | None, typer.Option(help="history ITEM[:RATING|:like|:dislike] (repeatable)")] = None,
@@ -238,7 +238,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def similar(
-        model: Annotated[Path, typer.Argument(help="a directory written by `dayone build`", exists=True, file_okay=False)],
+        model: Annotated[Path, typer.Argument(help="a directory written by `dayone build`")],
         item_or_text: Annotated[str, typer.Argument(help="an item id or any text")],
         n: Annotated[int, typer.Option(min=1, max=1000)] = 10,
     ) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import typer
 
 from dayone.cli import bench as bench_cmd
@@ -26,6 +29,9 @@ def main() -> None:
     so it is turned into one here rather than a traceback."""
     try:
         app()
+    except BrokenPipeError:  # `dayone ... | head`: the reader left, which is not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(0) from None
     except OSError as exc:
         where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
         typer.echo(f"error: {where + ': ' if where else ''}{exc.strerror or exc}", err=True)

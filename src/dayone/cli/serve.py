@@ -76,7 +76,8 @@ def _preflight(settings: Any) -> str | None:
     name = settings.encoder
     if name not in (*ENCODERS, "default", "minilm", "minilm-onnx") and not Path(name).is_dir():
         return f"unknown encoder {name!r}; choose one of {', '.join(ENCODERS)} or a model directory"
-    if settings.catalog not in ("demo", "none"):
+    if settings.catalog not in ("demo", "none") and _store_is_empty(url):
+        # the seed is read only into an empty store: a seeded store restarts without it
         from dayone.data.errors import DataError
         from dayone.service.app import seed_for
 
@@ -87,3 +88,20 @@ def _preflight(settings: Any) -> str | None:
         except DataError as exc:
             return str(exc)
     return None
+
+
+def _store_is_empty(url: str) -> bool:
+    """Whether the store holds no item yet (True when it cannot be opened here: the start
+    then reports that itself)."""
+    from dayone.storage import open_store
+
+    try:
+        store = open_store(url)
+    except Exception:
+        return True
+    try:
+        return store.count_items() == 0
+    except Exception:
+        return True
+    finally:
+        store.close()

@@ -8,10 +8,13 @@ either returns a complete, validated object or raises: nothing half-loaded is ke
 from __future__ import annotations
 
 import codecs
+import datetime
+import decimal
 import gzip
 import json
 import math
 import numbers
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -116,7 +119,7 @@ def read_records(path: str | Path, encoding: str = "utf-8") -> list[dict[str, An
     if suf == ".jsonl.gz":
         try:
             raw = gzip.decompress(raw)
-        except OSError as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise DataError(f"not a gzip file: {exc}", file=str(p)) from None
     text = _decode(p, raw, encoding)
     if suf in (".jsonl", ".jsonl.gz", ".ndjson"):
@@ -173,7 +176,7 @@ def _require(rec: dict[str, Any], field: str, file: str, row: int) -> Any:
     return value
 
 
-def _require_id(rec: dict[str, Any], field: str, file: str, row: int) -> str:
+def record_id(rec: dict[str, Any], field: str, file: str, row: int) -> str:
     """An id is a string or a whole number (JSON often writes ids as numbers); an object, a
     list, true/false or a fraction would become a string nobody can ask for ("True", "1.0")."""
     value = _require(rec, field, file, row)
@@ -183,8 +186,9 @@ def _require_id(rec: dict[str, Any], field: str, file: str, row: int) -> str:
         pass
     elif isinstance(value, numbers.Integral):
         return str(int(value))
-    elif isinstance(value, numbers.Real) and math.isfinite(float(value)) and float(value).is_integer():
-        return str(int(float(value)))  # a numeric column read with missing values became floats
+    elif isinstance(value, numbers.Real | decimal.Decimal) and math.isfinite(float(value)) and float(value).is_integer():
+        # a numeric column read with missing values became floats; a database NUMERIC, Decimal
+        return str(int(float(value))) if not isinstance(value, decimal.Decimal) else str(int(value))
     raise DataError(f"an id is a string or a whole number, got {value!r}", file=file, row=row, field=field)
 
 
@@ -202,7 +206,7 @@ def _as_number(value: Any, file: str, row: int, field: str) -> float:
 
 # ratings and weights beyond these are data errors (1e308 overflowed every sum of squares);
 # the service's API caps its values at the same magnitude as ratings
-SIGNAL_LIMITS = {"rating": 1e6, "weight": 1e9}
+SIGNAL_LIMITS = {"rating": 1e6, "weight": 1e12}  # weights may be durations in milliseconds
 
 
 def _as_bool(value: Any, file: str, row: int, field: str) -> bool:
@@ -225,7 +229,7 @@ def items_from_records(
     keep = m.text + m.categorical + m.numeric
     mapped: list[dict[str, Any]] = []
     for row, rec in enumerate(records, start=1):
-        item_id = _require_id(rec, m.id, source, row)
+        item_id = record_id(rec, m.id, source, row)
         fields: dict[str, Any] = (
             {k: rec.get(k) for k in keep} if keep else {k: v for k, v in rec.items() if k != m.id}
         )
@@ -255,6 +259,25 @@ def load_items(
     return items_from_records(records, mapping, source=str(path))
 
 
+def _attribute_value(value: Any, file: str, row: int, field: str) -> Any:
+    """A profile value as the describer and the matchers read it: a string, a number,
+    true/false, or a list of those; dates become ISO text. An object has no one reading."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return None if isinstance(value, float) and math.isnan(value) else value
+    if isinstance(value, datetime.date | pd.Timestamp):
+        return None if pd.isna(value) else value.isoformat()
+    if isinstance(value, np.generic):
+        return _attribute_value(value.item(), file, row, field)
+    if isinstance(value, list | tuple | np.ndarray):
+        items = [_attribute_value(v, file, row, field) for v in value]
+        if all(not isinstance(v, list) for v in items):
+            return [v for v in items if v is not None]
+    if value is pd.NaT:
+        return None
+    raise DataError(f"an attribute is a string, number, true/false, date or a list of those, "
+                    f"got {type(value).__name__}", file=file, row=row, field=field)
+
+
 def load_users(
     path: str | Path, mapping: UserMapping | None = None, encoding: str = "utf-8"
 ) -> UserTable:
@@ -266,10 +289,10 @@ def load_users(
     src = str(path)
     table = UserTable()
     for row, rec in enumerate(read_records(path, encoding), start=1):
-        user_id = _require_id(rec, m.id, src, row)
+        user_id = record_id(rec, m.id, src, row)
         if user_id in table:
             raise DataError(f"duplicate user id {user_id!r}", file=src, row=row, field=m.id)
-        if "attributes" in rec and "attributes" not in m.attributes and not isinstance(rec["attributes"], dict):
+        if isinstance(rec.get("attributes"), list):  # JSON's nested form, mistyped
             raise DataError("attributes must be an object of name: value", file=src, row=row, field="attributes")
         if isinstance(rec.get("attributes"), dict):
             attrs = dict(rec["attributes"])
@@ -284,11 +307,7 @@ def load_users(
         if text is not None and not isinstance(text, str):
             raise DataError(f"text must be a string, got {type(text).__name__}", file=src, row=row,
                             field=m.text or "text")
-        for k, v in attrs.items():
-            # one value per attribute: a profile is matched and described value by value
-            if v is not None and not isinstance(v, str | int | float | bool):
-                raise DataError(f"an attribute is a string, number or true/false, got {type(v).__name__}",
-                                file=src, row=row, field=k)
+        attrs = {k: _attribute_value(v, src, row, k) for k, v in attrs.items()}
         table.add(user_id, {k: v for k, v in attrs.items() if v not in (None, "")}, text or None)
     return table
 
@@ -308,8 +327,8 @@ def interactions_from_records(
     for row, rec in enumerate(records, start=1):
         if unseen:
             unseen.difference_update(rec.keys())
-        cols["user"].append(_require_id(rec, m.user, source, row))
-        item = _require_id(rec, m.item, source, row)
+        cols["user"].append(record_id(rec, m.user, source, row))
+        item = record_id(rec, m.item, source, row)
         if catalog is not None and item not in catalog:
             raise DataError(f"unknown item {item!r} (not in the catalogue)", file=source, row=row, field=m.item)
         cols["item"].append(item)

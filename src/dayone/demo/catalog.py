@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import shutil
 from collections import Counter
 from importlib import resources
 from pathlib import Path
@@ -80,6 +81,13 @@ def build_demo_recommender(
                 with contextlib.suppress(OSError):  # a read-only cache: serve the re-learned copy
                     rec.save(str(saved))
             return rec
+    if saved.exists():
+        # the cache's own copy, stale, damaged or asked to be rebuilt: a save refuses to
+        # replace a folder that is not a saved model, so clear it first (it is ours)
+        if saved.is_dir():
+            shutil.rmtree(saved)
+        else:
+            saved.unlink()
     catalog, ratings = load_demo_catalog()
     rec = Recommender.build(
         catalog, ratings, config=RecommenderConfig(domain="movie"), encoder=enc, show_progress=show_progress

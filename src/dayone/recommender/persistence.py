@@ -13,6 +13,7 @@ leaves the previous one intact.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import platform
@@ -268,22 +269,44 @@ def _first_error(exc: ValidationError) -> str:
 
 
 def _recover_interrupted_save(root: Path) -> None:
-    """A save swaps the model in with two renames (`path` -> old copy, new copy -> `path`). A
-    crash between them leaves no model at `path` but a complete new copy (written and synced
-    before the first rename) and the previous one beside it: put the newest complete one back."""
+    """A save swaps the model in with two renames (`path` -> `.path.old-PID-NS`, then
+    `.path.tmp-PID-NS` -> `path`). A crash between them leaves no model at `path`, the
+    complete new copy (written and synced before the first rename) and the previous one
+    beside it: put the new copy in place and drop the previous one. Only that signature is
+    acted on (a new copy and a previous copy, the writer no longer running), so a model
+    deleted on purpose is not brought back and a save in progress is not disturbed."""
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
         return
-    siblings = [p for kind in ("tmp", "old") for p in root.parent.glob(f".{root.name}.{kind}-*")]
-    complete = [p for p in siblings if p.is_dir() and _is_saved_model(p)]
-    if not complete:
+    pattern = glob.escape(root.name)
+    new = [p for p in root.parent.glob(f".{pattern}.tmp-*") if p.is_dir() and _is_saved_model(p)]
+    old = [p for p in root.parent.glob(f".{pattern}.old-*") if p.is_dir()]
+    if not new or not old or any(_writer_alive(p) for p in new):
         return
-    # the new copy first (its name carries when it was written), then the previous one
-    best = max(complete, key=lambda p: (".tmp-" in p.name, p.stat().st_mtime_ns))
+    best = max(new, key=lambda p: p.stat().st_mtime_ns)
     if root.exists():
         root.rmdir()
     os.replace(best, root)
     _fsync_dir(root.parent)
-    warnings.warn(f"{root}: an interrupted save was completed from {best.name}", stacklevel=3)
+    for leftover in old:
+        shutil.rmtree(leftover, ignore_errors=True)
+    warnings.warn(f"{root}: an interrupted save was completed from {best.name}", stacklevel=4)
+
+
+def _writer_alive(copy: Path) -> bool:
+    """Whether the process that named this copy (`.NAME.tmp-PID-NS`) still runs here."""
+    try:
+        pid = int(copy.name.rsplit(".tmp-", 1)[1].split("-")[0])
+    except (IndexError, ValueError):
+        return False
+    if pid == os.getpid():
+        return False  # this process is loading, so it is not between its own two renames
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, owned by someone else
+    return True
 
 
 def _load_beginnings(root: Path) -> Beginnings | None:

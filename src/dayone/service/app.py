@@ -64,19 +64,24 @@ def seed_for(catalog: str) -> Seed | None:
         return demo_seed
 
     def from_file() -> list[dict[str, Any]]:
-        from dayone.data.loaders import read_records
+        from dayone.data.loaders import read_records, record_id
 
         rows = read_records(catalog)
         seen: set[str] = set()
         for n, row in enumerate(rows, start=1):
             if "id" not in row:
                 raise DataError("the seed catalogue needs an 'id' column", file=catalog, row=n, field="id")
-            item_id = row["id"] = str(row["id"]).strip()  # as the catalogue loaders read ids
+            item_id = row["id"] = record_id(row, "id", catalog, n)  # as the catalogue loaders read ids
             if id_problem(item_id) is not None:
                 raise DataError(f"item id {item_id!r}: {id_problem(item_id)}", file=catalog, row=n, field="id")
             if item_id in seen:
                 raise DataError(f"duplicate item id {item_id!r}", file=catalog, row=n, field="id")
             seen.add(item_id)
+            for key, value in row.items():  # what the API would take as a field
+                if isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, dict | list)
+                                                                                for v in value)):
+                    raise DataError("a field is text, a number, true/false or a list of those",
+                                    file=catalog, row=n, field=key)
         return rows
 
     return from_file

@@ -229,8 +229,10 @@ class Engine:
         self._categories: dict[str, set[str]] = {}
         self.state = ModelState(0, 0.0, 0, None)
         self._refit_thread: threading.Thread | None = None
-        # why the last refit failed (None after a success): a caller who waited is told
+        # why the last refit failed (None after a success), for GET /models/current; a caller
+        # who waited reads its own run's outcome
         self.refit_error: str | None = None
+        self._refit_outcomes: dict[threading.Thread, str | None] = {}
         self._refit_lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -315,7 +317,9 @@ class Engine:
         written before it did (or by hand) may still hold one, and one bad row must not stop
         every refit and start, so it is left out of the model, logged, and left in the store
         for its owner to delete."""
-        problem = id_problem(item_id) or ("an 'id' inside its fields" if "id" in fields else None)
+        # only what the model refuses: a padded id written by an earlier version still serves
+        problem = ("a blank id" if not item_id.strip() else
+                   "an 'id' inside its fields" if "id" in fields else None)
         if problem is not None:
             log.error("stored item left out of the model", extra={"item": item_id, "problem": problem})
         return problem is None
@@ -728,13 +732,18 @@ class Engine:
             else:
                 self._refit_thread = threading.Thread(target=self._refit_run, daemon=True,
                                                       name="dayone-refit")
+                # outcomes are kept for the runs a waiter may still be reading
+                for old_thread in [t for t in self._refit_outcomes if not t.is_alive()][:-4]:
+                    del self._refit_outcomes[old_thread]
                 self._refit_thread.start()
                 started = True
             thread = self._refit_thread
         if wait and thread is not None:
             thread.join()
-            if self.refit_error is not None:
-                raise RefitFailed(self.refit_error)
+            # this run's own outcome: `refit_error` may already speak of a later run
+            error = self._refit_outcomes.get(thread)
+            if error is not None:
+                raise RefitFailed(error)
         return started
 
     def snapshot(self) -> int | None:
@@ -762,6 +771,7 @@ class Engine:
 
     def _refit_run(self) -> None:
         t0 = time.perf_counter()
+        swapped = False
         try:
             self.events_since_refit = 0
             rec, seq = self._build_from_store()  # the old model keeps serving meanwhile
@@ -782,14 +792,20 @@ class Engine:
                     raise
                 self.state = ModelState(version, time.time(), seq, path)
                 self._rebuild_categories()
+            swapped = True
             log.info("refit done", extra={"version": version, "change_seq": seq,
                                           "seconds": round(time.perf_counter() - t0, 3)})
-            self.refit_error = None
+            self._refit_outcomes[threading.current_thread()] = self.refit_error = None
             if self.on_refit is not None:
                 self.on_refit()
             self._changed()
         except Exception as exc:
-            self.refit_error = f"{type(exc).__name__}: {exc}"
+            if swapped:  # the new model serves; only what follows the swap failed
+                log.exception("after a refit", extra={"version": self.state.version})
+                return
+            # the type and the first line: enough to act on, without a driver's whole story
+            error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"
+            self._refit_outcomes[threading.current_thread()] = self.refit_error = error
             log.exception("refit failed; the previous model keeps serving")
 
 

@@ -61,6 +61,7 @@ def _check_value(kind: str, value: float | None) -> None:
     if kind != "rating" and value is not None and value < 0:
         raise ValueError(f"a {kind}'s `value` is a strength (0 or more); say a dislike with kind 'dislike'")
 
+StoredId = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f]+$")]
 Id = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f]+$"), AfterValidator(_valid_id)]
 FieldValue = str | int | float | bool | list[str] | None
 Fields = Annotated[dict[Annotated[str, Field(min_length=1, max_length=100)], FieldValue],
@@ -113,7 +114,9 @@ class CategoryPublic(Strict):
 
 
 class IdBatch(Strict):
-    ids: list[Id] = Field(min_length=1)
+    # deleting names ids that exist, so it takes any stored id, even one an earlier version
+    # accepted with padding
+    ids: list[StoredId] = Field(min_length=1)
 
 
 class WriteResult(Strict):
