@@ -419,7 +419,7 @@ def _broken(tmp_path: Path, edit: str) -> Path:
         ("bad-n", 3, "n"),
         ("bad-json", 7, None),
         ("missing-id", 1, "id"),
-        ("bad-rating", 4, "rating"),
+        ("bad-rating", 4, "history[0].rating"),
     ],
 )
 def test_input_errors_name_file_row_field(

@@ -194,6 +194,12 @@ def test_ids_that_no_one_could_ask_for_are_refused(tmp_path: Path, value: str) -
     assert load_items(write(tmp_path / "ok.jsonl", '{"id": 7.0}\n{"id": 8}\n')).ids == ["7", "8"]
 
 
+def test_a_semicolon_separated_csv_gets_a_hint(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="';'-separated") as err:
+        load_items(write(tmp_path / "semi.csv", "id;title\n1;a\n"))
+    assert (err.value.row, err.value.field) == (1, "id")
+
+
 def test_a_byte_order_mark_and_an_empty_file(tmp_path: Path) -> None:
     f = tmp_path / "excel.csv"
     f.write_bytes(b"\xef\xbb\xbfid,title\n1,a\n")

@@ -74,15 +74,18 @@ def _req_str(obj: dict[str, Any], key: str, file: str, row: int) -> str:
     return value
 
 
-def _opt_number(obj: dict[str, Any], key: str, file: str, row: int) -> float | None:
+def _opt_number(obj: dict[str, Any], key: str, file: str, row: int, within: str = "") -> float | None:
+    """`obj[key]` as a float (None when absent); `within` names where `obj` sits in the row
+    (`history[2]`), so the error points at the very entry."""
     value = obj.get(key)
     if value is None:
         return None
+    field = f"{within}.{key}" if within else key
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise DataError(f"must be a finite number, got {value!r}", file=file, row=row, field=key)
+        raise DataError(f"must be a finite number, got {value!r}", file=file, row=row, field=field)
     limit = SIGNAL_LIMITS.get(key)
     if limit is not None and abs(value) > limit:
-        raise DataError(f"a {key} is within ±{limit:g}, got {value!r}", file=file, row=row, field=key)
+        raise DataError(f"a {key} is within ±{limit:g}, got {value!r}", file=file, row=row, field=field)
     return float(value)
 
 
@@ -251,9 +254,9 @@ def _parse_request(
         history.append(
             HistoryEntry(
                 entry["item"],
-                _opt_number(entry, "rating", file, row),
+                _opt_number(entry, "rating", file, row, where),
                 liked,
-                _opt_number(entry, "weight", file, row),
+                _opt_number(entry, "weight", file, row, where),
             )
         )
     candidates = obj.get("candidates")

@@ -169,11 +169,24 @@ def _clean(v: Any) -> Any:
 
 def _require(rec: dict[str, Any], field: str, file: str, row: int) -> Any:
     if field not in rec:
-        raise DataError("missing column", file=file, row=row, field=field)
+        raise DataError(f"missing column{_delimiter_hint(rec)}", file=file, row=row, field=field)
     value = rec[field]
     if value is None or (isinstance(value, str) and value.strip() == ""):
         raise DataError("empty value", file=file, row=row, field=field)
     return value
+
+
+def _delimiter_hint(rec: dict[str, Any]) -> str:
+    """When the whole header read as one column holding another separator, say so: that is
+    a ';'- or tab-separated file read as comma-separated, not a missing column."""
+    if len(rec) != 1:
+        return ""
+    (name,) = rec
+    for sep, called in ((";", "';'"), ("\t", "tab"), ("|", "'|'")):
+        if sep in str(name):
+            return (f" (the header read as one column {str(name)[:60]!r}: is the file {called}-separated? "
+                    ".csv is read as comma-separated, .tsv as tab-separated)")
+    return ""
 
 
 def record_id(rec: dict[str, Any], field: str, file: str, row: int) -> str:
