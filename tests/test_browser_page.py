@@ -102,6 +102,9 @@ def test_onboarding_and_new_item(server: str, browser: object) -> None:
     expect(recs.locator("li").first).to_contain_text("Toy Friends")
     expect(recs.locator("li[data-item=m3]")).to_have_count(0)  # Galaxy Kids itself
     expect(recs.locator("li").first.locator(".why")).to_contain_text("Galaxy Kids")
+    # the picks are listed wherever the grid has moved to, and each can be removed there
+    expect(page.get_by_test_id("picks").locator("button.chip")).to_have_count(1)
+    expect(page.get_by_test_id("picks")).to_contain_text("Galaxy Kids")
 
     # the category filter restricts the candidates
     page.get_by_test_id("category").select_option("documentary")
@@ -113,6 +116,11 @@ def test_onboarding_and_new_item(server: str, browser: object) -> None:
     page.get_by_test_id("user-id").fill("visitor-1")
     page.get_by_test_id("save-user").click()
     expect(page.get_by_test_id("save-status")).to_have_text("saved visitor-1 with 1 likes")
+    # saving again sends no like twice
+    page.get_by_test_id("save-user").click()
+    expect(page.get_by_test_id("save-status")).to_have_text("saved visitor-1 with 0 likes (1 saved before)")
+    events = page.request.get(server + "/api/v1/users/visitor-1/events").json()
+    assert events["count"] == 1, events
 
     # the operator adds a new item and sees which users it reaches
     page.get_by_test_id("new-id").fill("toy2")
@@ -125,6 +133,12 @@ def test_onboarding_and_new_item(server: str, browser: object) -> None:
     expect(reach.first).to_contain_text("visitor-1")
     expect(reach.first.locator(".source")).to_have_text("profile-match")
     expect(page.get_by_test_id("similar").locator("li").first).to_contain_text("Toy Friends")
+    # "add" never replaces an item that exists: the form says so and the item is untouched
+    page.get_by_test_id("new-id").fill("toy2")
+    page.get_by_test_id("new-title").fill("Oops")
+    page.get_by_test_id("add-item").click()
+    expect(page.get_by_test_id("add-status")).to_contain_text("already exists")
+    assert page.request.get(server + "/api/v1/items/toy2").json()["fields"]["title"] == "Toy Friends 2"
 
     # and the new item is recommendable at once: the visitor's live list now shows it
     page.get_by_test_id("likes").fill("animated toys adventure for children")
@@ -146,12 +160,38 @@ def test_onboarding_and_new_item(server: str, browser: object) -> None:
 
 
 def test_page_reports_api_errors(server: str, browser: object) -> None:
-    """A failing call shows a readable message instead of a blank page."""
+    """A failing call shows a readable message instead of a blank page, and a list that
+    answers an earlier question is marked as such."""
     expect = sync_api.expect
     page = browser.new_page()  # type: ignore[attr-defined]
     page.goto(server + "/")
     page.get_by_test_id("new-id").fill("bad\u0001id")
     page.get_by_test_id("new-title").fill("x")
     page.get_by_test_id("add-item").click()
-    expect(page.get_by_test_id("add-status")).to_contain_text("422")
+    expect(page.get_by_test_id("add-status")).to_contain_text("422: id:")
+    recs = page.get_by_test_id("recs")
+    expect(recs.locator("li")).to_have_count(10)
+    page.route("**/api/v1/recommendations/session", lambda route: route.fulfill(status=500, body="boom"))
+    page.get_by_test_id("likes").fill("space")
+    expect(page.get_by_test_id("error")).to_have_text("500: server error")
+    expect(recs).to_have_class(re.compile("stale"))
+    page.unroute("**/api/v1/recommendations/session")
+    page.get_by_test_id("likes").fill("space battle")
+    expect(page.get_by_test_id("error")).to_have_text("")
+    expect(recs).not_to_have_class(re.compile("stale"))
+    page.close()
+
+
+def test_a_pick_removed_from_the_catalogue_is_dropped_not_stuck(server: str, browser: object) -> None:
+    expect = sync_api.expect
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.request.post(server + "/api/v1/items", data={"id": "gone-soon", "fields": {"title": "Gone Soon"}})
+    page.goto(server + "/")
+    page.get_by_test_id("grid").locator("button.card[data-item=gone-soon]").click()
+    expect(page.get_by_test_id("picks")).to_contain_text("Gone Soon")
+    assert page.request.delete(server + "/api/v1/items/gone-soon").status == 204
+    page.get_by_test_id("likes").fill("space")
+    expect(page.get_by_test_id("error")).to_contain_text("no longer in the catalogue were dropped")
+    expect(page.get_by_test_id("picks").locator("button.chip")).to_have_count(0)
+    expect(page.get_by_test_id("recs").locator("li")).to_have_count(10)
     page.close()

@@ -2,6 +2,7 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
 const picked = new Map(); // item id -> title
+const savedLikes = new Map(); // user id -> item ids already sent as likes from this page
 let gridOffset = 0;
 let pending = null;
 
@@ -12,15 +13,30 @@ function headers() {
   return h;
 }
 
+function reason(res, data) {
+  // the API's own words: a string, or pydantic's list (first problem, with where it is)
+  const d = data && data.detail;
+  if (typeof d === "string") return d;
+  if (Array.isArray(d) && d.length) {
+    const where = (d[0].loc || []).filter((x) => x !== "body").join(".");
+    return where ? `${where}: ${d[0].msg}` : d[0].msg;
+  }
+  return res.status >= 500 ? "server error" : (res.statusText || "request refused");
+}
+
 async function api(method, path, body) {
-  const res = await fetch("/api/v1" + path, {
-    method, headers: headers(), body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let res;
+  try {
+    res = await fetch("/api/v1" + path, {
+      method, headers: headers(), body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    throw Object.assign(new Error("cannot reach the server"), { status: 0 });
+  }
   const data = res.status === 204 ? null : await res.json().catch(() => null);
   if (!res.ok) {
-    const d = data && data.detail;
-    const msg = typeof d === "string" ? d : JSON.stringify(d);
-    throw new Error(`${res.status}: ${msg}`);
+    throw Object.assign(new Error(`${res.status}: ${reason(res, data)}`),
+                        { status: res.status, ids: data && data.ids });
   }
   return data;
 }
@@ -40,7 +56,29 @@ function li(title, source, why, extra) {
   return el;
 }
 
+function renderPicks() {
+  // what the visitor has picked, wherever it is in the grid, each removable
+  $("picks").replaceChildren(...[...picked].map(([id, title]) => {
+    const b = document.createElement("button");
+    b.type = "button"; b.className = "chip"; b.dataset.item = id;
+    b.textContent = `${title} ×`;
+    b.setAttribute("aria-label", `remove ${title} from your picks`);
+    b.addEventListener("click", () => { unpick(id); });
+    return b;
+  }));
+  $("picks-h").hidden = picked.size === 0;
+}
+
+function unpick(id) {
+  picked.delete(id);
+  const card = $("grid").querySelector(`button.card[data-item="${CSS.escape(id)}"]`);
+  if (card) card.setAttribute("aria-pressed", "false");
+  renderPicks();
+  refresh();
+}
+
 let refreshes = 0; // answers to an older refresh are dropped: the visitor typed on since
+let dropped = ""; // picks the catalogue lost, to say beside the next list
 
 async function refresh() {
   const started = performance.now();
@@ -53,24 +91,43 @@ async function refresh() {
     const out = await api("POST", "/recommendations/session", body);
     if (turn !== refreshes) return;
     const ol = $("recs");
+    ol.classList.remove("stale");
     ol.replaceChildren(...out.data.map((r) => {
       const el = li(r.title || r.item, r.source, r.explanation);
       el.dataset.item = r.item;
       return el;
     }));
-    $("strategy").textContent = out.strategy;
+    $("strategy").textContent = out.data.length ? out.strategy : "—";
     $("latency").textContent = `(${Math.round(performance.now() - started)} ms)`;
-    $("error").textContent = "";
+    $("error").textContent = dropped; // said once, with the list that follows it
+    dropped = "";
+    $("empty").textContent = out.data.length ? "" : "Nothing matches yet: try other words, another category, or fewer picks.";
     if (out.data.length) await showChances(turn, context, out.data.map((r) => r.item));
   } catch (e) {
+    if (turn !== refreshes) return; // a newer request speaks for the page now
+    if (e.status === 404 && Array.isArray(e.ids) && e.ids.some((i) => picked.has(i))) {
+      // picks the catalogue no longer holds (removed meanwhile): drop them and ask again
+      for (const id of e.ids) picked.delete(id);
+      renderPicks();
+      dropped = `${e.ids.length} pick(s) no longer in the catalogue were dropped`;
+      return refresh();
+    }
+    $("recs").classList.add("stale"); // the list on screen answers an earlier question
+    $("strategy").textContent = "—";
     $("error").textContent = e.message;
   }
 }
 
 async function showChances(turn, context, items) {
   // the list says what to look at first; the yes/no answer says how likely each one is to
-  // please, with its reason on hover (POST /likes, the same context)
-  const out = await api("POST", "/recommendations/likes", { context, item_ids: items });
+  // please, with its reason on hover or focus (POST /likes, the same context)
+  let out;
+  try {
+    out = await api("POST", "/recommendations/likes", { context, item_ids: items });
+  } catch (e) {
+    if (turn !== refreshes) return;
+    throw e;
+  }
   if (turn !== refreshes) return;
   for (const p of out.data) {
     const el = $("recs").querySelector(`li[data-item="${CSS.escape(p.item)}"]`);
@@ -79,6 +136,8 @@ async function showChances(turn, context, items) {
     badge.className = "chance"; badge.dataset.testid = "chance";
     badge.textContent = `${Math.round(100 * p.probability)}% likely to like`;
     badge.title = p.explanation;
+    badge.tabIndex = 0; // the reason is reachable by keyboard too, and read out
+    badge.setAttribute("aria-label", `${badge.textContent}: ${p.explanation}`);
     el.querySelector(".title").after(badge);
   }
 }
@@ -88,10 +147,15 @@ function refreshSoon() {
   pending = setTimeout(refresh, 250);
 }
 
+let grids = 0; // a late page of the grid must not replace a newer one
+
 async function loadGrid() {
+  const turn = ++grids;
   try {
     const page = await api("GET", `/items?offset=${gridOffset}&limit=24`);
+    if (turn !== grids) return;
     if (page.data.length === 0 && gridOffset > 0) { gridOffset = 0; return loadGrid(); }
+    $("grid-empty").textContent = page.data.length ? "" : "The catalogue is empty: add an item below.";
     $("grid").replaceChildren(...page.data.map((it) => {
       const b = document.createElement("button");
       b.type = "button"; b.className = "card"; b.dataset.item = it.id;
@@ -103,55 +167,89 @@ async function loadGrid() {
       b.addEventListener("click", () => {
         if (picked.has(it.id)) picked.delete(it.id); else picked.set(it.id, title);
         b.setAttribute("aria-pressed", picked.has(it.id) ? "true" : "false");
+        renderPicks();
         refresh();
       });
       return b;
     }));
-  } catch (e) { $("error").textContent = e.message; }
+  } catch (e) { if (turn === grids) $("error").textContent = e.message; }
 }
 
 async function loadCategories() {
   try {
     const out = await api("GET", "/categories");
-    for (const c of out.data) {
+    const keep = $("category").value;
+    const any = document.createElement("option");
+    any.value = ""; any.textContent = "any";
+    $("category").replaceChildren(any, ...out.data.map((c) => {
       const o = document.createElement("option");
       o.value = c.name; o.textContent = `${c.name} (${c.count})`;
-      $("category").appendChild(o);
-    }
+      return o;
+    }));
+    $("category").value = out.data.some((c) => c.name === keep) ? keep : "";
   } catch (e) { /* the filter is optional */ }
 }
 
 async function saveUser() {
   const id = $("user-id").value.trim();
-  if (!id) { $("save-status").textContent = "type a name first"; return; }
+  const status = $("save-status");
+  status.classList.remove("error");
+  if (!id) { status.textContent = "type a name first"; return; }
   try {
-    await api("PUT", `/users/${encodeURIComponent(id)}`, { text: $("likes").value.trim() || null, attributes: {} });
-    if (picked.size) {
-      await api("POST", "/events/batch", { events: [...picked.keys()].map((item) => ({ user_id: id, item_id: item, kind: "like" })) });
+    let existed = false;
+    const profile = { text: $("likes").value.trim() || null, attributes: {} };
+    if (savedLikes.has(id)) {
+      await api("PUT", `/users/${encodeURIComponent(id)}`, profile); // saved from this page: the visitor's own
+    } else {
+      try {
+        await api("POST", "/users", { id, ...profile });
+      } catch (e) {
+        if (e.status !== 409) throw e;
+        existed = true; // someone else's profile: add the likes, never overwrite it from here
+      }
     }
-    $("save-status").textContent = `saved ${id} with ${picked.size} likes`;
-  } catch (e) { $("save-status").textContent = e.message; }
+    const sent = savedLikes.get(id) || new Set();
+    savedLikes.set(id, sent);
+    const fresh = [...picked.keys()].filter((item) => !sent.has(item));
+    if (fresh.length) {
+      await api("POST", "/events/batch", { events: fresh.map((item) => ({ user_id: id, item_id: item, kind: "like" })) });
+      for (const item of fresh) sent.add(item);
+    }
+    const before = picked.size - fresh.length;
+    status.textContent = `saved ${id} with ${fresh.length} likes` +
+      (before ? ` (${before} saved before)` : "") + (existed ? "; the existing profile was kept" : "");
+  } catch (e) { status.textContent = e.message; status.classList.add("error"); }
 }
 
 async function addItem(ev) {
   ev.preventDefault();
   const f = new FormData(ev.target);
+  const status = $("add-status");
+  status.classList.remove("error");
   const id = String(f.get("id")).trim();
   const fields = { title: String(f.get("title")).trim() };
+  if (!id || !fields.title) { status.textContent = "give the item an id and a title"; status.classList.add("error"); return; }
   if (f.get("description")) fields.description = String(f.get("description")).trim();
   if (f.get("genres")) fields.genres = String(f.get("genres")).trim();
   try {
     const t0 = performance.now();
-    await api("PUT", `/items/${encodeURIComponent(id)}`, { fields });
+    try {
+      await api("POST", "/items", { id, fields }); // a new item: never replaces one
+    } catch (e) {
+      if (e.status === 409) e.message = `an item with id ${id} already exists: choose another id`;
+      throw e;
+    }
+    const ms = Math.round(performance.now() - t0);
     const [reach, similar] = await Promise.all([
       api("GET", `/items/${encodeURIComponent(id)}/users?n=10`),
       api("GET", `/items/${encodeURIComponent(id)}/similar?n=5`),
     ]);
-    $("add-status").textContent = `added ${id} in ${Math.round(performance.now() - t0)} ms; it reaches ${reach.count} user(s)`;
+    status.textContent = `added ${id} in ${ms} ms; ` +
+      (reach.data.length ? "the users it suits best are below" : "no users to reach yet");
     $("reach").replaceChildren(...reach.data.map((u) => li(u.user, u.source, u.explanation, `score ${u.score.toFixed(2)}`)));
     $("similar").replaceChildren(...similar.data.map((r) => li(r.title || r.item, r.source, r.explanation)));
-    refresh();
-  } catch (e) { $("add-status").textContent = e.message; }
+    loadGrid(); loadCategories(); refresh();
+  } catch (e) { status.textContent = e.message; status.classList.add("error"); }
 }
 
 async function loadModel() {
@@ -163,12 +261,18 @@ async function loadModel() {
   } catch (e) { $("handover").textContent = e.message; }
 }
 
+function useKey() {
+  localStorage.setItem("dayone-key", $("api-key").value);
+  loadCategories(); loadGrid(); refresh(); loadModel();
+}
+
 $("likes").addEventListener("input", refreshSoon);
 $("category").addEventListener("change", refresh);
 $("shuffle").addEventListener("click", () => { gridOffset += 24; loadGrid(); });
 $("save-user").addEventListener("click", saveUser);
 $("new-item").addEventListener("submit", addItem);
 $("api-key").value = localStorage.getItem("dayone-key") || "";
-$("api-key").addEventListener("change", () => { localStorage.setItem("dayone-key", $("api-key").value); loadGrid(); refresh(); loadModel(); });
+$("api-key").addEventListener("change", useKey);
+$("api-key").addEventListener("keydown", (e) => { if (e.key === "Enter") useKey(); });
 $("model").addEventListener("toggle", () => { if ($("model").open) loadModel(); });
-loadCategories(); loadGrid(); refresh(); loadModel();
+renderPicks(); loadCategories(); loadGrid(); refresh(); loadModel();
