@@ -547,3 +547,12 @@ def test_the_demo_cache_replaces_its_own_damaged_copy(tmp_path: Path, monkeypatc
     assert Recommender.load(str(saved), encoder=enc) is not None, "the copy was rewritten whole"
     assert not (saved / "junk.txt").exists()
     demo.build_demo_recommender(enc, cache_dir=tmp_path, show_progress=False, rebuild=True)
+
+
+def test_item_to_item_and_reach_explanations_speak_of_the_right_people(rec: Recommender) -> None:
+    similar = rec.similar_items("s1", n=3)
+    assert similar and all("which you liked" not in r.explanation for r in similar), "nobody liked the query item"
+    assert rec.population.taste is None  # a log this small: users are matched by profile alone
+    reach = rec.users_for_item({"title": "a love story wedding in paris"}, n=50)
+    assert reach and all(m.score > 0 for m in reach), "a profile pointing away from the item is no reach"
+    assert all(m.explanation.startswith("close to") for m in reach)

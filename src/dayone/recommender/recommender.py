@@ -1010,7 +1010,12 @@ class Recommender:
         alive = ~np.isin(scored.rows, self.index.rows(banned)) if banned else np.ones(scored.rows.shape[0], bool)
         idx = np.flatnonzero(alive)
         best = idx[top_k(scored.total[idx], n)]
-        return [self._explain_at(scored, int(j)) for j in best]
+        out = [self._explain_at(scored, int(j)) for j in best]
+        if item_or_text in self.index:
+            # the item stood in for a visitor's one like; nobody here "liked" it
+            for rec in out:
+                rec.explanation = rec.explanation.replace(", which you liked", "")
+        return out
 
     def users_for_item(self, item: str | Mapping[str, Any], n: int = 10) -> list[UserMatch]:
         """The known users a (possibly brand-new) item suits best, leaving out those who
@@ -1061,6 +1066,8 @@ class Recommender:
             user = self.user_index.id_at(int(j))
             if item_id is not None and any(h.item == item_id for h in self.histories.get(user, [])):
                 continue
+            if factor is None and sims[j] <= 0:
+                break  # by profile alone, a profile pointing away from the item is no reach
             # with taste the score is the sum of the two z-scores; without, the similarity
             score = float(match[j]) if factor is not None else float(sims[j])
             if factor is not None and by_taste[j] > match[j] - by_taste[j]:
@@ -1091,12 +1098,13 @@ class Recommender:
         liked = self._liked_by(user)
         if liked:
             sims = self.index._mat[self.index.rows(liked)] @ vec
-            because = f"they liked {self.catalog.title(liked[int(np.argmax(sims))])}"
+            because = f"close to {self.catalog.title(liked[int(np.argmax(sims))])}, which they liked"
         else:
             profile = self.users.get(user)
-            because = f"their profile says \u201c{profile.text}\u201d" if profile and profile.text else "their profile"
+            because = (f"close to what their profile says: \u201c{profile.text}\u201d" if profile and profile.text
+                       else "close to their profile")
         return UserMatch(user=user, score=score, source="profile-match",
-                         explanation=f"matches {because} (similarity {similarity:.2f})")
+                         explanation=f"{because} (similarity {similarity:.2f})")
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str) -> None:
