@@ -74,7 +74,7 @@ def _preflight(settings: Any) -> str | None:
     if not url.startswith(("sqlite://", "postgresql://", "postgres://")):
         return f"unknown store URL {url!r}: use sqlite:///file.db or postgresql://..."
     name = settings.encoder
-    if name not in (*ENCODERS, "default", "minilm", "minilm-onnx") and not Path(name).is_dir():
+    if name not in ENCODERS and not Path(name).is_dir():
         return f"unknown encoder {name!r}; choose one of {', '.join(ENCODERS)} or a model directory"
     if settings.catalog not in ("demo", "none") and _store_is_empty(url):
         # the seed is read only into an empty store: a seeded store restarts without it
