@@ -91,6 +91,15 @@ def test_config_files_and_data_paths_are_named_in_errors(tmp_path):
     assert err.value.file == str(tmp_path / "nosuch.csv")
 
 
+def test_evaluate_refuses_a_misspelt_encoder_before_loading(tmp_path):
+    from dayone.cli.main import app
+
+    out = CliRunner().invoke(app, ["evaluate", "demo", "--encoder", "nope", "-s", "popularity",
+                                   "--out", str(tmp_path / "r")])
+    assert out.exit_code == 2 and "unknown encoder 'nope'" in out.output
+    assert not (tmp_path / "r").exists()
+
+
 def test_splits_are_seeded_and_do_not_leak():
     data = synthetic()
     cfg = small_config()

@@ -165,6 +165,13 @@ def _data_mode(
 
     if threshold is not None and not math.isfinite(threshold):
         raise typer.BadParameter(f"must be a finite number, got {threshold}", param_hint="--threshold")
+    if encoder:
+        from dayone.encoders.registry import ENCODERS
+
+        # checked here, not when a strategy first needs it: a misspelt name must not pass silently
+        if encoder not in ENCODERS and not Path(encoder).is_dir():
+            raise typer.BadParameter(f"unknown encoder {encoder!r}; choose one of {', '.join(ENCODERS)} "
+                                     "or a model directory", param_hint="--encoder")
     cfg = EvalConfig.from_file(config) if config else EvalConfig()
     upd: dict[str, Any] = {}
     if strategy:
