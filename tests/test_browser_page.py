@@ -106,6 +106,16 @@ def test_onboarding_and_new_item(server: str, browser: object) -> None:
     expect(page.get_by_test_id("picks").locator("button.chip")).to_have_count(1)
     expect(page.get_by_test_id("picks")).to_contain_text("Galaxy Kids")
 
+    # a listed item can be judged where it stands: "not for me" takes it off the list, and
+    # the next list is asked with that dislike
+    second = recs.locator("li").nth(1)
+    judged = second.get_attribute("data-item")
+    second.locator("button.judge[data-kind=dislike]").click()
+    expect(recs.locator(f"li[data-item={judged}]")).to_have_count(0)
+    expect(page.get_by_test_id("picks").locator("button.chip.not")).to_have_count(1)
+    page.get_by_test_id("picks").locator("button.chip.not").click()  # and undone from its chip
+    expect(page.get_by_test_id("picks").locator("button.chip")).to_have_count(1)
+
     # the category filter restricts the candidates
     page.get_by_test_id("category").select_option("documentary")
     expect(recs.locator("li")).to_have_count(2)

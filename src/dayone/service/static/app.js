@@ -1,7 +1,7 @@
 // dayone demo page: plain JS, no build step. Talks to the same /api/v1 as any client.
 "use strict";
 const $ = (id) => document.getElementById(id);
-const picked = new Map(); // item id -> title
+const picked = new Map(); // item id -> { title, kind: "like" | "dislike" }
 const savedLikes = new Map(); // user id -> item ids already sent as likes from this page
 let gridOffset = 0;
 let pending = null;
@@ -58,15 +58,35 @@ function li(title, source, why, extra) {
 
 function renderPicks() {
   // what the visitor has picked, wherever it is in the grid, each removable
-  $("picks").replaceChildren(...[...picked].map(([id, title]) => {
+  $("picks").replaceChildren(...[...picked].map(([id, { title, kind }]) => {
     const b = document.createElement("button");
-    b.type = "button"; b.className = "chip"; b.dataset.item = id;
-    b.textContent = `${title} ×`;
-    b.setAttribute("aria-label", `remove ${title} from your picks`);
+    b.type = "button"; b.className = kind === "dislike" ? "chip not" : "chip"; b.dataset.item = id;
+    b.textContent = `${kind === "dislike" ? "not: " : ""}${title} ×`;
+    b.setAttribute("aria-label", `remove ${title} from your ${kind === "dislike" ? "not-for-me list" : "picks"}`);
     b.addEventListener("click", () => { unpick(id); });
     return b;
   }));
   $("picks-h").hidden = picked.size === 0;
+}
+
+function feedback(id, title) {
+  // a listed item can be judged where it stands: the next list adapts to it at once
+  const box = document.createElement("span");
+  box.className = "feedback";
+  for (const [kind, label, text] of [["like", "more like this", "👍"], ["dislike", "not for me", "👎"]]) {
+    const b = document.createElement("button");
+    b.type = "button"; b.className = "judge"; b.dataset.kind = kind; b.textContent = text;
+    b.title = label; b.setAttribute("aria-label", `${label}: ${title}`);
+    b.addEventListener("click", () => {
+      picked.set(id, { title, kind });
+      const card = $("grid").querySelector(`button.card[data-item="${CSS.escape(id)}"]`);
+      if (card) card.setAttribute("aria-pressed", kind === "like" ? "true" : "false");
+      renderPicks();
+      refresh();
+    });
+    box.appendChild(b);
+  }
+  return box;
 }
 
 function unpick(id) {
@@ -83,7 +103,10 @@ let dropped = ""; // picks the catalogue lost, to say beside the next list
 async function refresh() {
   const started = performance.now();
   const turn = ++refreshes;
-  const context = { text: $("likes").value.trim() || null, items: [...picked.keys()] };
+  const context = {
+    text: $("likes").value.trim() || null,
+    items: [...picked].map(([id, p]) => (p.kind === "like" ? id : { item_id: id, kind: p.kind })),
+  };
   const body = { n: 10, context };
   const cat = $("category").value;
   if (cat) body.category = cat;
@@ -95,6 +118,7 @@ async function refresh() {
     ol.replaceChildren(...out.data.map((r) => {
       const el = li(r.title || r.item, r.source, r.explanation);
       el.dataset.item = r.item;
+      el.querySelector(".title").after(feedback(r.item, r.title || r.item));
       return el;
     }));
     $("strategy").textContent = out.data.length ? out.strategy : "—";
@@ -165,7 +189,7 @@ async function loadGrid() {
       const g = it.fields.genres || it.fields.category || "";
       if (g) { const s = document.createElement("small"); s.textContent = Array.isArray(g) ? g.join(", ") : String(g).replaceAll("|", ", "); b.appendChild(s); }
       b.addEventListener("click", () => {
-        if (picked.has(it.id)) picked.delete(it.id); else picked.set(it.id, title);
+        if (picked.has(it.id)) picked.delete(it.id); else picked.set(it.id, { title, kind: "like" });
         b.setAttribute("aria-pressed", picked.has(it.id) ? "true" : "false");
         renderPicks();
         refresh();
@@ -212,11 +236,12 @@ async function saveUser() {
     savedLikes.set(id, sent);
     const fresh = [...picked.keys()].filter((item) => !sent.has(item));
     if (fresh.length) {
-      await api("POST", "/events/batch", { events: fresh.map((item) => ({ user_id: id, item_id: item, kind: "like" })) });
+      await api("POST", "/events/batch", { events: fresh.map((item) => ({ user_id: id, item_id: item, kind: picked.get(item).kind })) });
       for (const item of fresh) sent.add(item);
     }
     const before = picked.size - fresh.length;
-    status.textContent = `saved ${id} with ${fresh.length} likes` +
+    const nots = fresh.filter((item) => picked.get(item).kind === "dislike").length;
+    status.textContent = `saved ${id} with ${fresh.length - nots} likes` + (nots ? ` and ${nots} not-for-me` : "") +
       (before ? ` (${before} saved before)` : "") + (existed ? "; the existing profile was kept" : "");
   } catch (e) { status.textContent = e.message; status.classList.add("error"); }
 }
