@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from tqdm import tqdm
 
 from dayone.bench.encoding import default_encoder, encode_cached, item_text
 from dayone.bench.task import BenchTask, Request, load_task
-from dayone.data.errors import DataError
+from dayone.data.errors import DataError, check_writable_under
 from dayone.encoders.base import Encoder
 from dayone.rankers.base import InteractionMatrix, UserEvidence
 
@@ -53,13 +52,7 @@ def _check_out(out: Path) -> None:
     """The responses file must be a file in a folder that exists or can be made."""
     if out.is_dir():
         raise DataError("is a folder; --out names the responses file to write", file=str(out))
-    above = out.parent
-    while not above.exists() and above != above.parent:
-        above = above.parent
-    if not above.is_dir():
-        raise DataError(f"cannot write under {above}: it is a file, not a folder", file=str(out))
-    if not os.access(above, os.W_OK):
-        raise DataError(f"cannot write under {above}: permission denied", file=str(out))
+    check_writable_under(out)
 
 
 def run_bench(

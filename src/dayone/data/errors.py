@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 
 class DataError(ValueError):
     """Bad input: names the file, the row (1-based, header excluded) and the field when known."""
@@ -27,3 +30,16 @@ class DataError(ValueError):
             where.append(f"field '{field}'")
         prefix = (", ".join(where) + ": ") if where else ""
         super().__init__(prefix + message)
+
+
+def check_writable_under(path: str | os.PathLike[str]) -> None:
+    """Refuse, before any work, an output path whose nearest existing folder is a file or
+    cannot be written: said at the start, not after minutes of fitting or encoding."""
+    target = Path(path)
+    above = target.parent
+    while not above.exists() and above != above.parent:
+        above = above.parent
+    if not above.is_dir():
+        raise DataError(f"cannot write under {above}: it is a file, not a folder", file=str(target))
+    if not os.access(above, os.W_OK):
+        raise DataError(f"cannot write under {above}: permission denied", file=str(target))

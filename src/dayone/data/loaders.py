@@ -285,8 +285,6 @@ def _attribute_value(value: Any, file: str, row: int, field: str) -> Any:
         items = [_attribute_value(v, file, row, field) for v in value]
         if all(not isinstance(v, list) for v in items):
             return [v for v in items if v is not None]
-    if value is pd.NaT:
-        return None
     raise DataError(f"an attribute is a string, number, true/false, date or a list of those, "
                     f"got {type(value).__name__}", file=file, row=row, field=field)
 

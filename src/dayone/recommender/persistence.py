@@ -31,7 +31,7 @@ from safetensors.numpy import load_file, save_file
 
 import dayone
 from dayone.data.catalog import Catalog
-from dayone.data.errors import DataError
+from dayone.data.errors import DataError, check_writable_under
 from dayone.data.interactions import INTERACTION_COLUMNS, normalise_interactions
 from dayone.data.users import UserTable
 from dayone.encoders import Encoder
@@ -85,11 +85,7 @@ def check_save_target(path: str | Path) -> None:
     if target.exists() and not _is_saved_model(target) and (not target.is_dir() or any(target.iterdir())):
         raise DataError("exists and is not a saved dayone recommender; it is left as it is "
                         "(choose another path, or remove it first)", file=str(target))
-    above = target.parent
-    while not above.exists() and above != above.parent:
-        above = above.parent
-    if not above.is_dir():
-        raise DataError(f"cannot save under {above}: it is a file, not a folder", file=str(target))
+    check_writable_under(target)
 
 
 def save_recommender(rec: Recommender, path: str | Path) -> None:
