@@ -111,6 +111,14 @@ class RecommenderConfig(BaseModel):
         description="how hard items resembling what a visitor asked to avoid ('nothing gory') are "
         "pushed down; 0 keeps them, and only drops the avoided clause from the matched text",
     )
+    field_match: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="how much of a sentence's match with an item comes from the item's closest short "
+        "field value (a genre, a tag, a brand) rather than its whole description; title words then "
+        "cannot carry an item alone (docs/text_queries.md). 0 matches the whole description only",
+    )
     text_gate: bool = Field(
         True,
         description="with a sentence, scale every other strategy by how well the item matches it "

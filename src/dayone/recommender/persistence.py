@@ -2,8 +2,9 @@
 
 Layout: ``recommender.json`` (config, versions, encoder id, the hand-over report),
 ``item_vectors.safetensors``, ``items.parquet``, ``users.parquet``, ``interactions.parquet``,
-and, when one was trained, the similar-beginnings network (``beginnings.safetensors`` +
-``beginnings.json``). Population
+the field values' vectors (``field_values.safetensors`` + ``field_values.json``, so a load
+encodes nothing) and, when one was trained, the similar-beginnings network
+(``beginnings.safetensors`` + ``beginnings.json``). Population
 statistics and profiles are recomputed on load from the interactions, so they can never drift
 from them; the network is kept instead (training it takes seconds to minutes) and is
 retrained when the saved log no longer matches the one it learned from.
@@ -48,6 +49,9 @@ FORMAT_VERSION = 1
 # optional: the similar-beginnings network (recommender/beginnings.py), when one was trained
 BEGINNINGS_TENSORS = "beginnings.safetensors"
 BEGINNINGS_META = "beginnings.json"
+# optional: one vector per distinct field value (index/field_values.py), so a load encodes nothing
+FIELD_VALUES_TENSORS = "field_values.safetensors"
+FIELD_VALUES_META = "field_values.json"
 
 
 def _versions() -> dict[str, str]:
@@ -116,6 +120,10 @@ def save_recommender(rec: Recommender, path: str | Path) -> None:
             }
         ).to_parquet(tmp / "users.parquet", index=False)
         rec.interactions.to_parquet(tmp / "interactions.parquet", index=False)
+        if len(rec.field_values):
+            save_file({"vectors": np.ascontiguousarray(rec.field_values.vectors)}, str(tmp / FIELD_VALUES_TENSORS))
+            (tmp / FIELD_VALUES_META).write_text(json.dumps({"values": rec.field_values.values}, ensure_ascii=False),
+                                                 encoding="utf-8")
         if rec.beginnings is not None:
             save_file(rec.beginnings.tensors(), str(tmp / BEGINNINGS_TENSORS))
             (tmp / BEGINNINGS_META).write_text(json.dumps(rec.beginnings.meta()), encoding="utf-8")
@@ -197,6 +205,8 @@ def load_recommender(path: str | Path, encoder: Encoder | None = None) -> Recomm
         source=str(root / "items.parquet"),
     )
     rec.index.add(list(items["id"]), vectors)
+    _load_field_values(rec, root)
+    rec._index_fields(list(items["id"]))
     rec._maybe_ann(list(items["id"]), vectors)
     users = _table(root / "users.parquet", ("id", "attributes_json", "text"))
     rec.users = UserTable.from_records(
@@ -303,6 +313,29 @@ def _writer_alive(copy: Path) -> bool:
     except OSError:
         return True  # it exists, owned by someone else
     return True
+
+
+def _load_field_values(rec: Recommender, root: Path) -> None:
+    """The saved field-value vectors; a save without them (older versions) has its values
+    encoded again by `_index_fields`."""
+    meta_file, tensor_file = root / FIELD_VALUES_META, root / FIELD_VALUES_TENSORS
+    if not meta_file.exists() and not tensor_file.exists():
+        return
+    if not meta_file.exists() or not tensor_file.exists():
+        missing = meta_file if not meta_file.exists() else tensor_file
+        raise DataError("field values incomplete: this part is missing", file=str(missing))
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, OSError) as exc:
+        raise DataError(f"corrupt: {exc}", file=str(meta_file)) from None
+    values = meta.get("values") if isinstance(meta, dict) else None
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise DataError("corrupt: 'values' must be a list of strings", file=str(meta_file), field="values")
+    vectors = _read(tensor_file, lambda f: load_file(str(f))["vectors"])
+    try:
+        rec.field_values.preload(values, vectors)
+    except ValueError as exc:
+        raise DataError(f"corrupt: {exc}", file=str(tensor_file)) from None
 
 
 def _load_beginnings(root: Path) -> Beginnings | None:

@@ -35,6 +35,7 @@ from dayone.descriptions import Describer
 from dayone.descriptions.intent import QueryIntent, parse_intent
 from dayone.encoders import Encoder, get_encoder
 from dayone.index import ExactIndex, HnswIndex, top_k
+from dayone.index.field_values import FieldValues, TitleWords
 from dayone.profiles import HistoryEntry, RatingScale, UserContext, history_vector, sign_history
 from dayone.recommender import likes
 from dayone.recommender.beginnings import Beginnings
@@ -147,6 +148,8 @@ class _Scored:
     context: UserContext
     raw_text: np.ndarray | None = None
     neighbour_vote: NeighbourVote | None = None
+    # the encoded wanted part of a sentence when field values took part in its match, for explanations
+    text_vector: np.ndarray | None = None
 
 
 class _LikeInputs(NamedTuple):
@@ -175,7 +178,10 @@ class Recommender:
         self._log: list[pd.DataFrame | list[Interaction]] = [empty_interactions()]
         self._rating_range: tuple[float, float] | None = None
         self._query_cache: dict[str, np.ndarray] = {}
-        self._ref_cache: tuple[tuple[int, int], np.ndarray, bool] | None = None
+        self._ref_cache: tuple[tuple[int, int], np.ndarray, bool, np.ndarray] | None = None
+        # each item's short field values (genres, tags) and title words, for visitors' sentences
+        self.field_values = FieldValues(self.encoder.dim)
+        self.titles = TitleWords()
         self._recent: deque[int] = deque(maxlen=RECENT_ITEMS)  # rows of the latest added items
         self._ann_cache: dict[bytes, np.ndarray] = {}
         self._added_since_ann_cache = 0
@@ -247,6 +253,7 @@ class Recommender:
         for rec, item_id in zip(records, ids, strict=True):
             self.catalog.upsert(item_id, {k: v for k, v in rec.items() if k != "id"})
         self.index.add(ids, vectors)
+        self._index_fields(ids)
         self.population.ensure(self._n_rows())
         if self.population.taste is not None:  # a new item's taste factors, from its description
             self.population.taste.place(self.index.rows(ids), vectors)
@@ -259,6 +266,14 @@ class Recommender:
             self._added_since_ann_cache = 0
         self.version += 1
         return ids
+
+    def _index_fields(self, ids: list[str]) -> None:
+        """Record the items' field values and title words (`index/field_values.py`), encoding
+        only values no item had before."""
+        rows = self.index.rows(ids)
+        fields = [self.catalog.fields(i) for i in ids]
+        self.field_values.add(rows, fields, lambda values: self.encoder.encode(values, batch_size=self.config.batch_size))
+        self.titles.add(rows, fields)
 
     def _maybe_ann(self, ids: list[str], vectors: np.ndarray) -> None:
         wants = self.config.index == "hnsw" or (
@@ -416,8 +431,11 @@ class Recommender:
 
     def remove_items(self, ids: Iterable[str]) -> None:
         ids = [i for i in ids if i in self.catalog]
-        for row in self.index.rows(ids):
+        rows = self.index.rows(ids)
+        for row in rows:
             self.population.reset_row(int(row))
+        self.field_values.remove(rows)
+        self.titles.remove(rows)
         self.index.remove(ids)
         if self.ann is not None:
             self.ann.remove(ids)
@@ -506,9 +524,9 @@ class Recommender:
         text = ctx.text or (profile.text if profile else None)
         return UserContext(user_id=ctx.user_id, text=text, attributes=attrs, history=[*stored, *ctx.history])
 
-    def _reference(self, n_rows: int) -> tuple[np.ndarray, bool]:
-        """Vectors of the live items that anchor each similarity's scale (`_relative`), and
-        whether they are a sample.
+    def _reference(self, n_rows: int) -> tuple[np.ndarray, bool, np.ndarray]:
+        """Vectors of the live items that anchor each similarity's scale (`_relative`),
+        whether they are a sample, and their rows.
 
         Up to REFERENCE_SAMPLE live items that is all of them. Beyond, a fixed seeded sample
         (see REFERENCE_SAMPLE for its accuracy), so a request multiplies a small contiguous
@@ -523,8 +541,8 @@ class Recommender:
             if sampled:
                 rng = np.random.default_rng(n_rows)
                 alive = np.unique(alive[rng.integers(0, alive.size, REFERENCE_SAMPLE)])
-            self._ref_cache = (key, np.ascontiguousarray(self.index._mat[alive]), sampled)
-        return self._ref_cache[1], self._ref_cache[2]
+            self._ref_cache = (key, np.ascontiguousarray(self.index._mat[alive]), sampled, alive)
+        return self._ref_cache[1], self._ref_cache[2], self._ref_cache[3]
 
     def _score(self, ctx: UserContext, rows: np.ndarray | None = None,
                rows_hold_best: bool = False) -> _Scored:
@@ -548,7 +566,7 @@ class Recommender:
             rows, rows_hold_best = np.flatnonzero(self.index._alive[:n_rows]), True
         # a sampled reference may miss a query's best match: the ANN (or, without one, a
         # scan) supplies it when the rows are a restricted candidate list
-        ref_mat, sampled = self._reference(n_rows)
+        ref_mat, sampled, ref_rows = self._reference(n_rows)
         mat = self.index._mat
         n_pos = int((hprefs > 0).sum())
         w = self.weights_for(n_pos)
@@ -567,17 +585,37 @@ class Recommender:
                 top = best if top is None else max(top, best)
             return raw, _relative(raw, anchors=_scale(ref_sims, top))
 
+        def sentence_match(text: str) -> tuple[np.ndarray, np.ndarray, bool]:
+            """(raw, relative, whether field values took part) match of `rows` to a visitor's phrase: the whole description's
+            similarity mixed with that of the item's closest field value (`field_match`), so
+            title words cannot carry an item alone. A phrase that names an item by its title
+            is matched on whole descriptions only: the visitor asked for that item."""
+            vec = self._encode_query(text)
+            raw, rel = similarity(vec)
+            share = self.config.field_match
+            if share <= 0 or not len(self.field_values) or self.titles.named(text):
+                return raw, rel, False
+            best = self.field_values.best(vec, n_rows)
+            ref = best[ref_rows]
+            ref = ref[~np.isnan(ref)]
+            if ref.size == 0:
+                return raw, rel, False
+            by_value = _relative(best[rows], anchors=_scale(ref, float(np.nanmax(best))))
+            by_value = np.where(np.isnan(by_value), rel, by_value)
+            return raw, (1.0 - share) * rel + share * by_value, True
+
         parts: dict[str, np.ndarray] = {}
         weights: dict[str, float] = {}
-        raw_text = None
+        raw_text = text_vector = None
         if ctx.text:
             wanted, avoid = self.text_queries(ctx.attributes, ctx.text)
             if wanted is not None:
-                raw_text, parts["text"] = similarity(self._encode_query(wanted))
+                raw_text, parts["text"], by_values = sentence_match(wanted)
+                text_vector = self._encode_query(wanted) if by_values else None
                 weights["text"] = w.text
             if avoid and self.config.avoid_weight > 0:
                 # only items closer to an avoided phrase than the median item are pushed down
-                near = np.max([similarity(self._encode_query(a))[1] for a in avoid], axis=0)
+                near = np.max([sentence_match(a)[1] for a in avoid], axis=0)
                 parts["avoid"] = -np.maximum(near, 0.0)
                 weights["avoid"] = self.config.avoid_weight
         elif ctx.attributes:
@@ -651,7 +689,7 @@ class Recommender:
         total = np.zeros(rows.shape[0], dtype=np.float64)
         for name, arr in parts.items():
             total += weights[name] * arr
-        return _Scored(rows, total, parts, weights, hrows, hprefs, matched, ctx, raw_text, vote)
+        return _Scored(rows, total, parts, weights, hrows, hprefs, matched, ctx, raw_text, vote, text_vector)
 
     def _population_prefs(self, history: Sequence[HistoryEntry]) -> np.ndarray:
         """A visitor's picks on the population's preference scale (`preference_arrays`, as
@@ -924,7 +962,7 @@ class Recommender:
         explanation = self._sentence(source, scored, row, j)
         if source != "text" and contrib.get("text", 0.0) > 0 and scored.raw_text is not None:
             # the sentence let this item through (the text gate), even if another part won
-            explanation += f"; it also matches your description (similarity {float(scored.raw_text[j]):.2f})"
+            explanation += f"; it also matches your description {self._text_match_reason(scored, row, j)}"
         return Recommendation(
             item=item_id,
             score=float(scored.total[j]),
@@ -933,13 +971,22 @@ class Recommender:
             contributions={k: round(v, 6) for k, v in labelled.items()},
         )
 
+    def _text_match_reason(self, scored: _Scored, row: int, j: int) -> str:
+        """How the item matches the sentence: through one of its field values when that is
+        closer than its whole description (`sentence_match` in `_score`), with the similarity."""
+        raw = float(scored.raw_text[j]) if scored.raw_text is not None else 0.0
+        if scored.text_vector is not None:
+            closest = self.field_values.closest(scored.text_vector, row)
+            if closest is not None and closest[1] > raw:
+                return f"through \u201c{closest[0]}\u201d (similarity {closest[1]:.2f})"
+        return f"(similarity {raw:.2f})"
+
     def _sentence(self, source: str, scored: _Scored, row: int, j: int) -> str:
         ctx = scored.context
         if source == "text":
             text = ctx.text or ""
             short = text if len(text) <= 60 else text[:57] + "..."
-            raw = float(scored.raw_text[j]) if scored.raw_text is not None else 0.0
-            return f"matches your description \u201c{short}\u201d (similarity {raw:.2f})"
+            return f"matches your description \u201c{short}\u201d {self._text_match_reason(scored, row, j)}"
         if source == "attributes_text":
             return "its description fits your profile (" + ", ".join(f"{k}: {v}" for k, v in ctx.attributes.items()) + ")"
         if source == "history":

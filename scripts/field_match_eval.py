@@ -1,0 +1,129 @@
+"""Does matching a sentence against each item's field values (genres, tags) beat matching
+it against the whole description, and does asking for a film by name still find it?
+
+`RecommenderConfig.field_match` mixes the two (index/field_values.py). This checks it on the
+demo catalogue's user tags, split in two halves by a hash of the tag: the tags of one half
+are the queries (the relevant items of "time travel" are the movies tagged with it), and the
+items are described with their genres and their tags from the *other* half only, so a query
+can be matched through related values ("sci-fi", "space") but never through itself. Each
+half serves once as the queries. The full recommender (learned hand-over, popularity, text
+gate) answers each query as a brand-new visitor's sentence, once per `field_match` setting;
+per-query ndcg@10 is compared with `field_match=0` (the whole description only), paired, with
+a bootstrap interval. "text alone" puts every weight on the sentence.
+
+A second check asks for 200 of the 2000 most liked films by title ("The Magnificent Seven"):
+hit@1 and hit@10 of that film, since a value match alone would lose named films.
+
+    python scripts/field_match_eval.py            # both halves, about 3 minutes each
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import csv
+import re
+import sys
+import zlib
+
+import numpy as np
+
+from dayone.data import Catalog
+from dayone.demo.catalog import DEMO_DATA, load_demo_catalog
+from dayone.encoders import get_encoder
+from dayone.evaluation.metrics import NDCG, Truth, percentile_interval
+from dayone.recommender import Recommender, RecommenderConfig
+
+NDCG10 = NDCG(10)
+SHARES = (0.0, 0.25, 0.5, 0.75)
+
+
+def half(tag: str) -> int:
+    return zlib.crc32(tag.encode("utf-8")) % 2
+
+
+def tagged() -> tuple[dict[str, collections.Counter[str]], dict[str, set[str]]]:
+    """(movie -> its tag counts, tag -> movies carrying it), lower-cased."""
+    per_movie: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    movies: dict[str, set[str]] = collections.defaultdict(set)
+    with open(DEMO_DATA / "tags.csv", newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            tag = row["tag"].strip().lower()
+            per_movie[row["movieId"]][tag] += 1
+            movies[tag].add(row["movieId"])
+    return per_movie, movies
+
+
+def spoken_title(title: str) -> str:
+    """"Magnificent Seven, The (1960)" -> "The Magnificent Seven", as a visitor types it."""
+    t = re.sub(r"\s*\(\d{4}\)\s*$", "", title)
+    return re.sub(r"^(.*), (The|A|An)$", r"\2 \1", t)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--halves", default="0,1", help="which halves of the tags serve as queries")
+    parser.add_argument("--min-items", type=int, default=3, help="a query tag must be on at least this many movies")
+    parser.add_argument("--seed", type=int, default=0, help="bootstrap and title-sample seed")
+    args = parser.parse_args(argv)
+    try:
+        halves = [int(h) for h in args.halves.split(",")]
+    except ValueError:
+        parser.error(f"--halves must be 0, 1 or 0,1, got {args.halves!r}")
+    if not halves or any(h not in (0, 1) for h in halves):
+        parser.error(f"--halves must be 0, 1 or 0,1, got {args.halves!r}")
+
+    catalog, ratings = load_demo_catalog(with_tags=False)
+    per_movie, movies = tagged()
+    encoder = get_encoder("default")
+    rng = np.random.default_rng(args.seed)
+    per_query: dict[str, list[float]] = collections.defaultdict(list)
+    titles: dict[float, list[int]] = collections.defaultdict(list)
+    for h in halves:
+        queries = sorted(t for t, ms in movies.items() if len(ms & set(catalog.ids)) >= args.min_items and half(t) == h)
+        records = []
+        for item_id in catalog.ids:
+            fields = dict(catalog.fields(item_id))
+            kept = [t for t, _ in per_movie[item_id].most_common() if half(t) != h][:8]
+            if kept:
+                fields["tags"] = kept
+            records.append({"id": item_id, **fields})
+        rec = Recommender.build(Catalog.from_records(records), ratings, config=RecommenderConfig(domain="movie"),
+                                encoder=encoder, show_progress=True)
+        learned = list(rec.config.handover or [])
+        text_only = {name: 0.0 for name in learned[0].model_dump()} | {"text": 1.0}
+        print(f"half {h}: {len(queries)} tag queries, {len(rec.field_values)} field values", flush=True)
+        for label, handover in (("", learned), ("text alone, ", [type(learned[0])(**text_only)] * len(learned))):
+            for share in SHARES:
+                rec.config = rec.config.model_copy(update={"handover": handover, "field_match": share})
+                for q in queries:
+                    top = [r.item for r in rec.recommend(q, n=10)]
+                    per_query[f"{label}field_match {share:g}"].append(
+                        NDCG10(top, Truth(relevant=frozenset(movies[q] & set(catalog.ids)))))
+        rec.config = rec.config.model_copy(update={"handover": learned})
+        liked = ratings[ratings["rating"] >= 4]["item"].value_counts()
+        sample = rng.choice(np.asarray(liked.index[:2000]), 100, replace=False)
+        for share in SHARES:
+            rec.config = rec.config.model_copy(update={"field_match": share})
+            for item_id in sample:
+                top = [r.item for r in rec.recommend(spoken_title(catalog.title(str(item_id))), n=10)]
+                titles[share].append(top.index(str(item_id)) + 1 if str(item_id) in top else 11)
+
+    for label in ("", "text alone, "):
+        base = np.asarray(per_query[f"{label}field_match 0"])
+        for share in SHARES:
+            scores = np.asarray(per_query[f"{label}field_match {share:g}"])
+            diff = scores - base
+            boots = [diff[rng.integers(0, diff.size, diff.size)].mean() for _ in range(2000)]
+            lo, hi = percentile_interval(np.asarray(boots))
+            print(f"{label}field_match {share:<5g} ndcg@10 {scores.mean():.4f}   vs 0: {diff.mean():+.4f} "
+                  f"[{lo:+.4f}, {hi:+.4f}]   ({diff.size} queries)")
+    for share, ranks in titles.items():
+        r = np.asarray(ranks)
+        print(f"title queries, field_match {share:<5g} hit@1 {np.mean(r == 1):.3f}  hit@10 {np.mean(r <= 10):.3f}"
+              f"  ({r.size} films)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

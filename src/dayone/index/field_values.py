@@ -1,0 +1,207 @@
+"""The short values an item carries (genres, tags, brand, artist), each encoded on its own.
+
+Why: a catalogue's descriptions are often short, and then the title is a large share of what
+the sentence encoder reads. A visitor's "slow-burn sci-fi" then lands on *BURN-E* and *Burn
+After Reading* because both say "burn", not on the films filed under science fiction and
+tagged "atmospheric". Matching the sentence against each of the item's values too (the best
+one counts) gives a similarity that the title's words cannot move. The two are mixed by the
+recommender (`RecommenderConfig.field_match`), and an item whose title the sentence names
+keeps its whole-description match (`TitleWords`), so asking for a film by name still finds it.
+Measured in docs/text_queries.md (`scripts/field_match_eval.py`).
+
+Values are few next to items (a catalogue's genres and tags repeat), so encoding them costs a
+fraction of encoding the descriptions, and a request adds one product with the value matrix
+and a maximum over each item's handful of values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+# fields that name or describe the item as a whole, not a value it shares with others
+NOT_VALUES = frozenset({"id", "title", "name", "headline", "description", "text", "summary", "body",
+                        "abstract", "overview", "plot", "content", "url", "link", "image", "image_url"})
+MAX_VALUE_CHARS = 64
+MAX_VALUE_WORDS = 6
+MAX_VALUES_PER_ITEM = 32
+# beyond this many distinct values new ones are not encoded (items keep the values known so far)
+MAX_VALUES = 200_000
+TITLE_KEYS = ("title", "name", "headline")
+# a sentence names an item when their words overlap this much (Jaccard over word sets)
+NAMED_OVERLAP = 2 / 3
+_YEAR = re.compile(r"\s*\(\d{4}\)\s*$")
+_WORD = re.compile(r"\w+")
+
+
+def _value(x: object) -> str | None:
+    """A field value worth matching: a short string that is not a number."""
+    if isinstance(x, bool) or not isinstance(x, str):
+        return None
+    s = " ".join(x.split())
+    if not s or len(s) > MAX_VALUE_CHARS or len(s.split()) > MAX_VALUE_WORDS:
+        return None
+    if re.fullmatch(r"[\d\s.,:/-]+", s):  # years, sizes, dates: the encoder reads them poorly
+        return None
+    return s
+
+
+def values_of(fields: Mapping[str, Any]) -> list[str]:
+    """The values of an item's fields that are matched on their own: the short strings of
+    list fields (genres, tags) and short string fields (brand, category), in field order,
+    without repeats (case-insensitive), at most MAX_VALUES_PER_ITEM."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for key, raw in fields.items():
+        if str(key).lower() in NOT_VALUES:
+            continue
+        for x in raw if isinstance(raw, list | tuple) else (raw,):
+            v = _value(x)
+            if v is not None and v.lower() not in seen:
+                seen.add(v.lower())
+                out.append(v)
+                if len(out) == MAX_VALUES_PER_ITEM:
+                    return out
+    return out
+
+
+class FieldValues:
+    """Each item row's field values, and one vector per distinct value."""
+
+    def __init__(self, dim: int) -> None:
+        self.dim = dim
+        self.values: list[str] = []
+        self._vid: dict[str, int] = {}
+        self._vectors = np.zeros((0, dim), dtype=np.float32)
+        self._rows: dict[int, np.ndarray] = {}  # item row -> value ids
+        self._csr: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    @property
+    def vectors(self) -> np.ndarray:
+        return self._vectors
+
+    def preload(self, values: Sequence[str], vectors: np.ndarray) -> None:
+        """Value vectors saved with a model, so loading it encodes nothing already known."""
+        if vectors.shape != (len(values), self.dim):
+            raise ValueError(f"{len(values)} values but vectors of shape {vectors.shape}")
+        first = {v: k for k, v in reversed(list(enumerate(values)))}  # a repeated value: its first vector
+        fresh = [(v, k) for v, k in sorted(first.items(), key=lambda p: p[1]) if v not in self._vid]
+        self._append([v for v, _ in fresh], vectors[[k for _, k in fresh]])
+
+    def _append(self, values: list[str], vectors: np.ndarray) -> None:
+        if not values:
+            return
+        for v in values:
+            self._vid[v] = len(self.values)
+            self.values.append(v)
+        vecs = np.asarray(vectors, dtype=np.float32).reshape(len(values), self.dim)
+        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+        self._vectors = np.vstack([self._vectors, vecs / np.where(norms > 0, norms, 1.0)])
+
+    def add(self, rows: Iterable[int], fields: Sequence[Mapping[str, Any]],
+            encode: Callable[[list[str]], np.ndarray]) -> None:
+        """Record the values of items at `rows` (replacing what a row had), encoding the
+        values not seen before in one batch."""
+        per_item = [values_of(f) for f in fields]
+        new = list(dict.fromkeys(v for vs in per_item for v in vs if v not in self._vid))
+        new = new[: max(0, MAX_VALUES - len(self.values))]
+        if new:
+            self._append(new, encode(new))
+        for row, vs in zip(rows, per_item, strict=True):
+            ids = [self._vid[v] for v in vs if v in self._vid]
+            if ids:
+                self._rows[int(row)] = np.asarray(ids, dtype=np.int64)
+            else:
+                self._rows.pop(int(row), None)
+        self._csr = None
+
+    def remove(self, rows: Iterable[int]) -> None:
+        for row in rows:
+            self._rows.pop(int(row), None)
+        self._csr = None
+
+    def _layout(self, n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows that have values, where each one's values start, the value ids in row order)."""
+        if self._csr is None or self._csr[0] != n_rows:
+            have = np.array(sorted(r for r in self._rows if r < n_rows), dtype=np.int64)
+            lengths = np.array([self._rows[int(r)].size for r in have], dtype=np.int64)
+            starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if have.size else have
+            flat = np.concatenate([self._rows[int(r)] for r in have]) if have.size else have
+            self._csr = (n_rows, have, starts, flat)
+        return self._csr[1], self._csr[2], self._csr[3]
+
+    def best(self, query: np.ndarray, n_rows: int) -> np.ndarray:
+        """Per item row, the cosine of the query to the item's closest value; NaN where the
+        item has none."""
+        out = np.full(n_rows, np.nan, dtype=np.float64)
+        have, starts, flat = self._layout(n_rows)
+        if have.size:
+            sims = self._vectors @ np.asarray(query, dtype=np.float32)
+            out[have] = np.maximum.reduceat(sims[flat], starts)
+        return out
+
+    def closest(self, query: np.ndarray, row: int) -> tuple[str, float] | None:
+        """The item's value closest to the query, for explanations."""
+        ids = self._rows.get(int(row))
+        if ids is None:
+            return None
+        sims = self._vectors[ids] @ np.asarray(query, dtype=np.float32)
+        k = int(np.argmax(sims))
+        return self.values[int(ids[k])], float(sims[k])
+
+
+def title_words(fields: Mapping[str, Any]) -> frozenset[str]:
+    """The lower-cased words of an item's title, without a trailing "(1995)"."""
+    for key in TITLE_KEYS:
+        if fields.get(key):
+            return frozenset(_WORD.findall(_YEAR.sub("", str(fields[key])).lower()))
+    return frozenset()
+
+
+class TitleWords:
+    """Which items a sentence names: an inverted index from title words to item rows.
+
+    Why: the field-value match ignores titles on purpose, so a sentence that *is* a title
+    ("the magnificent seven") must still find that item; items whose title shares at least
+    NAMED_OVERLAP of the words (Jaccard) with the sentence are marked as named.
+    """
+
+    def __init__(self) -> None:
+        self._words: dict[int, frozenset[str]] = {}
+        self._postings: dict[str, set[int]] = {}
+
+    def add(self, rows: Iterable[int], fields: Sequence[Mapping[str, Any]]) -> None:
+        for row, f in zip(rows, fields, strict=True):
+            self.remove([row])
+            words = title_words(f)
+            if words:
+                self._words[int(row)] = words
+                for w in words:
+                    self._postings.setdefault(w, set()).add(int(row))
+
+    def remove(self, rows: Iterable[int]) -> None:
+        for row in rows:
+            for w in self._words.pop(int(row), frozenset()):
+                post = self._postings.get(w)
+                if post is not None:
+                    post.discard(int(row))
+                    if not post:
+                        del self._postings[w]
+
+    def named(self, text: str) -> list[int]:
+        """Rows of the items whose title the text names."""
+        query = frozenset(_WORD.findall(text.lower()))
+        if not query:
+            return []
+        overlap: dict[int, int] = {}
+        for w in query:
+            for row in self._postings.get(w, ()):
+                overlap[row] = overlap.get(row, 0) + 1
+        return [row for row, o in overlap.items()
+                if o / (len(query) + len(self._words[row]) - o) >= NAMED_OVERLAP]

@@ -1,0 +1,160 @@
+"""A sentence matched against each item's field values, not only its whole description."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from dayone.data import Catalog
+from dayone.data.errors import DataError
+from dayone.encoders import HashingEncoder, get_encoder
+from dayone.index.field_values import FieldValues, TitleWords, title_words, values_of
+from dayone.recommender import Recommender, RecommenderConfig
+
+
+def test_values_are_short_strings_of_list_and_scalar_fields() -> None:
+    fields = {
+        "title": "Heat (1995)",
+        "genres": ["Action", "Crime", "action"],
+        "tags": ["slow burn", "", "x" * 80, 7],
+        "brand": "Acme",
+        "description": "A long text about the item that is not a value.",
+        "year": 1995,
+        "released": "1995-12-15",
+        "flag": True,
+        "note": "one two three four five six seven",
+    }
+    assert values_of(fields) == ["Action", "Crime", "slow burn", "Acme"]
+
+
+def test_values_per_item_are_capped() -> None:
+    assert len(values_of({"tags": [f"tag {i}" for i in range(100)]})) == 32
+
+
+class TableEncoder:
+    """Known vectors per text, so the best-value arithmetic can be checked exactly."""
+
+    model_id = "table"
+    dim = 3
+
+    def __init__(self, table: dict[str, list[float]]) -> None:
+        self.table = table
+        self.calls: list[list[str]] = []
+
+    def encode(self, texts: list[str], batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
+        self.calls.append(list(texts))
+        return np.asarray([self.table[t] for t in texts], dtype=np.float32)
+
+
+def test_best_is_the_closest_value_and_nan_without_values() -> None:
+    enc = TableEncoder({"Sci-Fi": [1, 0, 0], "Comedy": [0, 1, 0], "space": [0.6, 0.8, 0]})
+    fv = FieldValues(3)
+    fv.add([0, 1, 2], [{"genres": ["Comedy"]}, {"genres": ["Comedy"], "tags": ["space"]}, {"title": "Untagged"}],
+           enc.encode)
+    best = fv.best(np.array([1.0, 0.0, 0.0]), 4)
+    np.testing.assert_allclose(best[:2], [0.0, 0.6], atol=1e-6)
+    assert np.isnan(best[2]) and np.isnan(best[3])
+    assert fv.closest(np.array([1.0, 0.0, 0.0]), 1) == ("space", pytest.approx(0.6))
+    # a value seen before is not encoded again; a row's values are replaced, then removed
+    fv.add([2], [{"genres": ["Sci-Fi", "Comedy"]}], enc.encode)
+    assert enc.calls[-1] == ["Sci-Fi"]
+    assert fv.best(np.array([1.0, 0.0, 0.0]), 3)[2] == pytest.approx(1.0)
+    fv.remove([2])
+    assert np.isnan(fv.best(np.array([1.0, 0.0, 0.0]), 3)[2])
+
+
+def test_preload_keeps_the_first_vector_of_a_repeated_value() -> None:
+    fv = FieldValues(2)
+    fv.preload(["a", "b", "a"], np.array([[1, 0], [0, 1], [0.6, 0.8]], dtype=np.float32))
+    assert fv.values == ["a", "b"]
+    np.testing.assert_allclose(fv.vectors[0], [1, 0])
+    with pytest.raises(ValueError):
+        fv.preload(["c"], np.zeros((2, 2), dtype=np.float32))
+
+
+def test_a_sentence_names_a_title_by_most_of_its_words() -> None:
+    assert title_words({"title": "Magnificent Seven, The (1960)"}) == {"magnificent", "seven", "the"}
+    titles = TitleWords()
+    titles.add([0, 1, 2], [{"title": "Magnificent Seven, The (1960)"}, {"title": "Seven (1995)"},
+                           {"name": "Burn After Reading"}])
+    assert titles.named("The Magnificent Seven") == [0]
+    assert sorted(titles.named("seven")) == [1]  # {seven} vs {magnificent, seven, the}: 1/3
+    assert titles.named("slow-burn sci-fi") == []  # one word of five
+    titles.remove([0])
+    assert titles.named("the magnificent seven") == []
+
+
+def _films() -> list[dict[str, Any]]:
+    return [
+        {"id": "burnt", "title": "Burnt (2015)", "genres": ["Drama"]},
+        {"id": "bar", "title": "Burn After Reading (2008)", "genres": ["Comedy", "Crime"]},
+        {"id": "cigarette", "title": "Cigarette Burns (2005)", "genres": ["Horror", "Thriller"]},
+        {"id": "toy", "title": "Toy Story (1995)", "genres": ["Animation", "Children", "Comedy"]},
+        {"id": "fargo", "title": "Fargo (1996)", "genres": ["Comedy", "Crime", "Drama", "Thriller"]},
+        {"id": "amelie", "title": "Amelie (2001)", "genres": ["Comedy", "Romance"]},
+        {"id": "heat", "title": "Heat (1995)", "genres": ["Action", "Crime", "Thriller"]},
+        {"id": "contact", "title": "Contact (1997)", "genres": ["Drama", "Sci-Fi"], "tags": ["space", "thoughtful"]},
+        {"id": "solaris", "title": "Solaris (1972)", "genres": ["Drama", "Mystery", "Sci-Fi"]},
+        {"id": "seven", "title": "Magnificent Seven, The (1960)", "genres": ["Western"]},
+        {"id": "notting", "title": "Notting Hill (1999)", "genres": ["Comedy", "Romance"]},
+    ]
+
+
+@pytest.mark.slow
+def test_title_words_no_longer_carry_a_sentence_but_titles_are_still_found() -> None:
+    """With the real packaged model: "slow-burn sci-fi" matched against whole descriptions
+    puts a film called *Burn…* first; with the field values the science-fiction films lead,
+    and a film asked for by name is still first."""
+    rec = Recommender.build(Catalog.from_records(_films()), config=RecommenderConfig(domain="movie"),
+                            encoder=get_encoder("default"))
+    rec.config = rec.config.model_copy(update={"field_match": 0.0})
+    assert rec.recommend("slow-burn sci-fi", n=1)[0].item in {"burnt", "bar", "cigarette"}
+    rec.config = rec.config.model_copy(update={"field_match": 0.5})
+    top = rec.recommend("slow-burn sci-fi", n=2)
+    assert {r.item for r in top} == {"contact", "solaris"}
+    assert "Sci-Fi" in top[0].explanation
+    for share in (0.0, 0.5):
+        rec.config = rec.config.model_copy(update={"field_match": share})
+        assert rec.recommend("The Magnificent Seven", n=1)[0].item == "seven"
+        assert rec.recommend("Notting Hill", n=1)[0].item == "notting"
+
+
+def test_field_values_are_saved_so_a_load_encodes_none_of_them(tmp_path: Path) -> None:
+    class Counting(HashingEncoder):
+        def __init__(self) -> None:
+            super().__init__()
+            self.texts: list[str] = []
+
+        def encode(self, texts: list[str], batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
+            self.texts.extend(texts)
+            return super().encode(texts, batch_size=batch_size, show_progress=show_progress)
+
+    rec = Recommender.build(Catalog.from_records(_films()), encoder=HashingEncoder())
+    rec.save(str(tmp_path / "m"))
+    enc = Counting()
+    back = Recommender.load(str(tmp_path / "m"), encoder=enc)
+    assert enc.texts == []
+    assert back.field_values.values == rec.field_values.values
+    np.testing.assert_allclose(back.field_values.best(enc.encode(["Sci-Fi"])[0], len(_films())),
+                               rec.field_values.best(enc.encode(["Sci-Fi"])[0], len(_films())))
+    # an item added later brings its new value; a removed one no longer matches
+    back.add_items([{"id": "new", "title": "The Quiet Orbit (2026)", "genres": ["Space Opera"]}])
+    assert "Space Opera" in back.field_values.values
+    row = int(back.index.rows(["contact"])[0])
+    assert not np.isnan(back.field_values.best(enc.encode(["space"])[0], back._n_rows())[row])
+    back.remove_items(["contact"])
+    assert np.isnan(back.field_values.best(enc.encode(["space"])[0], back._n_rows())[row])
+
+
+def test_a_damaged_field_value_file_is_named(tmp_path: Path) -> None:
+    rec = Recommender.build(Catalog.from_records(_films()), encoder=HashingEncoder())
+    rec.save(str(tmp_path / "m"))
+    (tmp_path / "m" / "field_values.json").write_text('{"values": [1, 2]}', encoding="utf-8")
+    with pytest.raises(DataError, match="field_values.json"):
+        Recommender.load(str(tmp_path / "m"), encoder=HashingEncoder())
+    (tmp_path / "m" / "field_values.json").unlink()
+    with pytest.raises(DataError, match="field_values.json"):
+        Recommender.load(str(tmp_path / "m"), encoder=HashingEncoder())
