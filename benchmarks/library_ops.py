@@ -6,6 +6,9 @@ Measures, on N synthetic items (default 100k) with the real default encoder for 
   taste factors switched off, to show what they cost,
 - add one item (describe + encode + index) and the time until it is recommendable,
 - yes/no answers for a known user on 10 items (`predict_likes`: scores and ranks every item),
+- the text request again without the field-value match (`field_match=0`; each item carries
+  2 of 20 genres and 3 of 2,000 tags, so a sentence is also matched against 2,020 value vectors
+  and the best of each item's five is taken),
 and prints each next to the floor it cannot beat: one matrix-vector product plus argpartition
 over the same matrix (and, for text, the same single-sentence encode). The last line is
 `ratio: <recommend-from-text p50 ÷ floor p50>` — how much the product's scoring costs over
@@ -48,9 +51,18 @@ def main() -> None:
     rec = Recommender(RecommenderConfig(index="exact"), encoder)
     ids = [f"i{i}" for i in range(args.items)]
     vectors = l2_normalise(rng.normal(size=(args.items, encoder.dim)).astype(np.float32))
-    for i in ids:
-        rec.catalog.upsert(i, {"title": f"synthetic item {i}"})
+    genres = [f"genre {g}" for g in ["action", "comedy", "drama", "horror", "romance", "thriller", "documentary", "western", "music", "history", "war", "family", "fantasy", "mystery", "crime", "sport", "travel", "food", "science", "nature"]]
+    adjectives = [f"adj{a}" for a in range(40)]
+    tags = [f"{a} {n}" for a in adjectives for n in (f"noun{k}" for k in range(50))]
+    for k, i in enumerate(ids):
+        rec.catalog.upsert(i, {"title": f"synthetic item {i}",
+                               "genres": [genres[k % 20], genres[(k * 7 + 3) % 20]],
+                               "tags": [tags[int(t)] for t in rng.integers(0, len(tags), 3)]})
     rec.index.add(ids, vectors)
+    t0 = time.perf_counter()
+    rec._index_fields(ids)
+    print(f"field values: {len(rec.field_values)} encoded and {args.items} items indexed in "
+          f"{time.perf_counter() - t0:.1f}s")
     rec.population.ensure(args.items)
     # a skewed implicit log: 20 events per user over popular-ish items
     events = pd.DataFrame(
@@ -68,7 +80,7 @@ def main() -> None:
     sentences = ["a quiet film about space", "cheap running shoes", "jazz for a rainy night", "news about elections"]
     encoder.encode(sentences)  # warm the model and the cache path
     timings: dict[str, list[float]] = {"floor-text": [], "text": [], "floor-user": [], "user": [],
-                                       "user-no-taste": [], "likes": [], "add": []}
+                                       "user-no-taste": [], "likes": [], "add": [], "text-no-values": []}
     taste = rec.population.taste
     for r in range(args.requests):
         text = f"{sentences[r % len(sentences)]} #{r}"  # unique: no cache hits
@@ -79,6 +91,11 @@ def main() -> None:
         t = time.perf_counter()
         rec.recommend(f"{text}!", n=10)
         timings["text"].append(time.perf_counter() - t)
+        rec.config = rec.config.model_copy(update={"field_match": 0.0})
+        t = time.perf_counter()
+        rec.recommend(f"{text}?", n=10)
+        timings["text-no-values"].append(time.perf_counter() - t)
+        rec.config = rec.config.model_copy(update={"field_match": 0.5})
         q = vectors[r]
         t = time.perf_counter()
         top_k(vectors @ q, 10)
@@ -101,9 +118,9 @@ def main() -> None:
         rec.recommend({"history": [{"item": f"new{r}", "liked": True}]}, n=1)
         timings["add"].append(time.perf_counter() - t)
 
-    for name in ("floor-text", "text", "floor-user", "user", "user-no-taste", "likes", "add"):
+    for name in ("floor-text", "text", "text-no-values", "floor-user", "user", "user-no-taste", "likes", "add"):
         p50, p99 = percentiles(timings[name])
-        print(f"{name:>11}: p50 {p50:7.2f} ms   p99 {p99:7.2f} ms")
+        print(f"{name:>14}: p50 {p50:7.2f} ms   p99 {p99:7.2f} ms")
     text_ratio = percentiles(timings["text"])[0] / percentiles(timings["floor-text"])[0]
     user_ratio = percentiles(timings["user"])[0] / percentiles(timings["floor-user"])[0]
     likes_ratio = percentiles(timings["likes"])[0] / percentiles(timings["floor-user"])[0]
@@ -111,6 +128,8 @@ def main() -> None:
     taste_ratio = percentiles(timings["user"])[0] / percentiles(timings["user-no-taste"])[0]
     print(f"known-user recommend with taste factors over without: {taste_ratio:.2f}x")
     print(f"known-user predict_likes (10 items) over the same floor: {likes_ratio:.2f}x")
+    values_ratio = percentiles(timings["text"])[0] / percentiles(timings["text-no-values"])[0]
+    print(f"text recommend with field values over without: {values_ratio:.2f}x")
     print(f"ratio: {text_ratio:.2f}")
 
 

@@ -1,15 +1,16 @@
 """Does matching a sentence against each item's field values (genres, tags) beat matching
 it against the whole description, and does asking for a film by name still find it?
 
-`RecommenderConfig.field_match` mixes the two (index/field_values.py). This checks it on the
+`RecommenderConfig.field_match` mixes the two (index/field_values.py), and
+`RecommenderConfig.title_lead` puts the items a sentence names by title first. This checks it on the
 demo catalogue's user tags, split in two halves by a hash of the tag: the tags of one half
 are the queries (the relevant items of "time travel" are the movies tagged with it), and the
 items are described with their genres and their tags from the *other* half only, so a query
 can be matched through related values ("sci-fi", "space") but never through itself. Each
 half serves once as the queries. The full recommender (learned hand-over, popularity, text
 gate) answers each query as a brand-new visitor's sentence, once per `field_match` setting;
-per-query ndcg@10 is compared with `field_match=0` (the whole description only), paired, with
-a bootstrap interval. "text alone" puts every weight on the sentence.
+per-query ndcg@10 is compared with `field_match=0` and no title lead (the behaviour before
+both), paired, with a bootstrap interval. "text alone" puts every weight on the sentence.
 
 A second check asks for 200 of the 2000 most liked films by title ("The Magnificent Seven"):
 hit@1 and hit@10 of that film, since a value match alone would lose named films.
@@ -35,7 +36,12 @@ from dayone.evaluation.metrics import NDCG, Truth, percentile_interval
 from dayone.recommender import Recommender, RecommenderConfig
 
 NDCG10 = NDCG(10)
-SHARES = (0.0, 0.25, 0.5, 0.75)
+# (field_match, title_lead); the first is the behaviour before either existed
+SETTINGS = ((0.0, False), (0.0, True), (0.25, True), (0.5, True), (0.75, True), (0.5, False))
+
+
+def name(setting: tuple[float, bool]) -> str:
+    return f"field_match {setting[0]:g}, title_lead {'on' if setting[1] else 'off'}"
 
 
 def half(tag: str) -> int:
@@ -78,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     encoder = get_encoder("default")
     rng = np.random.default_rng(args.seed)
     per_query: dict[str, list[float]] = collections.defaultdict(list)
-    titles: dict[float, list[int]] = collections.defaultdict(list)
+    titles: dict[tuple[float, bool], list[int]] = collections.defaultdict(list)
     for h in halves:
         queries = sorted(t for t, ms in movies.items() if len(ms & set(catalog.ids)) >= args.min_items and half(t) == h)
         records = []
@@ -94,33 +100,34 @@ def main(argv: list[str] | None = None) -> int:
         text_only = {name: 0.0 for name in learned[0].model_dump()} | {"text": 1.0}
         print(f"half {h}: {len(queries)} tag queries, {len(rec.field_values)} field values", flush=True)
         for label, handover in (("", learned), ("text alone, ", [type(learned[0])(**text_only)] * len(learned))):
-            for share in SHARES:
-                rec.config = rec.config.model_copy(update={"handover": handover, "field_match": share})
+            for setting in SETTINGS:
+                rec.config = rec.config.model_copy(
+                    update={"handover": handover, "field_match": setting[0], "title_lead": setting[1]})
                 for q in queries:
                     top = [r.item for r in rec.recommend(q, n=10)]
-                    per_query[f"{label}field_match {share:g}"].append(
+                    per_query[label + name(setting)].append(
                         NDCG10(top, Truth(relevant=frozenset(movies[q] & set(catalog.ids)))))
         rec.config = rec.config.model_copy(update={"handover": learned})
         liked = ratings[ratings["rating"] >= 4]["item"].value_counts()
         sample = rng.choice(np.asarray(liked.index[:2000]), 100, replace=False)
-        for share in SHARES:
-            rec.config = rec.config.model_copy(update={"field_match": share})
+        for setting in SETTINGS:
+            rec.config = rec.config.model_copy(update={"field_match": setting[0], "title_lead": setting[1]})
             for item_id in sample:
                 top = [r.item for r in rec.recommend(spoken_title(catalog.title(str(item_id))), n=10)]
-                titles[share].append(top.index(str(item_id)) + 1 if str(item_id) in top else 11)
+                titles[setting].append(top.index(str(item_id)) + 1 if str(item_id) in top else 11)
 
     for label in ("", "text alone, "):
-        base = np.asarray(per_query[f"{label}field_match 0"])
-        for share in SHARES:
-            scores = np.asarray(per_query[f"{label}field_match {share:g}"])
+        base = np.asarray(per_query[label + name(SETTINGS[0])])
+        for setting in SETTINGS:
+            scores = np.asarray(per_query[label + name(setting)])
             diff = scores - base
             boots = [diff[rng.integers(0, diff.size, diff.size)].mean() for _ in range(2000)]
             lo, hi = percentile_interval(np.asarray(boots))
-            print(f"{label}field_match {share:<5g} ndcg@10 {scores.mean():.4f}   vs 0: {diff.mean():+.4f} "
+            print(f"{label}{name(setting):36s} ndcg@10 {scores.mean():.4f}   vs before: {diff.mean():+.4f} "
                   f"[{lo:+.4f}, {hi:+.4f}]   ({diff.size} queries)")
-    for share, ranks in titles.items():
+    for setting, ranks in titles.items():
         r = np.asarray(ranks)
-        print(f"title queries, field_match {share:<5g} hit@1 {np.mean(r == 1):.3f}  hit@10 {np.mean(r <= 10):.3f}"
+        print(f"title queries, {name(setting):36s} hit@1 {np.mean(r == 1):.3f}  hit@10 {np.mean(r <= 10):.3f}"
               f"  ({r.size} films)")
     return 0
 

@@ -80,11 +80,12 @@ def test_a_sentence_names_a_title_by_most_of_its_words() -> None:
     titles = TitleWords()
     titles.add([0, 1, 2], [{"title": "Magnificent Seven, The (1960)"}, {"title": "Seven (1995)"},
                            {"name": "Burn After Reading"}])
-    assert titles.named("The Magnificent Seven") == [0]
-    assert sorted(titles.named("seven")) == [1]  # {seven} vs {magnificent, seven, the}: 1/3
-    assert titles.named("slow-burn sci-fi") == []  # one word of five
+    assert titles.named("The Magnificent Seven") == {0: 1.0}
+    assert titles.named("seven") == {1: 1.0}  # {seven} vs {magnificent, seven, the}: 1/3
+    assert titles.named("magnificent seven") == {0: pytest.approx(2 / 3)}
+    assert titles.named("slow-burn sci-fi") == {}  # one word of five
     titles.remove([0])
-    assert titles.named("the magnificent seven") == []
+    assert titles.named("the magnificent seven") == {}
 
 
 def _films() -> list[dict[str, Any]]:
@@ -158,3 +159,41 @@ def test_a_damaged_field_value_file_is_named(tmp_path: Path) -> None:
     (tmp_path / "m" / "field_values.json").unlink()
     with pytest.raises(DataError, match="field_values.json"):
         Recommender.load(str(tmp_path / "m"), encoder=HashingEncoder())
+
+
+def test_a_typed_title_leads_the_list_even_against_a_popular_namesake() -> None:
+    import pandas as pd
+
+    items = [
+        {"id": "exact", "title": "Seven Samurai (1954)", "genres": ["Drama"]},
+        {"id": "namesake", "title": "Seven Samurai Returns (2020)", "genres": ["Action"]},
+        {"id": "other", "title": "Samurai Jack (2001)", "genres": ["Animation"]},
+    ] + [{"id": f"x{j}", "title": f"garden tools {j}", "genres": ["Documentary"]} for j in range(10)]
+    rows = [{"user": f"u{u}", "item": "namesake", "rating": 5.0} for u in range(50)]
+    rows += [{"user": "v", "item": "exact", "rating": 2.0}]
+    cfg = RecommenderConfig(learn_handover=False)
+    rec = Recommender.build(Catalog.from_records(items), pd.DataFrame(rows), config=cfg, encoder=HashingEncoder())
+    top = rec.recommend("Seven Samurai", n=3)
+    assert [r.item for r in top[:2]] == ["exact", "namesake"]  # the whole title, then 2 of its 3 words
+    assert top[0].source == "title-match" and top[0].explanation == "its title is what you typed"
+    # among a candidate list too
+    assert rec.recommend({"text": "seven samurai"}, n=1, candidates=["other", "namesake", "exact"])[0].item == "exact"
+    rec.config = rec.config.model_copy(update={"title_lead": False})
+    assert all(r.source != "title-match" for r in rec.recommend("Seven Samurai", n=3))
+
+
+def test_a_large_catalogue_pools_the_items_whose_values_match() -> None:
+    """Past the ANN threshold only a candidate pool is scored; the items carrying the
+    sentence's closest value must be in it even when their whole description is far."""
+    words = ["lantern", "meadow", "canyon", "compass", "glacier", "harbour", "violin", "tiger", "castle", "circuit"]
+    items: list[dict[str, Any]] = [{"id": f"g{j}", "title": f"space garden {words[j % 10]} {j}", "tags": ["gardening"]}
+                                   for j in range(3000)]
+    long = " ".join(f"{w}{k}" for k in range(5) for w in words)  # fifty other words
+    items += [{"id": f"t{j}", "title": " ".join(words) + f" {j}", "description": long, "tags": ["space opera"]}
+              for j in range(3)]
+    rec = Recommender.build(Catalog.from_records(items), config=RecommenderConfig(index="hnsw", learn_handover=False),
+                            encoder=HashingEncoder())
+    assert rec.ann is not None
+    assert {r.item for r in rec.recommend("space opera", n=3)} == {"t0", "t1", "t2"}
+    rec.config = rec.config.model_copy(update={"field_match": 0.0})
+    assert not {r.item for r in rec.recommend("space opera", n=3)} & {"t0", "t1", "t2"}

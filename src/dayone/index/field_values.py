@@ -78,6 +78,8 @@ class FieldValues:
         self._vectors = np.zeros((0, dim), dtype=np.float32)
         self._rows: dict[int, np.ndarray] = {}  # item row -> value ids
         self._csr: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
+        # the last answer of `best`: a request asks it for its candidates and for its scores
+        self._last: tuple[bytes, int, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.values)
@@ -97,6 +99,7 @@ class FieldValues:
     def _append(self, values: list[str], vectors: np.ndarray) -> None:
         if not values:
             return
+        self._last = None
         for v in values:
             self._vid[v] = len(self.values)
             self.values.append(v)
@@ -119,12 +122,12 @@ class FieldValues:
                 self._rows[int(row)] = np.asarray(ids, dtype=np.int64)
             else:
                 self._rows.pop(int(row), None)
-        self._csr = None
+        self._csr = self._last = None
 
     def remove(self, rows: Iterable[int]) -> None:
         for row in rows:
             self._rows.pop(int(row), None)
-        self._csr = None
+        self._csr = self._last = None
 
     def _layout(self, n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(rows that have values, where each one's values start, the value ids in row order)."""
@@ -138,12 +141,17 @@ class FieldValues:
 
     def best(self, query: np.ndarray, n_rows: int) -> np.ndarray:
         """Per item row, the cosine of the query to the item's closest value; NaN where the
-        item has none."""
+        item has none. The result is shared with the next identical call: do not modify it."""
+        q = np.asarray(query, dtype=np.float32)
+        key = q.tobytes()
+        if self._last is not None and self._last[0] == key and self._last[1] == n_rows:
+            return self._last[2]
         out = np.full(n_rows, np.nan, dtype=np.float64)
         have, starts, flat = self._layout(n_rows)
         if have.size:
-            sims = self._vectors @ np.asarray(query, dtype=np.float32)
-            out[have] = np.maximum.reduceat(sims[flat], starts)
+            out[have] = np.maximum.reduceat((self._vectors @ q)[flat], starts)
+        out.flags.writeable = False
+        self._last = (key, n_rows, out)
         return out
 
     def closest(self, query: np.ndarray, row: int) -> tuple[str, float] | None:
@@ -194,14 +202,15 @@ class TitleWords:
                     if not post:
                         del self._postings[w]
 
-    def named(self, text: str) -> list[int]:
-        """Rows of the items whose title the text names."""
+    def named(self, text: str) -> dict[int, float]:
+        """The items whose title the text names: row -> word overlap (Jaccard, 1 for the
+        whole title and nothing else)."""
         query = frozenset(_WORD.findall(text.lower()))
         if not query:
-            return []
+            return {}
         overlap: dict[int, int] = {}
         for w in query:
             for row in self._postings.get(w, ()):
                 overlap[row] = overlap.get(row, 0) + 1
-        return [row for row, o in overlap.items()
-                if o / (len(query) + len(self._words[row]) - o) >= NAMED_OVERLAP]
+        share = {row: o / (len(query) + len(self._words[row]) - o) for row, o in overlap.items()}
+        return {row: j for row, j in share.items() if j >= NAMED_OVERLAP}

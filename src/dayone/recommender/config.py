@@ -119,6 +119,11 @@ class RecommenderConfig(BaseModel):
         "field value (a genre, a tag, a brand) rather than its whole description; title words then "
         "cannot carry an item alone (docs/text_queries.md). 0 matches the whole description only",
     )
+    title_lead: bool = Field(
+        True,
+        description="when a sentence names items by title (most of its words are the title's), those "
+        "items lead the list; false lets them compete with the rest on their match",
+    )
     text_gate: bool = Field(
         True,
         description="with a sentence, scale every other strategy by how well the item matches it "

@@ -61,6 +61,7 @@ STRATEGY_LABELS = {
     "avoid": "avoid-match",
     "beginnings": "similar-beginnings",
     "taste": "taste-match",
+    "title": "title-match",
 }
 
 
@@ -612,6 +613,12 @@ class Recommender:
             if wanted is not None:
                 raw_text, parts["text"], by_values = sentence_match(wanted)
                 text_vector = self._encode_query(wanted) if by_values else None
+                named = self.titles.named(wanted) if self.config.title_lead else {}
+                if named:
+                    # the visitor typed a title: those items lead, the whole title first
+                    hit = np.isin(rows, np.fromiter(named, dtype=np.int64, count=len(named)))
+                    parts["title"] = np.zeros(rows.shape[0])
+                    parts["title"][hit] = [named[int(r)] for r in rows[hit]]
                 weights["text"] = w.text
             if avoid and self.config.avoid_weight > 0:
                 # only items closer to an avoided phrase than the median item are pushed down
@@ -684,8 +691,11 @@ class Recommender:
             match = parts["text"] + (weights["avoid"] * parts["avoid"] if "avoid" in parts else 0.0)
             gate = TEXT_GATE_FLOOR + (1.0 - TEXT_GATE_FLOOR) * np.clip(match, 0.0, 1.0)
             for name in parts:
-                if name not in ("text", "avoid"):
+                if name not in ("text", "avoid", "title"):
                     parts[name] = parts[name] * gate
+        if "title" in parts:
+            # above anything the other parts can add up to (each is at most 1 in size)
+            weights["title"] = 1.0 + sum(abs(v) for v in weights.values())
         total = np.zeros(rows.shape[0], dtype=np.float64)
         for name, arr in parts.items():
             total += weights[name] * arr
@@ -811,17 +821,25 @@ class Recommender:
             return None
         # large catalogue: gather candidates from the ANN plus the population's favourites
         queries = []
+        by_value: list[np.ndarray] = []
+        n_rows = self._n_rows()
         if ctx.text or ctx.attributes:
             wanted, _ = self.text_queries(ctx.attributes, ctx.text)
             if wanted is not None:
                 queries.append(self._encode_query(wanted))
+                if ctx.text and self.config.field_match > 0 and len(self.field_values):
+                    # the items carrying the closest field values may be far from the query in
+                    # whole-description terms (`sentence_match`); among equal values, the popular
+                    best = self.field_values.best(queries[-1], n_rows)
+                    lift = np.log1p(self.population.pos[:n_rows]) * 1e-6
+                    by_value.append(top_k(np.where(np.isnan(best), -np.inf, best + lift), ANN_CANDIDATES)
+                                    .astype(np.int64))
         known = [h for h in ctx.history if h.item in self.index]
         if known:
             signed = sign_history(known, self.scale)
             queries.append(history_vector(self.index._mat[self.index.rows(signed.items)], np.asarray(signed.prefs)))
         # exclusions are applied after scoring, so the ANN needs no per-label filter
-        found = [self._ann_neighbours(q) for q in queries]
-        n_rows = self._n_rows()
+        found = [self._ann_neighbours(q) for q in queries] + by_value
         if known or ctx.attributes:
             # what the visitor's neighbours liked most may be far from every query vector
             _, vote = self._neighbour_part(
@@ -960,7 +978,7 @@ class Recommender:
         for name, v in contrib.items():  # two strategies may share a label: their parts add up
             labelled[label(name)] = labelled.get(label(name), 0.0) + v
         explanation = self._sentence(source, scored, row, j)
-        if source != "text" and contrib.get("text", 0.0) > 0 and scored.raw_text is not None:
+        if source not in ("text", "title") and contrib.get("text", 0.0) > 0 and scored.raw_text is not None:
             # the sentence let this item through (the text gate), even if another part won
             explanation += f"; it also matches your description {self._text_match_reason(scored, row, j)}"
         return Recommendation(
@@ -987,6 +1005,8 @@ class Recommender:
             text = ctx.text or ""
             short = text if len(text) <= 60 else text[:57] + "..."
             return f"matches your description \u201c{short}\u201d {self._text_match_reason(scored, row, j)}"
+        if source == "title":
+            return "its title is what you typed"
         if source == "attributes_text":
             return "its description fits your profile (" + ", ".join(f"{k}: {v}" for k, v in ctx.attributes.items()) + ")"
         if source == "history":
