@@ -69,15 +69,19 @@ def values_of(fields: Mapping[str, Any]) -> list[str]:
 
 
 class FieldValues:
-    """Each item row's field values, and one vector per distinct value."""
+    """Each item row's field values, and one vector per distinct value.
+
+    The rows' value ids live in one padded matrix (rows x the most values any item has, -1 for
+    none), so adding or removing an item writes one row and a request gathers and reduces
+    one block: no per-item structure is rebuilt when the catalogue changes.
+    """
 
     def __init__(self, dim: int) -> None:
         self.dim = dim
         self.values: list[str] = []
         self._vid: dict[str, int] = {}
         self._vectors = np.zeros((0, dim), dtype=np.float32)
-        self._rows: dict[int, np.ndarray] = {}  # item row -> value ids
-        self._csr: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._table = np.full((0, 1), -1, dtype=np.int32)  # item row -> value ids, -1 padded
         # the last answer of `best`: a request asks it for its candidates and for its scores
         self._last: tuple[bytes, int, np.ndarray] | None = None
 
@@ -107,37 +111,38 @@ class FieldValues:
         norms = np.linalg.norm(vecs, axis=1, keepdims=True)
         self._vectors = np.vstack([self._vectors, vecs / np.where(norms > 0, norms, 1.0)])
 
+    def _reserve(self, rows: int, width: int) -> None:
+        """Grow the table (doubling its rows) to hold `rows` rows of `width` values."""
+        cap, have = self._table.shape
+        if rows <= cap and width <= have:
+            return
+        grown = np.full((max(rows, 2 * cap) if rows > cap else cap, max(width, have)), -1, dtype=np.int32)
+        grown[:cap, :have] = self._table
+        self._table = grown
+
     def add(self, rows: Iterable[int], fields: Sequence[Mapping[str, Any]],
             encode: Callable[[list[str]], np.ndarray]) -> None:
         """Record the values of items at `rows` (replacing what a row had), encoding the
         values not seen before in one batch."""
+        rows = [int(r) for r in rows]
         per_item = [values_of(f) for f in fields]
         new = list(dict.fromkeys(v for vs in per_item for v in vs if v not in self._vid))
         new = new[: max(0, MAX_VALUES - len(self.values))]
         if new:
             self._append(new, encode(new))
-        for row, vs in zip(rows, per_item, strict=True):
-            ids = [self._vid[v] for v in vs if v in self._vid]
-            if ids:
-                self._rows[int(row)] = np.asarray(ids, dtype=np.int64)
-            else:
-                self._rows.pop(int(row), None)
-        self._csr = self._last = None
+        ids = [[self._vid[v] for v in vs if v in self._vid] for vs in per_item]
+        if rows:
+            self._reserve(max(rows) + 1, max((len(i) for i in ids), default=1))
+        for row, item_ids in zip(rows, ids, strict=True):
+            self._table[row] = -1
+            self._table[row, : len(item_ids)] = item_ids
+        self._last = None
 
     def remove(self, rows: Iterable[int]) -> None:
         for row in rows:
-            self._rows.pop(int(row), None)
-        self._csr = self._last = None
-
-    def _layout(self, n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(rows that have values, where each one's values start, the value ids in row order)."""
-        if self._csr is None or self._csr[0] != n_rows:
-            have = np.array(sorted(r for r in self._rows if r < n_rows), dtype=np.int64)
-            lengths = np.array([self._rows[int(r)].size for r in have], dtype=np.int64)
-            starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if have.size else have
-            flat = np.concatenate([self._rows[int(r)] for r in have]) if have.size else have
-            self._csr = (n_rows, have, starts, flat)
-        return self._csr[1], self._csr[2], self._csr[3]
+            if int(row) < self._table.shape[0]:
+                self._table[int(row)] = -1
+        self._last = None
 
     def best(self, query: np.ndarray, n_rows: int) -> np.ndarray:
         """Per item row, the cosine of the query to the item's closest value; NaN where the
@@ -147,17 +152,27 @@ class FieldValues:
         if self._last is not None and self._last[0] == key and self._last[1] == n_rows:
             return self._last[2]
         out = np.full(n_rows, np.nan, dtype=np.float64)
-        have, starts, flat = self._layout(n_rows)
-        if have.size:
-            out[have] = np.maximum.reduceat((self._vectors @ q)[flat], starts)
+        held = min(n_rows, self._table.shape[0])
+        if held and self.values:
+            sims = np.empty(len(self.values) + 1, dtype=np.float32)
+            sims[:-1] = self._vectors @ q
+            sims[-1] = -np.inf  # where the table's -1 (no value) points
+            table = self._table[:held]
+            top = sims[table[:, 0]]
+            for col in range(1, table.shape[1]):
+                np.maximum(top, sims[table[:, col]], out=top)
+            out[:held] = np.where(np.isneginf(top), np.nan, top)
         out.flags.writeable = False
         self._last = (key, n_rows, out)
         return out
 
     def closest(self, query: np.ndarray, row: int) -> tuple[str, float] | None:
         """The item's value closest to the query, for explanations."""
-        ids = self._rows.get(int(row))
-        if ids is None:
+        if int(row) >= self._table.shape[0]:
+            return None
+        ids = self._table[int(row)]
+        ids = ids[ids >= 0]
+        if ids.size == 0:
             return None
         sims = self._vectors[ids] @ np.asarray(query, dtype=np.float32)
         k = int(np.argmax(sims))
@@ -183,6 +198,8 @@ class TitleWords:
     def __init__(self) -> None:
         self._words: dict[int, frozenset[str]] = {}
         self._postings: dict[str, set[int]] = {}
+        self._arrays: dict[str, np.ndarray] = {}  # postings as arrays, rebuilt when one changes
+        self._memo: dict[str, dict[int, float]] = {}  # a request asks twice for the same text
 
     def add(self, rows: Iterable[int], fields: Sequence[Mapping[str, Any]]) -> None:
         for row, f in zip(rows, fields, strict=True):
@@ -192,25 +209,46 @@ class TitleWords:
                 self._words[int(row)] = words
                 for w in words:
                     self._postings.setdefault(w, set()).add(int(row))
+                    self._arrays.pop(w, None)
+        self._memo.clear()
 
     def remove(self, rows: Iterable[int]) -> None:
         for row in rows:
             for w in self._words.pop(int(row), frozenset()):
+                self._arrays.pop(w, None)
                 post = self._postings.get(w)
                 if post is not None:
                     post.discard(int(row))
                     if not post:
                         del self._postings[w]
+        self._memo.clear()
+
+    def _posting(self, word: str) -> np.ndarray:
+        arr = self._arrays.get(word)
+        if arr is None:
+            arr = np.fromiter(self._postings.get(word, ()), dtype=np.int64)
+            self._arrays[word] = arr
+        return arr
 
     def named(self, text: str) -> dict[int, float]:
         """The items whose title the text names: row -> word overlap (Jaccard, 1 for the
         whole title and nothing else)."""
+        hit = self._memo.get(text)
+        if hit is not None:
+            return hit
         query = frozenset(_WORD.findall(text.lower()))
-        if not query:
-            return {}
-        overlap: dict[int, int] = {}
-        for w in query:
-            for row in self._postings.get(w, ()):
-                overlap[row] = overlap.get(row, 0) + 1
-        share = {row: o / (len(query) + len(self._words[row]) - o) for row, o in overlap.items()}
-        return {row: j for row, j in share.items() if j >= NAMED_OVERLAP}
+        found = [self._posting(w) for w in query if w in self._postings]
+        out: dict[int, float] = {}
+        if found:
+            rows, overlap = np.unique(np.concatenate(found), return_counts=True)
+            # a title of t words sharing o of the query's q: o / (q + t - o) >= NAMED_OVERLAP
+            # needs o >= NAMED_OVERLAP * q, which most rows sharing one common word fail
+            keep = overlap >= NAMED_OVERLAP * len(query) - 1e-9
+            for row, o in zip(rows[keep].tolist(), overlap[keep].tolist(), strict=True):
+                share = o / (len(query) + len(self._words[row]) - o)
+                if share >= NAMED_OVERLAP - 1e-9:
+                    out[row] = share
+        if len(self._memo) >= 256:
+            self._memo.clear()
+        self._memo[text] = out
+        return out
