@@ -89,8 +89,9 @@ def test_onboarding_and_new_item(server: str, browser: object) -> None:
     # best match stands higher than the last item on the list
     chances = page.get_by_test_id("recs").locator("li .chance")
     expect(chances).to_have_count(10)
-    expect(chances.first).to_have_text(re.compile(r"^\d{1,3}% likely to like$"))
-    expect(chances.first).to_have_attribute("title", re.compile("rank"))
+    # with nothing picked yet the answer is said to be a guess
+    expect(chances.first).to_have_text(re.compile(r"^\d{1,3}% likely to like \(first guess\)$"))
+    expect(chances.first).to_have_attribute("title", re.compile("first guess.*rank", re.S))
     first_pct, last_pct = (int(chances.nth(i).inner_text().split("%")[0]) for i in (0, 9))
     assert first_pct > last_pct
 
@@ -105,6 +106,7 @@ def test_onboarding_and_new_item(server: str, browser: object) -> None:
     # the picks are listed wherever the grid has moved to, and each can be removed there
     expect(page.get_by_test_id("picks").locator("button.chip")).to_have_count(1)
     expect(page.get_by_test_id("picks")).to_contain_text("Galaxy Kids")
+    expect(recs.locator("li .chance").first).to_have_text(re.compile(r"% likely to like \(early guess\)$"))
 
     # a listed item can be judged where it stands: "not for me" takes it off the list, and
     # the next list is asked with that dislike

@@ -28,6 +28,7 @@ from dayone.recommender.recommender import UnknownItemError
 from dayone.service.engine import Engine, NotFound, Seed
 from dayone.service.observability import (
     BodyLimitMiddleware,
+    JsonBodyMiddleware,
     Metrics,
     ObservabilityMiddleware,
     configure_logging,
@@ -158,6 +159,7 @@ def create_app(
         return FileResponse(STATIC_DIR / "index.html")
 
     # outermost first: limits before anything reads the body, then timing/logging
+    app.add_middleware(JsonBodyMiddleware, prefix=API_PREFIX)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
     return app

@@ -153,13 +153,18 @@ async function showChances(turn, context, items) {
     throw e;
   }
   if (turn !== refreshes) return;
+  // with no judged item the answer rests on the words and the crowd alone: say it is a guess
+  const judged = context.items.length;
+  const hedge = judged === 0 ? " (first guess)" : judged < 3 ? " (early guess)" : "";
+  const note = judged === 0 ? "A first guess: it firms up as you pick items you like or not."
+    : "An early guess from few picks.";
   for (const p of out.data) {
     const el = $("recs").querySelector(`li[data-item="${CSS.escape(p.item)}"]`);
     if (!el) continue;
     const badge = document.createElement("span");
     badge.className = "chance"; badge.dataset.testid = "chance";
-    badge.textContent = `${Math.round(100 * p.probability)}% likely to like`;
-    badge.title = p.explanation;
+    badge.textContent = `${Math.round(100 * p.probability)}% likely to like${hedge}`;
+    badge.title = hedge ? `${note} ${p.explanation}` : p.explanation;
     badge.tabIndex = 0; // the reason is reachable by keyboard too, and read out
     badge.setAttribute("aria-label", `${badge.textContent}: ${p.explanation}`);
     el.querySelector(".title").after(badge);
