@@ -230,7 +230,8 @@ def test_an_item_let_through_by_the_sentence_says_it_matches_the_sentence() -> N
     items += [{"id": f"x{j}", "title": f"garden tools {j}"} for j in range(8)]
     rows = [{"user": f"p{u}", "item": "near", "rating": 5.0} for u in range(60)]
     rows += [{"user": f"q{j}", "item": f"x{j}", "rating": 5.0} for j in range(8)]
-    cfg = RecommenderConfig(learn_handover=False, weights={"popularity": 3.0})
+    # the sentence is also two items' title; the title lead is tested in test_field_values.py
+    cfg = RecommenderConfig(learn_handover=False, weights={"popularity": 3.0}, title_lead=False)
     rec = Recommender.build(Catalog.from_records(items), pd.DataFrame(rows), config=cfg,
                             encoder=HashingEncoder())
     recs = {r.item: r for r in rec.recommend({"text": "space opera starships"}, n=3)}
