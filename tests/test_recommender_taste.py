@@ -183,6 +183,11 @@ def test_a_new_item_reaches_the_users_whose_taste_it_suits() -> None:
     # the factors add the pull of what the harbour fans' picks have in common
     by_taste = [m for m in reached if m.source == "taste-match"]
     assert all(m.explanation.startswith("their picks lean its way: people who liked ") for m in by_taste)
+    # the like it names is one that points the item's way in taste *and* reads like it: a
+    # violin piece for whoever liked one, not whichever harbour item is closest in factors
+    named = [m for m in by_taste if any(h.item.startswith("g0k1") for h in rec.histories[m.user])]
+    assert named and all("liked violin sonata orchestra" in m.explanation for m in named), \
+        [m.explanation for m in named]
     taste = rec.population.taste
     rec.population.taste = None
     plain = rec.users_for_item("new-violin", n=MEMBERS + 1)

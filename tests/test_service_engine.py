@@ -136,3 +136,33 @@ def test_periodic_refit_and_metrics_counters(tmp_path) -> None:  # type: ignore[
         assert 'dayone_events_total{kind="like"} 2.0' in text
         assert 'dayone_events_total{kind="rating"} 2.0' in text
         assert "dayone_refits_total 1.0" in text or "dayone_refits_total 2.0" in text
+
+
+def test_an_added_item_is_encoded_before_the_write_lock_values_included(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The model encodes nothing while it holds the write lock: the description and any
+    field value no item had yet (a new tag) are encoded first, readers still running."""
+    from fastapi.testclient import TestClient
+
+    from dayone.service.testing import tiny_app
+
+    app = tiny_app(tmp_path)
+    with TestClient(app) as c:
+        engine = app.state.engine
+        inner = engine.encoder.inner
+        under_lock: list[str] = []
+        seen: list[str] = []
+        original = inner.encode
+
+        def watched(texts, batch_size=64, show_progress=False):  # type: ignore[no-untyped-def]
+            seen.extend(texts)
+            if engine.lock._writer:
+                under_lock.extend(texts)
+            return original(texts, batch_size=batch_size, show_progress=show_progress)
+
+        inner.encode = watched
+        r = c.post("/api/v1/items", json={"id": "fresh", "fields": {
+            "title": "Fresh", "genres": ["Brand-new genre"], "tags": ["never tagged before"]}})
+        assert r.status_code == 201, r.text
+        assert "Brand-new genre" in seen and "never tagged before" in seen
+        assert under_lock == []
+        assert "never tagged before" in engine.rec.field_values

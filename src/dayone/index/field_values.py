@@ -88,6 +88,9 @@ class FieldValues:
     def __len__(self) -> int:
         return len(self.values)
 
+    def __contains__(self, value: object) -> bool:
+        return value in self._vid
+
     @property
     def vectors(self) -> np.ndarray:
         return self._vectors

@@ -124,6 +124,10 @@ BEGINNINGS_MIN_POSITIVES = EVIDENCE_EDGES[-1]
 # with a sentence, what the other strategies keep for an item that matches it no better than
 # the median item (`text_gate`)
 TEXT_GATE_FLOOR = 0.1
+TEXT_GATE_POWER = 1.0
+# a taste match names, of the user's likes closest to the item in taste factors, this many
+# candidates, and picks the one closest in description (`_taste_match`)
+TASTE_NAMED = 5
 
 
 def _remember(cache: dict[Any, Any], key: Any, value: Any, capacity: int) -> None:
@@ -689,7 +693,7 @@ class Recommender:
             # lets it order the items the sentence cannot tell apart. What the sentence asks to
             # avoid counts against the match, or an avoided item would keep its full prior
             match = parts["text"] + (weights["avoid"] * parts["avoid"] if "avoid" in parts else 0.0)
-            gate = TEXT_GATE_FLOOR + (1.0 - TEXT_GATE_FLOOR) * np.clip(match, 0.0, 1.0)
+            gate = TEXT_GATE_FLOOR + (1.0 - TEXT_GATE_FLOOR) * np.clip(match, 0.0, 1.0) ** TEXT_GATE_POWER
             for name in parts:
                 if name not in ("text", "avoid", "title"):
                     parts[name] = parts[name] * gate
@@ -1138,20 +1142,28 @@ class Recommender:
             # with taste the score is the sum of the two z-scores; without, the similarity
             score = float(match[j]) if factor is not None else float(sims[j])
             if factor is not None and by_taste[j] > match[j] - by_taste[j]:
-                out.append(self._taste_match(user, factor, score))
+                out.append(self._taste_match(user, factor, score, vec))
             else:
                 out.append(self._profile_match(user, vec, score, float(sims[j])))
         return out
 
-    def _taste_match(self, user: str, factor: np.ndarray, score: float) -> UserMatch:
+    def _taste_match(self, user: str, factor: np.ndarray, score: float, vec: np.ndarray) -> UserMatch:
+        """Names one of the user's likes whose factors point the item's way (the taste claim),
+        the one whose description is closest to the item's among the TASTE_NAMED closest in
+        factors: the single closest in factors is often the same widely liked film for
+        every user, which explains nothing about this item."""
         taste = self.population.taste
         assert taste is not None
         liked = self._liked_by(user)
         because = "their picks lean its way"
         if liked:
-            mine = taste.factors[self.index.rows(liked)]
+            rows = self.index.rows(liked)
+            mine = taste.factors[rows]
             norms = np.linalg.norm(mine, axis=1) * max(float(np.linalg.norm(factor)), 1e-12)
-            closest = liked[int(np.argmax((mine @ factor) / np.maximum(norms, 1e-12)))]
+            agree = (mine @ factor) / np.maximum(norms, 1e-12)
+            near = np.argsort(-agree, kind="stable")[:TASTE_NAMED]
+            near = near[agree[near] > 0] if (agree[near] > 0).any() else near[:1]
+            closest = liked[int(near[int(np.argmax(self.index._mat[rows[near]] @ vec))])]
             because += f": people who liked {self.catalog.title(closest)}, as they did, lean towards it"
         return UserMatch(user=user, score=score, source=STRATEGY_LABELS["taste"], explanation=because)
 

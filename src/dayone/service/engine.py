@@ -33,6 +33,7 @@ from dayone.data.catalog import Catalog
 from dayone.data.errors import DataError
 from dayone.data.users import UserTable
 from dayone.encoders import Encoder
+from dayone.index.field_values import values_of
 from dayone.profiles import HistoryEntry, UserContext
 from dayone.recommender.config import RecommenderConfig
 from dayone.recommender.recommender import Recommender, UnknownItemError
@@ -465,7 +466,10 @@ class Engine:
     # ------------------------------------------------------------------ writes
     def _prewarm_items(self, rows: Sequence[ItemRow]) -> None:
         if self.encoder is not None and len(rows) <= 256:
-            self.encoder.prewarm([self._rec.describe_item(r.fields) for r in rows])
+            # the descriptions, and the field values no item had yet (`index/field_values.py`)
+            known = self._rec.field_values
+            fresh = [v for r in rows for v in values_of(r.fields) if v not in known]
+            self.encoder.prewarm([self._rec.describe_item(r.fields) for r in rows] + fresh)
 
     def _prewarm_users(self, users: Sequence[UserRow]) -> None:
         texts = [q for u in users if u.text for q in self._rec.texts_to_encode(u.attributes, u.text)]
