@@ -2,15 +2,16 @@
 it against the whole description, and does asking for a film by name still find it?
 
 `RecommenderConfig.field_match` mixes the two (index/field_values.py), and
-`RecommenderConfig.title_lead` puts the items a sentence names by title first. This checks it on the
+`RecommenderConfig.title_lead` puts the items a sentence names by title first, and
+`text_gate_power` sets how sharply the text gate favours the closest matches. This checks it on the
 demo catalogue's user tags, split in two halves by a hash of the tag: the tags of one half
 are the queries (the relevant items of "time travel" are the movies tagged with it), and the
 items are described with their genres and their tags from the *other* half only, so a query
 can be matched through related values ("sci-fi", "space") but never through itself. Each
 half serves once as the queries. The full recommender (learned hand-over, popularity, text
 gate) answers each query as a brand-new visitor's sentence, once per `field_match` setting;
-per-query ndcg@10 is compared with `field_match=0` and no title lead (the behaviour before
-both), paired, with a bootstrap interval. "text alone" puts every weight on the sentence.
+per-query ndcg@10 is compared with `field_match=0`, no title lead and a linear gate (the
+behaviour before the three), paired, with a bootstrap interval. "text alone" puts every weight on the sentence.
 
 A second check asks for 200 of the 2000 most liked films by title ("The Magnificent Seven"):
 hit@1 and hit@10 of that film, since a value match alone would lose named films.
@@ -36,12 +37,20 @@ from dayone.evaluation.metrics import NDCG, Truth, percentile_interval
 from dayone.recommender import Recommender, RecommenderConfig
 
 NDCG10 = NDCG(10)
-# (field_match, title_lead); the first is the behaviour before either existed
-SETTINGS = ((0.0, False), (0.0, True), (0.25, True), (0.5, True), (0.75, True), (0.5, False))
+# (field_match, title_lead, text_gate_power); the first is the behaviour before all three
+SETTINGS = ((0.0, False, 1.0), (0.0, True, 1.0), (0.25, True, 1.0), (0.5, True, 1.0), (0.75, True, 1.0),
+            (0.5, False, 1.0), (0.5, True, 2.0), (0.5, True, 3.0))
+Setting = tuple[float, bool, float]
 
 
-def name(setting: tuple[float, bool]) -> str:
-    return f"field_match {setting[0]:g}, title_lead {'on' if setting[1] else 'off'}"
+def name(setting: Setting) -> str:
+    return (f"field_match {setting[0]:g}, title_lead {'on' if setting[1] else 'off'}, "
+            f"gate power {setting[2]:g}")
+
+
+def configure(rec: Recommender, setting: Setting, **more: object) -> None:
+    rec.config = rec.config.model_copy(update={
+        "field_match": setting[0], "title_lead": setting[1], "text_gate_power": setting[2], **more})
 
 
 def half(tag: str) -> int:
@@ -84,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     encoder = get_encoder("default")
     rng = np.random.default_rng(args.seed)
     per_query: dict[str, list[float]] = collections.defaultdict(list)
-    titles: dict[tuple[float, bool], list[int]] = collections.defaultdict(list)
+    titles: dict[Setting, list[int]] = collections.defaultdict(list)
     for h in halves:
         queries = sorted(t for t, ms in movies.items() if len(ms & set(catalog.ids)) >= args.min_items and half(t) == h)
         records = []
@@ -101,8 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"half {h}: {len(queries)} tag queries, {len(rec.field_values)} field values", flush=True)
         for label, handover in (("", learned), ("text alone, ", [type(learned[0])(**text_only)] * len(learned))):
             for setting in SETTINGS:
-                rec.config = rec.config.model_copy(
-                    update={"handover": handover, "field_match": setting[0], "title_lead": setting[1]})
+                configure(rec, setting, handover=handover)
                 for q in queries:
                     top = [r.item for r in rec.recommend(q, n=10)]
                     per_query[label + name(setting)].append(
@@ -111,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         liked = ratings[ratings["rating"] >= 4]["item"].value_counts()
         sample = rng.choice(np.asarray(liked.index[:2000]), 100, replace=False)
         for setting in SETTINGS:
-            rec.config = rec.config.model_copy(update={"field_match": setting[0], "title_lead": setting[1]})
+            configure(rec, setting)
             for item_id in sample:
                 top = [r.item for r in rec.recommend(spoken_title(catalog.title(str(item_id))), n=10)]
                 titles[setting].append(top.index(str(item_id)) + 1 if str(item_id) in top else 11)
@@ -123,11 +131,11 @@ def main(argv: list[str] | None = None) -> int:
             diff = scores - base
             boots = [diff[rng.integers(0, diff.size, diff.size)].mean() for _ in range(2000)]
             lo, hi = percentile_interval(np.asarray(boots))
-            print(f"{label}{name(setting):36s} ndcg@10 {scores.mean():.4f}   vs before: {diff.mean():+.4f} "
+            print(f"{label}{name(setting):52s} ndcg@10 {scores.mean():.4f}   vs before: {diff.mean():+.4f} "
                   f"[{lo:+.4f}, {hi:+.4f}]   ({diff.size} queries)")
     for setting, ranks in titles.items():
         r = np.asarray(ranks)
-        print(f"title queries, {name(setting):36s} hit@1 {np.mean(r == 1):.3f}  hit@10 {np.mean(r <= 10):.3f}"
+        print(f"title queries, {name(setting):52s} hit@1 {np.mean(r == 1):.3f}  hit@10 {np.mean(r <= 10):.3f}"
               f"  ({r.size} films)")
     return 0
 

@@ -197,3 +197,20 @@ def test_a_large_catalogue_pools_the_items_whose_values_match() -> None:
     assert {r.item for r in rec.recommend("space opera", n=3)} == {"t0", "t1", "t2"}
     rec.config = rec.config.model_copy(update={"field_match": 0.0})
     assert not {r.item for r in rec.recommend("space opera", n=3)} & {"t0", "t1", "t2"}
+
+
+def test_a_sharper_gate_keeps_a_half_matching_popular_item_behind_the_best_match() -> None:
+    import pandas as pd
+
+    items: list[dict[str, Any]] = [{"id": "best", "title": "space opera starships galaxy"},
+                                   {"id": "half", "title": "space opera garden tools"}]
+    items += [{"id": f"x{j}", "title": f"garden tools {j}"} for j in range(8)]
+    rows = [{"user": f"p{u}", "item": "half", "rating": 5.0} for u in range(60)]
+    rows += [{"user": f"q{j}", "item": f"x{j}", "rating": 5.0} for j in range(8)]
+    order = {}
+    for power in (1.0, 2.0):
+        cfg = RecommenderConfig(learn_handover=False, title_lead=False, text_gate_power=power,
+                                weights={"popularity": 1.5})
+        rec = Recommender.build(Catalog.from_records(items), pd.DataFrame(rows), config=cfg, encoder=HashingEncoder())
+        order[power] = [r.item for r in rec.recommend("space opera starships galaxy", n=2)]
+    assert order == {1.0: ["half", "best"], 2.0: ["best", "half"]}, order

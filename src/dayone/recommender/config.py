@@ -129,6 +129,14 @@ class RecommenderConfig(BaseModel):
         description="with a sentence, scale every other strategy by how well the item matches it "
         "(0 at or below the median item, 1 for the best match); false adds them regardless",
     )
+    text_gate_power: float = Field(
+        2.0,
+        ge=0.5,
+        le=8,
+        description="how sharply the text gate favours the closest matches: an item keeps "
+        "0.1 + 0.9 × match^power of its other parts (match 0 at the median item, 1 for the best); "
+        "1 is linear, 2 keeps a half-matching popular item at a third of its prior instead of a half",
+    )
     parse_negation: bool = Field(
         True,
         description="split free text into wanted and avoided parts (dayone.descriptions.intent); "

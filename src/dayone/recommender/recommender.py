@@ -124,7 +124,6 @@ BEGINNINGS_MIN_POSITIVES = EVIDENCE_EDGES[-1]
 # with a sentence, what the other strategies keep for an item that matches it no better than
 # the median item (`text_gate`)
 TEXT_GATE_FLOOR = 0.1
-TEXT_GATE_POWER = 1.0
 # a taste match names, of the user's likes closest to the item in taste factors, this many
 # candidates, and picks the one closest in description (`_taste_match`)
 TASTE_NAMED = 5
@@ -693,7 +692,7 @@ class Recommender:
             # lets it order the items the sentence cannot tell apart. What the sentence asks to
             # avoid counts against the match, or an avoided item would keep its full prior
             match = parts["text"] + (weights["avoid"] * parts["avoid"] if "avoid" in parts else 0.0)
-            gate = TEXT_GATE_FLOOR + (1.0 - TEXT_GATE_FLOOR) * np.clip(match, 0.0, 1.0) ** TEXT_GATE_POWER
+            gate = TEXT_GATE_FLOOR + (1.0 - TEXT_GATE_FLOOR) * np.clip(match, 0.0, 1.0) ** self.config.text_gate_power
             for name in parts:
                 if name not in ("text", "avoid", "title"):
                     parts[name] = parts[name] * gate
