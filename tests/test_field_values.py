@@ -11,7 +11,13 @@ import pytest
 from dayone.data import Catalog
 from dayone.data.errors import DataError
 from dayone.encoders import HashingEncoder, get_encoder
-from dayone.index.field_values import FieldValues, TitleWords, title_words, values_of
+from dayone.index.field_values import (
+    FieldValues,
+    TitleWords,
+    identifying_fields,
+    title_words,
+    values_of,
+)
 from dayone.recommender import Recommender, RecommenderConfig
 
 
@@ -214,3 +220,22 @@ def test_a_sharper_gate_keeps_a_half_matching_popular_item_behind_the_best_match
         rec = Recommender.build(Catalog.from_records(items), pd.DataFrame(rows), config=cfg, encoder=HashingEncoder())
         order[power] = [r.item for r in rec.recommend("space opera starships galaxy", n=2)]
     assert order == {1.0: ["half", "best"], 2.0: ["best", "half"]}, order
+
+
+def test_identifying_fields_are_not_encoded_as_values() -> None:
+    """A SKU names one item: matching a sentence against it is noise, and encoding one per
+    item would cost as much as the catalogue. Shared values (a brand) stay."""
+    fields = [{"title": f"Shoe {j}", "sku": f"SKU-{j:05d}", "brand": ["Acme", "Zenith"][j % 2]} for j in range(60)]
+    assert identifying_fields(fields) == {"sku"}
+    assert identifying_fields(fields[:10]) == frozenset()  # too few items to tell
+    calls: list[list[str]] = []
+
+    def encode(values: list[str]) -> np.ndarray:
+        calls.append(values)
+        return np.ones((len(values), 3), dtype=np.float32)
+
+    fv = FieldValues(3)
+    fv.add(range(60), fields, encode)
+    assert sorted(fv.values) == ["Acme", "Zenith"] and fv.skipped == {"sku"}
+    fv.add([60], [{"title": "Shoe 60", "sku": "SKU-00060", "brand": "Nova"}], encode)  # online: the decision holds
+    assert calls[-1] == ["Nova"]

@@ -468,7 +468,7 @@ class Engine:
         if self.encoder is not None and len(rows) <= 256:
             # the descriptions, and the field values no item had yet (`index/field_values.py`)
             known = self._rec.field_values
-            fresh = [v for r in rows for v in values_of(r.fields) if v not in known]
+            fresh = [v for r in rows for v in values_of(r.fields, known.skipped) if v not in known]
             self.encoder.prewarm([self._rec.describe_item(r.fields) for r in rows] + fresh)
 
     def _prewarm_users(self, users: Sequence[UserRow]) -> None:
