@@ -33,6 +33,7 @@ def test_describe(files: dict[str, Path]) -> None:
     assert out.exit_code == 0, out.output
     lines = out.output.strip().splitlines()
     assert lines[0].startswith("a\trocket launch to mars") and len(lines) == 3
+    assert lines[0].count("\t") == 2  # item, description, the values matched on their own
     assert "aged 30" in lines[2] and "space please" in lines[2]
 
 

@@ -34,10 +34,12 @@ def test_values_are_short_strings_of_list_and_scalar_fields() -> None:
         "note": "one two three four five six seven",
     }
     assert values_of(fields) == ["Action", "Crime", "slow burn", "Acme"]
+    assert values_of({"genres": "Adventure|Animation|Children", "tags": ["a|b"]}) == [
+        "Adventure", "Animation", "Children", "a", "b"]  # "|" separates values in one string
 
 
 def test_values_per_item_are_capped() -> None:
-    assert len(values_of({"tags": [f"tag {i}" for i in range(100)]})) == 32
+    assert len(values_of({"tags": [f"tag {i}" for i in range(100)]})) == 16
 
 
 class TableEncoder:
@@ -154,6 +156,11 @@ def test_field_values_are_saved_so_a_load_encodes_none_of_them(tmp_path: Path) -
     assert not np.isnan(back.field_values.best(enc.encode(["space"])[0], back._n_rows())[row])
     back.remove_items(["contact"])
     assert np.isnan(back.field_values.best(enc.encode(["space"])[0], back._n_rows())[row])
+    # a save keeps only the values some item still carries, and the fields it decided to skip
+    back.save(str(tmp_path / "m2"))
+    again = Recommender.load(str(tmp_path / "m2"), encoder=HashingEncoder())
+    assert "thoughtful" not in again.field_values.values and "Space Opera" in again.field_values.values
+    assert again.field_values.skipped == back.field_values.skipped
 
 
 def test_a_damaged_field_value_file_is_named(tmp_path: Path) -> None:
@@ -184,8 +191,38 @@ def test_a_typed_title_leads_the_list_even_against_a_popular_namesake() -> None:
     assert top[0].source == "title-match" and top[0].explanation == "its title is what you typed"
     # among a candidate list too
     assert rec.recommend({"text": "seven samurai"}, n=1, candidates=["other", "namesake", "exact"])[0].item == "exact"
+    # with a profile beside the words, the words still name it (not the template around them)
+    assert rec.recommend({"text": "Seven Samurai", "attributes": {"age": 30}}, n=1)[0].item == "exact"
+    # a stored profile text is not a title typed now: it does not pin the film to every list
+    rec.add_user("fan", {}, text="Seven Samurai")
+    assert rec.recommend({"user_id": "fan"}, n=3)[0].source != "title-match"
+    assert rec.recommend({"user_id": "fan", "text": "Seven Samurai"}, n=1)[0].source == "title-match"
     rec.config = rec.config.model_copy(update={"title_lead": False})
     assert all(r.source != "title-match" for r in rec.recommend("Seven Samurai", n=3))
+
+
+def test_words_that_are_a_field_value_ask_for_that_kind_not_a_film_of_that_name() -> None:
+    items: list[dict[str, Any]] = [{"id": "w", "title": "Western (1997)", "genres": ["Drama"]}]
+    items += [{"id": f"g{j}", "title": f"Dust Riders {j}", "genres": ["Western"]} for j in range(5)]
+    items += [{"id": f"x{j}", "title": f"Kitchen Tales {j}", "genres": ["Cooking"]} for j in range(5)]
+    rec = Recommender.build(Catalog.from_records(items), config=RecommenderConfig(learn_handover=False),
+                            encoder=HashingEncoder())
+    top = rec.recommend("western", n=6)
+    assert all(r.source != "title-match" for r in top)
+    assert {r.item for r in top} == {"w"} | {f"g{j}" for j in range(5)}
+    assert rec.recommend("Western", n=1)[0].source != "title-match"
+
+
+def test_a_title_is_pooled_and_leads_on_a_large_catalogue() -> None:
+    items: list[dict[str, Any]] = [{"id": f"g{j}", "title": f"seven samurai garden {j}", "tags": ["gardening"]}
+                                   for j in range(3000)]
+    long = " ".join(f"word{k}" for k in range(60))
+    items.append({"id": "exact", "title": "Seven Samurai (1954)", "description": long, "tags": ["samurai"]})
+    rec = Recommender.build(Catalog.from_records(items), config=RecommenderConfig(index="hnsw", learn_handover=False),
+                            encoder=HashingEncoder())
+    assert rec.ann is not None
+    top = rec.recommend("Seven Samurai", n=3)
+    assert top[0].item == "exact" and top[0].source == "title-match"
 
 
 def test_a_large_catalogue_pools_the_items_whose_values_match() -> None:

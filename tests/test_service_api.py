@@ -374,13 +374,15 @@ def test_request_size_limit(tmp_path: Path) -> None:
 
 def test_a_body_not_sent_as_json_is_refused_with_the_header_to_send(client: TestClient) -> None:
     body = b'{"context": {"text": "space"}, "n": 2}'
-    for kind, shown in (("text/plain", "'text/plain'"), ("application/x-www-form-urlencoded", "'application/x-www-form-urlencoded'"),
-                        (None, "no Content-Type")):
-        r = client.post(f"{API}/recommendations/session", content=body, headers={"content-type": kind} if kind else {})
+    for kind in ("text/plain", "application/x-www-form-urlencoded"):
+        r = client.post(f"{API}/recommendations/session", content=body, headers={"content-type": kind})
         assert r.status_code == 415, kind
-        assert "Content-Type: application/json" in r.json()["detail"] and shown in r.json()["detail"]
+        assert "Content-Type: application/json" in r.json()["detail"] and repr(kind) in r.json()["detail"]
     for kind in ("application/json", "application/json; charset=utf-8", "application/merge-patch+json"):
         assert client.post(f"{API}/recommendations/session", content=body, headers={"content-type": kind}).status_code == 200
+    # no type at all is read as JSON, as older FastAPI did (`requests.post(url, data=...)`)
+    r = client.post(f"{API}/recommendations/session", content=body, headers={"content-type": ""})
+    assert r.status_code == 200 and r.json()["count"] == 2, r.text
     assert client.post(f"{API}/models/refit").status_code == 202  # no body: nothing to declare
     # the same body through the page's own path (non-API routes are not checked)
     assert client.post("/", content=b"x", headers={"content-type": "text/plain"}).status_code == 405

@@ -121,17 +121,22 @@ def register(app: typer.Typer) -> None:
         user_text: Annotated[str | None, typer.Option(help="also describe a new user who says this")] = None,
         attr: Annotated[list[str] | None, typer.Option(help="user attribute KEY=VALUE (repeatable)")] = None,
     ) -> None:
-        """Show the task descriptions dayone writes for items (and optionally a new user)."""
+        """Show the task descriptions dayone writes for items (and optionally a new user), and
+        the short field values a sentence is also matched against (third column)."""
         from dayone.data import ItemMapping, load_items
         from dayone.descriptions import Describer
+        from dayone.index.field_values import identifying_fields, values_of
 
         try:
             describer = Describer(domain, language, template)
             catalog = load_items(items, ItemMapping(id=id_field), encoding=encoding)
         except (DataError, ValueError) as exc:
             _fail(exc)
+        # third column: the short values a visitor's sentence is also matched against
+        skip = identifying_fields([catalog.fields(i) for i in catalog.ids])
         for item_id in catalog.ids[:limit]:
-            typer.echo(f"{item_id}\t{describer.item(catalog.fields(item_id))}")
+            values = "; ".join(values_of(catalog.fields(item_id), skip))
+            typer.echo(f"{item_id}\t{describer.item(catalog.fields(item_id))}\t{values}")
         if user_text or attr:
             typer.echo(f"user\t{describer.user(_parse_attrs(attr), user_text)}")
 

@@ -27,7 +27,7 @@ NOT_VALUES = frozenset({"id", "title", "name", "headline", "description", "text"
                         "abstract", "overview", "plot", "content", "url", "link", "image", "image_url"})
 MAX_VALUE_CHARS = 64
 MAX_VALUE_WORDS = 6
-MAX_VALUES_PER_ITEM = 32
+MAX_VALUES_PER_ITEM = 16  # the table is as wide as the widest item: every request reads it all
 # beyond this many distinct values new ones are not encoded (items keep the values known so far)
 MAX_VALUES = 200_000
 TITLE_KEYS = ("title", "name", "headline")
@@ -51,6 +51,13 @@ def _value(x: object) -> str | None:
     return s
 
 
+def _parts(raw: object) -> list[object]:
+    """A field's values: a list's elements, or a string split on "|" (the catalogues' usual
+    way to put several genres in one column, as the service's category filter reads it)."""
+    items = list(raw) if isinstance(raw, list | tuple) else [raw]
+    return [p for x in items for p in (x.split("|") if isinstance(x, str) and "|" in x else [x])]
+
+
 def values_of(fields: Mapping[str, Any], skip: frozenset[str] = frozenset()) -> list[str]:
     """The values of an item's fields that are matched on their own: the short strings of
     list fields (genres, tags) and short string fields (brand, category), in field order,
@@ -61,7 +68,7 @@ def values_of(fields: Mapping[str, Any], skip: frozenset[str] = frozenset()) -> 
     for key, raw in fields.items():
         if str(key).lower() in NOT_VALUES or key in skip:
             continue
-        for x in raw if isinstance(raw, list | tuple) else (raw,):
+        for x in _parts(raw):
             v = _value(x)
             if v is not None and v.lower() not in seen:
                 seen.add(v.lower())
@@ -85,7 +92,7 @@ def identifying_fields(fields: Sequence[Mapping[str, Any]]) -> frozenset[str]:
         for key, raw in f.items():
             if str(key).lower() in NOT_VALUES:
                 continue
-            for x in raw if isinstance(raw, list | tuple) else (raw,):
+            for x in _parts(raw):
                 v = _value(x)
                 if v is not None:
                     seen[key] = seen.get(key, 0) + 1
@@ -105,6 +112,7 @@ class FieldValues:
         self.dim = dim
         self.values: list[str] = []
         self._vid: dict[str, int] = {}
+        self._lower: set[str] = set()
         self._vectors = np.zeros((0, dim), dtype=np.float32)
         self._table = np.full((0, 1), -1, dtype=np.int32)  # item row -> value ids, -1 padded
         # identifying fields (`identifying_fields`), decided on the largest batch added so far
@@ -119,12 +127,19 @@ class FieldValues:
     def __contains__(self, value: object) -> bool:
         return value in self._vid
 
+    def has_value(self, text: str) -> bool:
+        """Whether `text` is one of the values, ignoring case and spacing."""
+        return " ".join(text.split()).lower() in self._lower
+
     @property
     def vectors(self) -> np.ndarray:
         return self._vectors
 
-    def preload(self, values: Sequence[str], vectors: np.ndarray) -> None:
-        """Value vectors saved with a model, so loading it encodes nothing already known."""
+    def preload(self, values: Sequence[str], vectors: np.ndarray, skipped: frozenset[str] | None = None) -> None:
+        """Value vectors saved with a model, so loading it encodes nothing already known, and
+        the identifying fields it had decided on, so the load keeps that decision."""
+        if skipped is not None:
+            self.skipped, self._decided_on = skipped, 1 << 62  # the saved decision stands
         if vectors.shape != (len(values), self.dim):
             raise ValueError(f"{len(values)} values but vectors of shape {vectors.shape}")
         first = {v: k for k, v in reversed(list(enumerate(values)))}  # a repeated value: its first vector
@@ -138,6 +153,7 @@ class FieldValues:
         for v in values:
             self._vid[v] = len(self.values)
             self.values.append(v)
+            self._lower.add(v.lower())
         vecs = np.asarray(vectors, dtype=np.float32).reshape(len(values), self.dim)
         norms = np.linalg.norm(vecs, axis=1, keepdims=True)
         self._vectors = np.vstack([self._vectors, vecs / np.where(norms > 0, norms, 1.0)])
@@ -171,6 +187,12 @@ class FieldValues:
             self._table[row, : len(item_ids)] = item_ids
         self._last = None
 
+    def live(self) -> tuple[list[str], np.ndarray]:
+        """The values some item still carries, with their vectors (what a save keeps: values
+        of removed or changed items are dropped there)."""
+        used = np.unique(self._table[self._table >= 0])
+        return [self.values[int(k)] for k in used], self._vectors[used]
+
     def remove(self, rows: Iterable[int]) -> None:
         for row in rows:
             if int(row) < self._table.shape[0]:
@@ -182,8 +204,9 @@ class FieldValues:
         item has none. The result is shared with the next identical call: do not modify it."""
         q = np.asarray(query, dtype=np.float32)
         key = q.tobytes()
-        if self._last is not None and self._last[0] == key and self._last[1] == n_rows:
-            return self._last[2]
+        last = self._last  # one read: another request may replace it meanwhile
+        if last is not None and last[0] == key and last[1] == n_rows:
+            return last[2]
         out = np.full(n_rows, np.nan, dtype=np.float64)
         held = min(n_rows, self._table.shape[0])
         if held and self.values:

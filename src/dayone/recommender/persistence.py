@@ -120,10 +120,12 @@ def save_recommender(rec: Recommender, path: str | Path) -> None:
             }
         ).to_parquet(tmp / "users.parquet", index=False)
         rec.interactions.to_parquet(tmp / "interactions.parquet", index=False)
-        if len(rec.field_values):
-            save_file({"vectors": np.ascontiguousarray(rec.field_values.vectors)}, str(tmp / FIELD_VALUES_TENSORS))
-            (tmp / FIELD_VALUES_META).write_text(json.dumps({"values": rec.field_values.values}, ensure_ascii=False),
-                                                 encoding="utf-8")
+        values, value_vectors = rec.field_values.live()
+        if values:
+            save_file({"vectors": np.ascontiguousarray(value_vectors)}, str(tmp / FIELD_VALUES_TENSORS))
+            (tmp / FIELD_VALUES_META).write_text(json.dumps(
+                {"values": values, "skipped_fields": sorted(rec.field_values.skipped)}, ensure_ascii=False),
+                encoding="utf-8")
         if rec.beginnings is not None:
             save_file(rec.beginnings.tensors(), str(tmp / BEGINNINGS_TENSORS))
             (tmp / BEGINNINGS_META).write_text(json.dumps(rec.beginnings.meta()), encoding="utf-8")
@@ -331,9 +333,13 @@ def _load_field_values(rec: Recommender, root: Path) -> None:
     values = meta.get("values") if isinstance(meta, dict) else None
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         raise DataError("corrupt: 'values' must be a list of strings", file=str(meta_file), field="values")
+    skipped = meta.get("skipped_fields", [])
+    if not isinstance(skipped, list) or not all(isinstance(v, str) for v in skipped):
+        raise DataError("corrupt: 'skipped_fields' must be a list of strings", file=str(meta_file),
+                        field="skipped_fields")
     vectors = _read(tensor_file, lambda f: load_file(str(f))["vectors"])
     try:
-        rec.field_values.preload(values, vectors)
+        rec.field_values.preload(values, vectors, skipped=frozenset(skipped))
     except ValueError as exc:
         raise DataError(f"corrupt: {exc}", file=str(tensor_file)) from None
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -154,6 +154,7 @@ class _Scored:
     neighbour_vote: NeighbourVote | None = None
     # the encoded wanted part of a sentence when field values took part in its match, for explanations
     text_vector: np.ndarray | None = None
+    named: dict[int, float] = field(default_factory=dict)  # rows the typed words name by title
 
 
 class _LikeInputs(NamedTuple):
@@ -403,6 +404,22 @@ class Recommender:
         wanted, avoid = self.text_queries(attributes, text)
         return ([wanted] if wanted else []) + list(avoid)
 
+    def typed_words(self, text: str | None) -> str | None:
+        """The visitor's own wanted words, without the template's framing or avoided parts."""
+        if not text or not text.strip():
+            return None
+        intent = parse_intent(text) if self.config.parse_negation else QueryIntent(text.strip())
+        return intent.wanted or None
+
+    def named_rows(self, text: str | None) -> dict[int, float]:
+        """Rows of the items whose title the visitor's words name (row -> word overlap), when
+        `title_lead` is on. Words that are themselves one of the catalogue's field values
+        ("western", "heist") ask for that kind of item, not for a film of that name."""
+        words = self.typed_words(text)
+        if not self.config.title_lead or words is None or self.field_values.has_value(words):
+            return {}
+        return self.titles.named(words)
+
     def _encode_query(self, text: str) -> np.ndarray:
         """Encode a user-side text, remembering recent ones: a known user's stored profile
         text and popular onboarding phrases repeat across requests."""
@@ -549,7 +566,7 @@ class Recommender:
         return self._ref_cache[1], self._ref_cache[2], self._ref_cache[3]
 
     def _score(self, ctx: UserContext, rows: np.ndarray | None = None,
-               rows_hold_best: bool = False) -> _Scored:
+               rows_hold_best: bool = False, typed: bool = False) -> _Scored:
         """Score `rows` (default: every live item) for one context.
 
         Each strategy is normalised with statistics of the whole live catalogue, not of the
@@ -558,6 +575,8 @@ class Recommender:
         median comes from a fixed sample of rows (`_reference`) and the best match from the
         ANN, so no request reads every item: `rows_hold_best` says the rows already contain
         each query's nearest neighbours (they came from the ANN, or they are every item).
+        `typed` says the context's text came with this request (not from a stored profile),
+        so a title in it counts as asked for (`named_rows`).
         """
         n_rows = self._n_rows()
         unknown = [h.item for h in ctx.history if h.item not in self.index]
@@ -589,24 +608,32 @@ class Recommender:
                 top = best if top is None else max(top, best)
             return raw, _relative(raw, anchors=_scale(ref_sims, top))
 
-        def sentence_match(text: str) -> tuple[np.ndarray, np.ndarray, bool]:
-            """(raw, relative, whether field values took part) match of `rows` to a visitor's phrase: the whole description's
-            similarity mixed with that of the item's closest field value (`field_match`), so
-            title words cannot carry an item alone. A phrase that names an item by its title
-            is matched on whole descriptions only: the visitor asked for that item."""
-            vec = self._encode_query(text)
-            raw, rel = similarity(vec)
+        named = self.named_rows(ctx.text) if typed else {}
+
+        def sentence_match(text: str, words: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+            """(raw, relative, the words' vector when field values took part) match of `rows`
+            to a visitor's phrase: the whole description's similarity (of `text`, which may
+            be framed by the template) mixed with that of the item's closest field value to
+            the visitor's own `words` (`field_match`), so title words cannot carry an item
+            alone. Items the visitor named by title keep the whole-description match where it
+            is higher."""
+            raw, rel = similarity(self._encode_query(text))
             share = self.config.field_match
-            if share <= 0 or not len(self.field_values) or self.titles.named(text):
-                return raw, rel, False
+            if share <= 0 or not len(self.field_values):
+                return raw, rel, None
+            vec = self._encode_query(words)
             best = self.field_values.best(vec, n_rows)
-            ref = best[ref_rows]
-            ref = ref[~np.isnan(ref)]
-            if ref.size == 0:
-                return raw, rel, False
-            by_value = _relative(best[rows], anchors=_scale(ref, float(np.nanmax(best))))
-            by_value = np.where(np.isnan(by_value), rel, by_value)
-            return raw, (1.0 - share) * rel + share * by_value, True
+            # anchored on every item that has values: a sample of a large catalogue may hold
+            # too few of them when values are sparse
+            held = best[~np.isnan(best)]
+            if held.size == 0:
+                return raw, rel, None
+            by_value = _relative(best[rows], anchors=(float(np.median(held)), float(held.max())))
+            mixed = (1.0 - share) * rel + share * np.where(np.isnan(by_value), rel, by_value)
+            if named:
+                hit = np.isin(rows, np.fromiter(named, dtype=np.int64, count=len(named)))
+                mixed[hit] = np.maximum(mixed[hit], rel[hit])
+            return raw, mixed, vec
 
         parts: dict[str, np.ndarray] = {}
         weights: dict[str, float] = {}
@@ -614,18 +641,12 @@ class Recommender:
         if ctx.text:
             wanted, avoid = self.text_queries(ctx.attributes, ctx.text)
             if wanted is not None:
-                raw_text, parts["text"], by_values = sentence_match(wanted)
-                text_vector = self._encode_query(wanted) if by_values else None
-                named = self.titles.named(wanted) if self.config.title_lead else {}
-                if named:
-                    # the visitor typed a title: those items lead, the whole title first
-                    hit = np.isin(rows, np.fromiter(named, dtype=np.int64, count=len(named)))
-                    parts["title"] = np.zeros(rows.shape[0])
-                    parts["title"][hit] = [named[int(r)] for r in rows[hit]]
+                words = self.typed_words(ctx.text) or wanted
+                raw_text, parts["text"], text_vector = sentence_match(wanted, words)
                 weights["text"] = w.text
             if avoid and self.config.avoid_weight > 0:
                 # only items closer to an avoided phrase than the median item are pushed down
-                near = np.max([sentence_match(a)[1] for a in avoid], axis=0)
+                near = np.max([sentence_match(a, a)[1] for a in avoid], axis=0)
                 parts["avoid"] = -np.maximum(near, 0.0)
                 weights["avoid"] = self.config.avoid_weight
         elif ctx.attributes:
@@ -694,15 +715,12 @@ class Recommender:
             match = parts["text"] + (weights["avoid"] * parts["avoid"] if "avoid" in parts else 0.0)
             gate = TEXT_GATE_FLOOR + (1.0 - TEXT_GATE_FLOOR) * np.clip(match, 0.0, 1.0) ** self.config.text_gate_power
             for name in parts:
-                if name not in ("text", "avoid", "title"):
+                if name not in ("text", "avoid"):
                     parts[name] = parts[name] * gate
-        if "title" in parts:
-            # above anything the other parts can add up to (each is at most 1 in size)
-            weights["title"] = 1.0 + sum(abs(v) for v in weights.values())
         total = np.zeros(rows.shape[0], dtype=np.float64)
         for name, arr in parts.items():
             total += weights[name] * arr
-        return _Scored(rows, total, parts, weights, hrows, hprefs, matched, ctx, raw_text, vote, text_vector)
+        return _Scored(rows, total, parts, weights, hrows, hprefs, matched, ctx, raw_text, vote, text_vector, named)
 
     def _population_prefs(self, history: Sequence[HistoryEntry]) -> np.ndarray:
         """A visitor's picks on the population's preference scale (`preference_arrays`, as
@@ -812,7 +830,7 @@ class Recommender:
         return learn_handover(self, seed=seed, max_users=max_users, show_progress=show_progress)
 
     def _candidate_rows(
-        self, ctx: UserContext, candidates: Iterable[str] | None, exclude: set[str]
+        self, ctx: UserContext, candidates: Iterable[str] | None, exclude: set[str], typed: bool = False
     ) -> np.ndarray | None:
         if candidates is not None:
             cand = list(dict.fromkeys(candidates))
@@ -833,7 +851,8 @@ class Recommender:
                 if ctx.text and self.config.field_match > 0 and len(self.field_values):
                     # the items carrying the closest field values may be far from the query in
                     # whole-description terms (`sentence_match`); among equal values, the popular
-                    best = self.field_values.best(queries[-1], n_rows)
+                    words = self.typed_words(ctx.text) or wanted
+                    best = self.field_values.best(self._encode_query(words), n_rows)
                     lift = np.log1p(self.population.pos[:n_rows]) * 1e-6
                     by_value.append(top_k(np.where(np.isnan(best), -np.inf, best + lift), ANN_CANDIDATES)
                                     .astype(np.int64))
@@ -843,6 +862,10 @@ class Recommender:
             queries.append(history_vector(self.index._mat[self.index.rows(signed.items)], np.asarray(signed.prefs)))
         # exclusions are applied after scoring, so the ANN needs no per-label filter
         found = [self._ann_neighbours(q) for q in queries] + by_value
+        if typed:  # items named by title lead the list, wherever the ANN would place them
+            named = self.named_rows(ctx.text)
+            if named:
+                found.append(np.fromiter(named, dtype=np.int64, count=len(named)))
         if known or ctx.attributes:
             # what the visitor's neighbours liked most may be far from every query vector
             _, vote = self._neighbour_part(
@@ -875,17 +898,26 @@ class Recommender:
         """Best `n` items for a user context (free text, attributes, history, or a known id)."""
         if n < 0:
             raise ValueError("n must be >= 0")
-        ctx = self._merged(self._context_for(context))
+        asked = self._context_for(context)
+        ctx = self._merged(asked)
+        typed = asked.text is not None
         banned = set(exclude or ())
         if exclude_history:
             banned.update(h.item for h in ctx.history)
-        rows = self._candidate_rows(ctx, candidates, banned)
-        scored = self._score(ctx, rows, rows_hold_best=candidates is None and self.ann is not None)
+        rows = self._candidate_rows(ctx, candidates, banned, typed)
+        scored = self._score(ctx, rows, rows_hold_best=candidates is None and self.ann is not None, typed=typed)
         alive = np.ones(scored.rows.shape[0], dtype=bool)
         if banned:
             alive &= ~np.isin(scored.rows, self.index.rows(banned))
         idx = np.flatnonzero(alive)
         best = idx[top_k(scored.total[idx], n)]
+        if scored.named:
+            # the visitor typed a title: those items lead, the whole title first, then the list
+            names = np.fromiter(scored.named, dtype=np.int64, count=len(scored.named))
+            lead = idx[np.isin(scored.rows[idx], names)].tolist()
+            lead.sort(key=lambda j: (-scored.named[int(scored.rows[j])], -float(scored.total[j])))
+            first = set(lead)
+            best = np.asarray((lead + [int(j) for j in best if int(j) not in first])[:n], dtype=np.int64)
         return [self._explain_at(scored, int(j)) for j in best]
 
     def predict_likes(
@@ -951,9 +983,10 @@ class Recommender:
         """Score one item for a context and say why, with every strategy's contribution."""
         if item_id not in self.index:
             raise UnknownItemError([item_id], "explain")
-        ctx = self._merged(self._context_for(context))
+        asked = self._context_for(context)
+        ctx = self._merged(asked)
         # score against the whole catalogue: relative strategies need the other items
-        scored = self._score(ctx)
+        scored = self._score(ctx, typed=asked.text is not None)
         j = int(np.flatnonzero(scored.rows == self.index.rows([item_id])[0])[0])
         return self._explain_at(scored, j)
 
@@ -968,7 +1001,7 @@ class Recommender:
         if not contrib:
             return Recommendation(item=item_id, score=0.0, source="catalogue-order",
                                   explanation="nothing is known yet: catalogue order", contributions={})
-        source = max(contrib, key=lambda k: contrib[k])
+        source = "title" if row in scored.named else max(contrib, key=lambda k: contrib[k])
         vote = scored.neighbour_vote
         knows_nothing = vote is not None and not vote.from_picks and not vote.profiled
 

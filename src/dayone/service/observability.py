@@ -145,9 +145,10 @@ def route_template(scope: Scope) -> str:
 class JsonBodyMiddleware:
     """Refuses, with 415, an API request body that is not declared as JSON.
 
-    Why: FastAPI reads such a body anyway and answers 422 "Input should be a valid dictionary",
-    which hides the fix; a client that forgot the header is told which header to send and
-    what it sent instead. Requests without a body pass (a bare `POST /models/refit`).
+    Why: FastAPI (0.132 and later) answers 422 "Input should be a valid dictionary" to such a
+    body, which hides the fix; a client that sent the wrong type is told which header to send
+    and what it sent instead. A body with no type at all is read as JSON (as FastAPI did
+    before 0.132), and requests without a body pass (a bare `POST /models/refit`).
     """
 
     def __init__(self, app: ASGIApp, prefix: str) -> None:
@@ -163,10 +164,14 @@ class JsonBodyMiddleware:
         length = headers.get(b"content-length", b"").strip()
         has_body = b"transfer-encoding" in headers or (length not in (b"", b"0"))
         kind = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
-        if has_body and not (kind == "application/json" or kind.endswith("+json")):
-            sent = repr(kind) if kind else "no Content-Type"
+        if has_body and not kind:
+            # no type said (`requests.post(url, data=json.dumps(...))`): read it as JSON, as
+            # FastAPI did before 0.132, instead of a 415 to clients that worked before
+            kept = [(k, v) for k, v in scope.get("headers", []) if k != b"content-type"]
+            scope = {**scope, "headers": [*kept, (b"content-type", b"application/json")]}
+        elif has_body and not (kind == "application/json" or kind.endswith("+json")):
             body = json.dumps({"detail": f"the request body must be JSON: send it with "
-                                         f"Content-Type: application/json (got {sent})"}).encode()
+                                         f"Content-Type: application/json (got {kind!r})"}).encode()
             await send({"type": "http.response.start", "status": 415,
                         "headers": [(b"content-type", b"application/json"),
                                     (b"content-length", str(len(body)).encode())]})
