@@ -16,6 +16,7 @@ and a maximum over each item's handful of values.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -256,12 +257,18 @@ class TitleWords:
         self._postings: dict[str, set[int]] = {}
         self._arrays: dict[str, np.ndarray] = {}  # postings as arrays, rebuilt when one changes
         self._memo: dict[str, dict[int, float]] = {}  # a request asks twice for the same text
+        self._sizes = np.zeros(0, dtype=np.int32)  # per row, how many words its title has
 
     def add(self, rows: Iterable[int], fields: Sequence[Mapping[str, Any]]) -> None:
         for row, f in zip(rows, fields, strict=True):
             self.remove([row])
             words = title_words(f)
             if words:
+                if int(row) >= self._sizes.size:
+                    grown = np.zeros(max(int(row) + 1, 2 * self._sizes.size), dtype=np.int32)
+                    grown[: self._sizes.size] = self._sizes
+                    self._sizes = grown
+                self._sizes[int(row)] = len(words)
                 self._words[int(row)] = words
                 for w in words:
                     self._postings.setdefault(w, set()).add(int(row))
@@ -293,15 +300,21 @@ class TitleWords:
         if hit is not None:
             return hit
         query = frozenset(_WORD.findall(text.lower()))
-        found = [self._posting(w) for w in query if w in self._postings]
+        q = len(query)
         out: dict[int, float] = {}
-        if found:
-            rows, overlap = np.unique(np.concatenate(found), return_counts=True)
-            # a title of t words sharing o of the query's q: o / (q + t - o) >= NAMED_OVERLAP
-            # needs o >= NAMED_OVERLAP * q, which most rows sharing one common word fail
-            keep = overlap >= NAMED_OVERLAP * len(query) - 1e-9
-            for row, o in zip(rows[keep].tolist(), overlap[keep].tolist(), strict=True):
-                share = o / (len(query) + len(self._words[row]) - o)
+        need = math.ceil(NAMED_OVERLAP * q - 1e-9)  # words of the query a named title holds
+        if q and sum(w in self._postings for w in query) >= need:
+            # such a title misses at most q - need of the words, so it holds one of any
+            # q - need + 1 of them: only the rarest such words' rows are read, never "the"'s
+            # unless the query is little more than "the"
+            rarest = sorted(query, key=lambda w: len(self._postings.get(w, ())))[: q - need + 1]
+            found = [self._posting(w) for w in rarest if w in self._postings]
+            rows = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+            # o / (q + t - o) >= 2/3 with o <= q needs a title of at most 1.5 q words
+            rows = rows[self._sizes[rows] <= 1.5 * q]
+            for row in rows.tolist():
+                o = len(query & self._words[row])
+                share = o / (q + len(self._words[row]) - o)
                 if share >= NAMED_OVERLAP - 1e-9:
                     out[row] = share
         if len(self._memo) >= 256:
