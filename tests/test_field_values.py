@@ -276,3 +276,16 @@ def test_identifying_fields_are_not_encoded_as_values() -> None:
     assert sorted(fv.values) == ["Acme", "Zenith"] and fv.skipped == {"sku"}
     fv.add([60], [{"title": "Shoe 60", "sku": "SKU-00060", "brand": "Nova"}], encode)  # online: the decision holds
     assert calls[-1] == ["Nova"]
+
+
+def test_values_that_tell_no_item_apart_leave_the_match_to_the_words() -> None:
+    """Every item filed under "book": the value match would halve every item's match and so
+    weaken the sentence against the crowd; it is left out."""
+    items = [{"id": f"b{j}", "title": f"{w} stories {j}", "kind": "book"}
+             for j, w in enumerate(["ocean", "mountain", "desert", "forest"] * 3)]
+    rec = Recommender.build(Catalog.from_records(items), config=RecommenderConfig(learn_handover=False),
+                            encoder=HashingEncoder())
+    with_values = rec.recommend("ocean stories", n=12)
+    rec.config = rec.config.model_copy(update={"field_match": 0.0})
+    words_only = rec.recommend("ocean stories", n=12)
+    assert [(r.item, round(r.score, 9)) for r in with_values] == [(r.item, round(r.score, 9)) for r in words_only]

@@ -626,9 +626,10 @@ class Recommender:
             # anchored on every item that has values: a sample of a large catalogue may hold
             # too few of them when values are sparse
             held = best[~np.isnan(best)]
-            if held.size == 0:
-                return raw, rel, None
-            by_value = _relative(best[rows], anchors=(float(np.median(held)), float(held.max())))
+            mid = float(np.median(held)) if held.size else 0.0
+            if held.size == 0 or float(held.max()) - mid <= 1e-6:
+                return raw, rel, None  # no value tells the items apart (all "book"): words only
+            by_value = _relative(best[rows], anchors=(mid, float(held.max())))
             mixed = (1.0 - share) * rel + share * np.where(np.isnan(by_value), rel, by_value)
             if named:
                 hit = np.isin(rows, np.fromiter(named, dtype=np.int64, count=len(named)))
