@@ -183,7 +183,7 @@ class Recommender:
         self._log: list[pd.DataFrame | list[Interaction]] = [empty_interactions()]
         self._rating_range: tuple[float, float] | None = None
         self._query_cache: dict[str, np.ndarray] = {}
-        self._ref_cache: tuple[tuple[int, int], np.ndarray, bool, np.ndarray] | None = None
+        self._ref_cache: tuple[tuple[int, int], np.ndarray, bool] | None = None
         # each item's short field values (genres, tags) and title words, for visitors' sentences
         self.field_values = FieldValues(self.encoder.dim)
         self.titles = TitleWords()
@@ -545,9 +545,9 @@ class Recommender:
         text = ctx.text or (profile.text if profile else None)
         return UserContext(user_id=ctx.user_id, text=text, attributes=attrs, history=[*stored, *ctx.history])
 
-    def _reference(self, n_rows: int) -> tuple[np.ndarray, bool, np.ndarray]:
-        """Vectors of the live items that anchor each similarity's scale (`_relative`),
-        whether they are a sample, and their rows.
+    def _reference(self, n_rows: int) -> tuple[np.ndarray, bool]:
+        """Vectors of the live items that anchor each similarity's scale (`_relative`), and
+        whether they are a sample.
 
         Up to REFERENCE_SAMPLE live items that is all of them. Beyond, a fixed seeded sample
         (see REFERENCE_SAMPLE for its accuracy), so a request multiplies a small contiguous
@@ -562,8 +562,8 @@ class Recommender:
             if sampled:
                 rng = np.random.default_rng(n_rows)
                 alive = np.unique(alive[rng.integers(0, alive.size, REFERENCE_SAMPLE)])
-            self._ref_cache = (key, np.ascontiguousarray(self.index._mat[alive]), sampled, alive)
-        return self._ref_cache[1], self._ref_cache[2], self._ref_cache[3]
+            self._ref_cache = (key, np.ascontiguousarray(self.index._mat[alive]), sampled)
+        return self._ref_cache[1], self._ref_cache[2]
 
     def _score(self, ctx: UserContext, rows: np.ndarray | None = None,
                rows_hold_best: bool = False, typed: bool = False) -> _Scored:
@@ -589,7 +589,7 @@ class Recommender:
             rows, rows_hold_best = np.flatnonzero(self.index._alive[:n_rows]), True
         # a sampled reference may miss a query's best match: the ANN (or, without one, a
         # scan) supplies it when the rows are a restricted candidate list
-        ref_mat, sampled, ref_rows = self._reference(n_rows)
+        ref_mat, sampled = self._reference(n_rows)
         mat = self.index._mat
         n_pos = int((hprefs > 0).sum())
         w = self.weights_for(n_pos)
@@ -610,13 +610,13 @@ class Recommender:
 
         named = self.named_rows(ctx.text) if typed else {}
 
-        def sentence_match(text: str, words: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        def sentence_match(text: str, words: str, keep: dict[int, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
             """(raw, relative, the words' vector when field values took part) match of `rows`
             to a visitor's phrase: the whole description's similarity (of `text`, which may
             be framed by the template) mixed with that of the item's closest field value to
             the visitor's own `words` (`field_match`), so title words cannot carry an item
-            alone. Items the visitor named by title keep the whole-description match where it
-            is higher."""
+            alone. The items in `keep` (named by title) keep the whole-description match where
+            it is higher."""
             raw, rel = similarity(self._encode_query(text))
             share = self.config.field_match
             if share <= 0 or not len(self.field_values):
@@ -631,8 +631,8 @@ class Recommender:
                 return raw, rel, None  # no value tells the items apart (all "book"): words only
             by_value = _relative(best[rows], anchors=(mid, float(held.max())))
             mixed = (1.0 - share) * rel + share * np.where(np.isnan(by_value), rel, by_value)
-            if named:
-                hit = np.isin(rows, np.fromiter(named, dtype=np.int64, count=len(named)))
+            if keep:
+                hit = np.isin(rows, np.fromiter(keep, dtype=np.int64, count=len(keep)))
                 mixed[hit] = np.maximum(mixed[hit], rel[hit])
             return raw, mixed, vec
 
@@ -643,11 +643,11 @@ class Recommender:
             wanted, avoid = self.text_queries(ctx.attributes, ctx.text)
             if wanted is not None:
                 words = self.typed_words(ctx.text) or wanted
-                raw_text, parts["text"], text_vector = sentence_match(wanted, words)
+                raw_text, parts["text"], text_vector = sentence_match(wanted, words, named)
                 weights["text"] = w.text
             if avoid and self.config.avoid_weight > 0:
                 # only items closer to an avoided phrase than the median item are pushed down
-                near = np.max([sentence_match(a, a)[1] for a in avoid], axis=0)
+                near = np.max([sentence_match(a, a, {})[1] for a in avoid], axis=0)
                 parts["avoid"] = -np.maximum(near, 0.0)
                 weights["avoid"] = self.config.avoid_weight
         elif ctx.attributes:
