@@ -127,6 +127,8 @@ TEXT_GATE_FLOOR = 0.1
 # a taste match names, of the user's likes closest to the item in taste factors, this many
 # candidates, and picks the one closest in description (`_taste_match`)
 TASTE_NAMED = 5
+# the value match's median comes from the reference rows when at least this many carry values
+MIN_VALUE_REFERENCE = 256
 
 
 def _remember(cache: dict[Any, Any], key: Any, value: Any, capacity: int) -> None:
@@ -183,7 +185,7 @@ class Recommender:
         self._log: list[pd.DataFrame | list[Interaction]] = [empty_interactions()]
         self._rating_range: tuple[float, float] | None = None
         self._query_cache: dict[str, np.ndarray] = {}
-        self._ref_cache: tuple[tuple[int, int], np.ndarray, bool] | None = None
+        self._ref_cache: tuple[tuple[int, int], np.ndarray, bool, np.ndarray] | None = None
         # each item's short field values (genres, tags) and title words, for visitors' sentences
         self.field_values = FieldValues(self.encoder.dim)
         self.titles = TitleWords()
@@ -545,9 +547,9 @@ class Recommender:
         text = ctx.text or (profile.text if profile else None)
         return UserContext(user_id=ctx.user_id, text=text, attributes=attrs, history=[*stored, *ctx.history])
 
-    def _reference(self, n_rows: int) -> tuple[np.ndarray, bool]:
-        """Vectors of the live items that anchor each similarity's scale (`_relative`), and
-        whether they are a sample.
+    def _reference(self, n_rows: int) -> tuple[np.ndarray, bool, np.ndarray]:
+        """Vectors of the live items that anchor each similarity's scale (`_relative`),
+        whether they are a sample, and their rows.
 
         Up to REFERENCE_SAMPLE live items that is all of them. Beyond, a fixed seeded sample
         (see REFERENCE_SAMPLE for its accuracy), so a request multiplies a small contiguous
@@ -562,8 +564,8 @@ class Recommender:
             if sampled:
                 rng = np.random.default_rng(n_rows)
                 alive = np.unique(alive[rng.integers(0, alive.size, REFERENCE_SAMPLE)])
-            self._ref_cache = (key, np.ascontiguousarray(self.index._mat[alive]), sampled)
-        return self._ref_cache[1], self._ref_cache[2]
+            self._ref_cache = (key, np.ascontiguousarray(self.index._mat[alive]), sampled, alive)
+        return self._ref_cache[1], self._ref_cache[2], self._ref_cache[3]
 
     def _score(self, ctx: UserContext, rows: np.ndarray | None = None,
                rows_hold_best: bool = False, typed: bool = False) -> _Scored:
@@ -589,7 +591,7 @@ class Recommender:
             rows, rows_hold_best = np.flatnonzero(self.index._alive[:n_rows]), True
         # a sampled reference may miss a query's best match: the ANN (or, without one, a
         # scan) supplies it when the rows are a restricted candidate list
-        ref_mat, sampled = self._reference(n_rows)
+        ref_mat, sampled, ref_rows = self._reference(n_rows)
         mat = self.index._mat
         n_pos = int((hprefs > 0).sum())
         w = self.weights_for(n_pos)
@@ -623,13 +625,17 @@ class Recommender:
                 return raw, rel, None
             vec = self._encode_query(words)
             best = self.field_values.best(vec, n_rows)
-            # anchored on every item that has values: a sample of a large catalogue may hold
-            # too few of them when values are sparse
-            held = best[~np.isnan(best)]
-            mid = float(np.median(held)) if held.size else 0.0
-            if held.size == 0 or float(held.max()) - mid <= 1e-6:
+            # the median item with values, from the reference rows when enough of them have
+            # values (a request then reads no full column), else from every such item
+            ref = best[ref_rows]
+            ref = ref[~np.isnan(ref)]
+            if ref.size < MIN_VALUE_REFERENCE:
+                ref = best[~np.isnan(best)]
+            top = float(np.nanmax(best)) if ref.size else 0.0
+            mid = float(np.median(ref)) if ref.size else 0.0
+            if ref.size == 0 or top - mid <= 1e-6:
                 return raw, rel, None  # no value tells the items apart (all "book"): words only
-            by_value = _relative(best[rows], anchors=(mid, float(held.max())))
+            by_value = _relative(best[rows], anchors=(mid, top))
             mixed = (1.0 - share) * rel + share * np.where(np.isnan(by_value), rel, by_value)
             if keep:
                 hit = np.isin(rows, np.fromiter(keep, dtype=np.int64, count=len(keep)))
@@ -854,7 +860,8 @@ class Recommender:
                     # whole-description terms (`sentence_match`); among equal values, the popular
                     words = self.typed_words(ctx.text) or wanted
                     best = self.field_values.best(self._encode_query(words), n_rows)
-                    lift = np.log1p(self.population.pos[:n_rows]) * 1e-6
+                    lift = self.population.cached(("value-tiebreak", n_rows),
+                                                  lambda: np.log1p(self.population.pos[:n_rows]) * 1e-6)
                     by_value.append(top_k(np.where(np.isnan(best), -np.inf, best + lift), ANN_CANDIDATES)
                                     .astype(np.int64))
         known = [h for h in ctx.history if h.item in self.index]
