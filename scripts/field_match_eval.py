@@ -89,13 +89,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--halves must be 0, 1 or 0,1, got {args.halves!r}")
 
     catalog, ratings = load_demo_catalog(with_tags=False)
+    known = set(catalog.ids)
     per_movie, movies = tagged()
     encoder = get_encoder("default")
     rng = np.random.default_rng(args.seed)
     per_query: dict[str, list[float]] = collections.defaultdict(list)
     titles: dict[Setting, list[int]] = collections.defaultdict(list)
     for h in halves:
-        queries = sorted(t for t, ms in movies.items() if len(ms & set(catalog.ids)) >= args.min_items and half(t) == h)
+        queries = sorted(t for t, ms in movies.items() if len(ms & known) >= args.min_items and half(t) == h)
         records = []
         for item_id in catalog.ids:
             fields = dict(catalog.fields(item_id))
@@ -114,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
                 for q in queries:
                     top = [r.item for r in rec.recommend(q, n=10)]
                     per_query[label + name(setting)].append(
-                        NDCG10(top, Truth(relevant=frozenset(movies[q] & set(catalog.ids)))))
+                        NDCG10(top, Truth(relevant=frozenset(movies[q] & known))))
         rec.config = rec.config.model_copy(update={"handover": learned})
         liked = ratings[ratings["rating"] >= 4]["item"].value_counts()
         sample = rng.choice(np.asarray(liked.index[:2000]), 100, replace=False)
