@@ -200,3 +200,35 @@ def test_a_new_item_reaches_the_users_whose_taste_it_suits() -> None:
     # a known item does not reach the people who already have it
     fans = set(df.loc[df["item"] == "g0k1i0", "user"])
     assert not fans & {m.user for m in rec.users_for_item("g0k1i0", n=40)}
+
+
+def test_a_new_item_gets_the_popularity_its_words_predict() -> None:
+    """Few people take up the second kind of each group's items: a brand-new item worded like
+    the first kind is predicted to reach more people, counts a share of that as its
+    popularity (none with `new_item_popularity` 0), and the explanation says it is predicted."""
+    catalog, df = _world()
+    rare = df["item"].str.contains("k1")
+    df = df[~rare | (np.arange(len(df)) % 10 == 0)]
+    rec = Recommender.build(catalog, df, config=_only_taste(), encoder=HashingEncoder())
+    rec.add_items([{"id": "new-harbor", "title": "harbor sail anchor premiere"},
+                   {"id": "new-violin", "title": "violin sonata orchestra premiere"}])
+    taste = rec.population.taste
+    assert taste is not None and taste.reach is not None
+    rows = rec.index.rows(["new-harbor", "new-violin", "g0k0i0"])
+    wide, narrow, known = taste.reach_at(rows)
+    assert wide > narrow > 0 and known == 0.0, (wide, narrow, known)  # a known item's own count speaks
+    popularity_only = BlendWeights(text=0, attributes_text=0, history=0, cooccurrence=0, neighbours=0,
+                                   popularity=1.0, demographic=0, quality=0, beginnings=0)
+    rec.config = rec.config.model_copy(update={"handover": [popularity_only] * 4})
+    recs = rec.recommend(None, n=2, candidates=["new-violin", "new-harbor"])
+    assert [r.item for r in recs] == ["new-harbor", "new-violin"]
+    assert recs[0].source == "popularity"
+    assert "its popularity is predicted" in recs[0].explanation
+    # on the scale of the counted items, never above the most liked one; counted once, the
+    # prediction (shrunk towards the average item) stays below it
+    best_known = max(r.score for r in rec.recommend(None, n=5) if not r.item.startswith("new-"))
+    assert best_known >= recs[0].score
+    rec.config = rec.config.model_copy(update={"new_item_popularity": 1.0})
+    assert best_known > rec.recommend(None, n=1, candidates=["new-harbor"])[0].score
+    rec.config = rec.config.model_copy(update={"new_item_popularity": 0.0})
+    assert all(r.score == 0.0 for r in rec.recommend(None, n=2, candidates=["new-violin", "new-harbor"]))

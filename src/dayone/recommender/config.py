@@ -137,6 +137,15 @@ class RecommenderConfig(BaseModel):
         "0.1 + 0.9 × match^power of its other parts (match 0 at the median item, 1 for the best); "
         "1 is linear, 2 keeps a half-matching popular item at a third of its prior instead of a half",
     )
+    new_item_popularity: float = Field(
+        2.0,
+        ge=0,
+        le=4,
+        description="an item no interaction has reached yet counts this multiple of the popularity its "
+        "description predicts (learned on the items the log knows; needs taste: true); above 1 because "
+        "the similar-users and profile parts, which also count interactions, cannot see it at all; "
+        "0 gives it none (docs/text_queries.md, new items)",
+    )
     parse_negation: bool = Field(
         True,
         description="split free text into wanted and avoided parts (dayone.descriptions.intent); "

@@ -152,6 +152,21 @@ class Population:
         p = np.log1p(self.pos[rows])
         return p / top if top > 0 else p
 
+    def popularity_or_predicted(self, rows: np.ndarray, n_rows: int, share: float) -> np.ndarray:
+        """`popularity_at`, with `share` × the taste map's predicted reach for the rows the
+        log does not know (a brand-new item), on the same scale and never above the most
+        liked item. Without it a new item that matches a visitor's sentence perfectly still
+        loses to every liked item that matches it nearly as well. The ridge's prediction is
+        shrunk towards the average item, and the other crowd parts (similar users, profile
+        groups) cannot see a new item at all, hence a `share` above 1 by default
+        (`RecommenderConfig.new_item_popularity`, scripts/new_item_text_eval.py)."""
+        p = self.popularity_at(rows, n_rows)
+        if share > 0 and self.taste is not None and self.taste.reach is not None:
+            top = float(np.log1p(self.pos[:n_rows].max())) if n_rows else 0.0
+            if top > 0:
+                p = p + np.minimum(share * self.taste.reach_at(rows), top) / top
+        return p
+
     def quality(self, n_rows: int, shrinkage: float = 10.0) -> np.ndarray:
         """Mean rating shrunk to the global mean, centred: >0 better-liked than average."""
         return self.quality_at(np.arange(n_rows), shrinkage)

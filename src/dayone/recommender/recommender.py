@@ -695,7 +695,7 @@ class Recommender:
             # scored at weight 0 too until a hand-over is learned: its replay must see it
             parts["beginnings"] = self._beginnings_part(ctx, rows, n_rows)
             weights["beginnings"] = w.beginnings
-        pop = self.population.popularity_at(rows, n_rows)
+        pop = self.population.popularity_or_predicted(rows, n_rows, self.config.new_item_popularity)
         if self.population.pos[:n_rows].any():
             parts["popularity"] = pop
             # popularity matters most when we know least about the person
@@ -1091,7 +1091,9 @@ class Recommender:
         if source == "avoid":
             _, avoid = self.text_queries(ctx.attributes, ctx.text)
             return "kept low: it resembles what you asked to avoid (" + ", ".join(avoid) + ")"
-        count = int(self.population.pos[row])
+        count = int(self.population.pos[row]) if row < self.population.pos.shape[0] else 0
+        if count == 0 and source == "popularity":
+            return "new here: items described like it are liked by many (its popularity is predicted)"
         return f"popular: {count} positive interactions"
 
     # ------------------------------------------------------------------ items and users

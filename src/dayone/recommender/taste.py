@@ -48,7 +48,8 @@ class TasteFactors:
     the Gram matrix of the warm ones for folding in a visitor, and the map for new rows."""
 
     def __init__(self, factors: np.ndarray, warm: np.ndarray, gram: np.ndarray, mapper: ContentRegressor,
-                 quality: np.ndarray | None = None, quality_mapper: ContentRegressor | None = None) -> None:
+                 quality: np.ndarray | None = None, quality_mapper: ContentRegressor | None = None,
+                 reach: np.ndarray | None = None, reach_mapper: ContentRegressor | None = None) -> None:
         self.factors = factors
         self.warm = warm
         self.gram = gram
@@ -57,6 +58,10 @@ class TasteFactors:
         # for items nobody has rated yet; None on a log without ratings
         self.quality = quality
         self.quality_mapper = quality_mapper
+        # how many people would like it (log1p of the positive count) predicted from the
+        # description, for items the log does not know; None where no map was learned
+        self.reach = reach
+        self.reach_mapper = reach_mapper
         # the log's users, for `Recommender.users_for_item`: who a (new) item's factors suit
         self.user_ids: list[str] = []
         self.user_factors = np.zeros((0, factors.shape[1]))
@@ -92,6 +97,12 @@ class TasteFactors:
         factors[warm] = als.item_factors[warm]
         gram = als.item_factors[liked_rows].T @ als.item_factors[liked_rows]
         out = cls(factors, warm, gram, mapper)
+        # every item the log knows, liked or not, teaches the reach map (an item many saw and
+        # few liked is as much a lesson as a favourite)
+        known = np.flatnonzero(warm)
+        likes = np.bincount(rows, minlength=n_rows).astype(np.float64)
+        out.reach_mapper = ContentRegressor.fit(vectors[known], np.log1p(likes[known]))
+        out.reach = np.maximum(np.asarray(out.reach_mapper.predict(vectors), dtype=np.float64), 0.0)
         out.user_ids = [str(u) for u in user_ids]
         out.user_factors = als.user_factors(X)
         if quality is not None and quality[0].size >= MIN_WARM_ITEMS:
@@ -112,15 +123,15 @@ class TasteFactors:
             warm = np.zeros(grown, dtype=bool)
             warm[: self.warm.shape[0]] = self.warm
             self.factors, self.warm = factors, warm
-            if self.quality is not None:
-                quality = np.zeros(grown)
-                quality[: self.quality.shape[0]] = self.quality
-                self.quality = quality
+            self.quality = _grown(self.quality, grown)
+            self.reach = _grown(self.reach, grown)
         cold = ~self.warm[rows]
         if cold.any():
             self.factors[rows[cold]] = self.mapper.predict(np.asarray(vectors)[cold])
         if self.quality is not None and self.quality_mapper is not None and rows.size:
             self.quality[rows] = self.quality_mapper.predict(np.asarray(vectors))
+        if self.reach is not None and self.reach_mapper is not None and rows.size:
+            self.reach[rows] = np.maximum(self.reach_mapper.predict(np.asarray(vectors)), 0.0)
 
     def forget(self, row: int) -> None:
         """A removed item's row may be reused by a new item, which must not inherit its factors."""
@@ -129,6 +140,8 @@ class TasteFactors:
             self.factors[row] = 0.0
             if self.quality is not None:
                 self.quality[row] = 0.0
+            if self.reach is not None:
+                self.reach[row] = 0.0
 
     def user_factor(self, rows: np.ndarray, prefs: np.ndarray) -> np.ndarray | None:
         """A visitor's factor folded in from their picks: liked ones are preference 1 and
@@ -162,6 +175,17 @@ class TasteFactors:
             out[inside] = self.quality[rows[inside]]
         return out
 
+    def reach_at(self, rows: np.ndarray) -> np.ndarray:
+        """log1p of how many people are predicted to like `rows`, for the rows the log does
+        not know (0 for the rows it knows: their own count speaks, and 0 without a map)."""
+        out = np.zeros(rows.shape[0])
+        if self.reach is not None:
+            inside = rows < self.reach.shape[0]
+            cold = np.zeros(rows.shape[0], dtype=bool)
+            cold[inside] = ~self.warm[rows[inside]]
+            out[cold] = self.reach[rows[cold]]
+        return out
+
     def scores(self, user: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
         """The visitor's predicted preference for every row up to `n_rows` (0 for rows that
         have no factors yet), and which rows the log knows (the others' factors are mapped)."""
@@ -173,3 +197,12 @@ class TasteFactors:
         out[:known] = self.factors[:known] @ user.astype(np.float32)
         warm[:known] = self.warm[:known]
         return out, warm
+
+
+def _grown(values: np.ndarray | None, size: int) -> np.ndarray | None:
+    """`values` zero-padded to `size` rows (None stays None)."""
+    if values is None:
+        return None
+    out = np.zeros(size)
+    out[: values.shape[0]] = values
+    return out
