@@ -2,8 +2,10 @@
 
 from dayone.profiles import HistoryEntry, UserContext
 from dayone.recommender.config import BlendWeights, RecommenderConfig
-from dayone.recommender.recommender import STRATEGY_LABELS, Recommender, UnknownItemError
+from dayone.recommender.errors import UnknownItemError
+from dayone.recommender.recommender import Recommender
 from dayone.recommender.results import LikePrediction, Recommendation, UserMatch
+from dayone.recommender.scored import STRATEGY_LABELS
 
 __all__ = [
     "STRATEGY_LABELS",

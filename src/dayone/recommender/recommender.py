@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -45,38 +44,13 @@ from dayone.recommender.config import (
     NeighbourKernel,
     RecommenderConfig,
 )
+from dayone.recommender.errors import UnknownItemError
+from dayone.recommender.explanations import explain_at
 from dayone.recommender.neighbours import NeighbourVote
 from dayone.recommender.population import Population
+from dayone.recommender.reach import users_for_item
 from dayone.recommender.results import LikePrediction, Recommendation, UserMatch
-
-STRATEGY_LABELS = {
-    "text": "text-match",
-    "attributes_text": "profile-text-match",
-    "history": "history-similarity",
-    "cooccurrence": "co-occurrence",
-    "neighbours": "similar-users",
-    "popularity": "popularity",
-    "demographic": "demographic-popularity",
-    "quality": "well-rated",
-    "avoid": "avoid-match",
-    "beginnings": "similar-beginnings",
-    "taste": "taste-match",
-    "title": "title-match",
-}
-
-
-class UnknownItemError(KeyError):
-    """A request named items the catalogue does not hold."""
-
-    def __init__(self, ids: Sequence[str], where: str) -> None:
-        self.ids = list(ids)
-        self.where = where
-        shown = ", ".join(repr(i) for i in self.ids[:5])
-        more = f" (and {len(self.ids) - 5} more)" if len(self.ids) > 5 else ""
-        super().__init__(f"unknown item id(s) in {where}: {shown}{more}")
-
-    def __str__(self) -> str:
-        return str(self.args[0])
+from dayone.recommender.scored import Scored
 
 
 def _scale(reference: np.ndarray, top: float | None = None) -> tuple[float, float]:
@@ -124,9 +98,6 @@ BEGINNINGS_MIN_POSITIVES = EVIDENCE_EDGES[-1]
 # with a sentence, what the other strategies keep for an item that matches it no better than
 # the median item (`text_gate`)
 TEXT_GATE_FLOOR = 0.1
-# a taste match names, of the user's likes closest to the item in taste factors, this many
-# candidates, and picks the one closest in description (`_taste_match`)
-TASTE_NAMED = 5
 # the value match's median comes from the reference rows when at least this many carry values
 MIN_VALUE_REFERENCE = 256
 
@@ -142,25 +113,8 @@ def _remember(cache: dict[Any, Any], key: Any, value: Any, capacity: int) -> Non
     cache[key] = value
 
 
-@dataclass
-class _Scored:
-    rows: np.ndarray
-    total: np.ndarray
-    parts: dict[str, np.ndarray]
-    weights: dict[str, float]
-    history_rows: np.ndarray
-    history_prefs: np.ndarray
-    matched_groups: list[str]
-    context: UserContext
-    raw_text: np.ndarray | None = None
-    neighbour_vote: NeighbourVote | None = None
-    # the encoded wanted part of a sentence when field values took part in its match, for explanations
-    text_vector: np.ndarray | None = None
-    named: dict[int, float] = field(default_factory=dict)  # rows the typed words name by title
-
-
 class _LikeInputs(NamedTuple):
-    scored: _Scored  # the whole catalogue, for explanations
+    scored: Scored  # the whole catalogue, for explanations
     cols: np.ndarray  # where the asked items are in it
     standing: np.ndarray  # share of the catalogue below each asked item
     features: np.ndarray  # likes.like_features rows
@@ -568,7 +522,7 @@ class Recommender:
         return self._ref_cache[1], self._ref_cache[2], self._ref_cache[3]
 
     def _score(self, ctx: UserContext, rows: np.ndarray | None = None,
-               rows_hold_best: bool = False, typed: bool = False) -> _Scored:
+               rows_hold_best: bool = False, typed: bool = False) -> Scored:
         """Score `rows` (default: every live item) for one context.
 
         Each strategy is normalised with statistics of the whole live catalogue, not of the
@@ -727,7 +681,7 @@ class Recommender:
         total = np.zeros(rows.shape[0], dtype=np.float64)
         for name, arr in parts.items():
             total += weights[name] * arr
-        return _Scored(rows, total, parts, weights, hrows, hprefs, matched, ctx, raw_text, vote, text_vector, named)
+        return Scored(rows, total, parts, weights, hrows, hprefs, matched, ctx, raw_text, vote, text_vector, named)
 
     def _population_prefs(self, history: Sequence[HistoryEntry]) -> np.ndarray:
         """A visitor's picks on the population's preference scale (`preference_arrays`, as
@@ -998,103 +952,8 @@ class Recommender:
         j = int(np.flatnonzero(scored.rows == self.index.rows([item_id])[0])[0])
         return self._explain_at(scored, j)
 
-    def _explain_at(self, scored: _Scored, j: int) -> Recommendation:
-        row = int(scored.rows[j])
-        item_id = self.index.id_at(row)
-        contrib = {
-            name: float(scored.weights[name] * arr[j])
-            for name, arr in scored.parts.items()
-            if scored.weights[name] > 0
-        }
-        if not contrib:
-            return Recommendation(item=item_id, score=0.0, source="catalogue-order",
-                                  explanation="nothing is known yet: catalogue order", contributions={})
-        source = "title" if row in scored.named else max(contrib, key=lambda k: contrib[k])
-        vote = scored.neighbour_vote
-        knows_nothing = vote is not None and not vote.from_picks and not vote.profiled
-
-        def label(name: str) -> str:
-            if name == "neighbours" and knows_nothing:
-                return STRATEGY_LABELS["popularity"]  # a crowd that knows nothing of you is popularity
-            return STRATEGY_LABELS[name]
-
-        labelled: dict[str, float] = {}
-        for name, v in contrib.items():  # two strategies may share a label: their parts add up
-            labelled[label(name)] = labelled.get(label(name), 0.0) + v
-        explanation = self._sentence(source, scored, row, j)
-        if source not in ("text", "title") and contrib.get("text", 0.0) > 0 and scored.raw_text is not None:
-            # the sentence let this item through (the text gate), even if another part won
-            explanation += f"; it also matches your description {self._text_match_reason(scored, row, j)}"
-        return Recommendation(
-            item=item_id,
-            score=float(scored.total[j]),
-            source=label(source),
-            explanation=explanation,
-            contributions={k: round(v, 6) for k, v in labelled.items()},
-        )
-
-    def _text_match_reason(self, scored: _Scored, row: int, j: int) -> str:
-        """How the item matches the sentence: through one of its field values when that is
-        closer than its whole description (`sentence_match` in `_score`), with the similarity."""
-        raw = float(scored.raw_text[j]) if scored.raw_text is not None else 0.0
-        if scored.text_vector is not None:
-            closest = self.field_values.closest(scored.text_vector, row)
-            if closest is not None and closest[1] > raw:
-                return f"through \u201c{closest[0]}\u201d (similarity {closest[1]:.2f})"
-        return f"(similarity {raw:.2f})"
-
-    def _sentence(self, source: str, scored: _Scored, row: int, j: int) -> str:
-        ctx = scored.context
-        if source == "text":
-            text = ctx.text or ""
-            short = text if len(text) <= 60 else text[:57] + "..."
-            return f"matches your description \u201c{short}\u201d {self._text_match_reason(scored, row, j)}"
-        if source == "title":
-            return "its title is what you typed"
-        if source == "attributes_text":
-            return "its description fits your profile (" + ", ".join(f"{k}: {v}" for k, v in ctx.attributes.items()) + ")"
-        if source == "history":
-            liked = scored.history_rows[scored.history_prefs > 0]
-            if liked.size:
-                sims = self.index._mat[liked] @ self.index._mat[row]
-                best = self.index.id_at(int(liked[int(np.argmax(sims))]))
-                return f"similar to {self.catalog.title(best)}, which you liked"
-            return "unlike the items you disliked"
-        if source == "cooccurrence" and self.population.cooc is not None:
-            liked = scored.history_rows[(scored.history_prefs > 0) & (scored.history_rows < self.population.cooc.shape[0])]
-            if liked.size and row < self.population.cooc.shape[1]:
-                col = np.asarray(self.population.cooc[liked][:, row].todense()).ravel()
-                best = self.index.id_at(int(liked[int(np.argmax(col))]))
-                return f"people who liked {self.catalog.title(best)} also liked this"
-            return "liked by people with similar picks"
-        if source == "neighbours" and scored.neighbour_vote is not None:
-            vote = scored.neighbour_vote
-            count = self.population.neighbours.likers(vote, row) if self.population.neighbours else 0
-            if vote.from_picks and count > 0:
-                return f"liked by {count} of the {vote.people.size} people whose picks match yours"
-            # the score came from the wider crowd, not from people who share the picks
-            n_liked = int(self.population.pos[row])
-            if not vote.profiled:
-                return f"popular: {n_liked} positive interactions"
-            shared = ", ".join(scored.matched_groups) or "your profile"
-            return f"{n_liked} positive interactions, counted most from people who share your profile ({shared})"
-        if source == "beginnings":
-            return "people whose first picks were like yours went on to like this"
-        if source == "taste":
-            return "new here: its description places it among what people with picks like yours liked"
-        if source == "demographic":
-            return "popular with people like you (" + ", ".join(scored.matched_groups) + ")"
-        if source == "quality":
-            if row < self.population.rating_n.shape[0] and self.population.rating_n[row] == 0:
-                return "new here: its description resembles items others rated well"
-            return "rated well above average by others"
-        if source == "avoid":
-            _, avoid = self.text_queries(ctx.attributes, ctx.text)
-            return "kept low: it resembles what you asked to avoid (" + ", ".join(avoid) + ")"
-        count = int(self.population.pos[row]) if row < self.population.pos.shape[0] else 0
-        if count == 0 and source == "popularity":
-            return "new here: items described like it are liked by many (its popularity is predicted)"
-        return f"popular: {count} positive interactions"
+    def _explain_at(self, scored: Scored, j: int) -> Recommendation:
+        return explain_at(self, scored, j)
 
     # ------------------------------------------------------------------ items and users
     def similar_items(
@@ -1132,100 +991,8 @@ class Recommender:
 
     def users_for_item(self, item: str | Mapping[str, Any], n: int = 10) -> list[UserMatch]:
         """The known users a (possibly brand-new) item suits best, leaving out those who
-        already have it.
-
-        Two views of each user, each as a z-score over the users: how close their stored
-        profile (their history's and profile text's description vector) is to the item's
-        description, and, for users in the log, their taste factors against the item's
-        (`taste.py`; a new item's read from its description). A user's match is the sum (a
-        user the log does not know has average taste, 0). On MovieLens new items the
-        profile alone told the users who like an item from those who rate it and do not,
-        and taste found who takes it up at all; the sum reaches two to four times as many
-        of an item's likers in its first 20 users, giving up part of the first order
-        (`scripts/reach_eval.py`, docs/evaluation/README.md). Without taste factors (a small
-        or empty log, or `taste: false`) users are matched by profile alone."""
-        row: int | None = None
-        if isinstance(item, str):
-            vec = self.index.vector(item)
-            if vec is None:
-                raise UnknownItemError([item], "users_for_item")
-            row = int(self.index.rows([item])[0])
-            item_id: str | None = item
-        else:
-            vec = self.encoder.encode([self.describe_item({k: v for k, v in item.items() if k != "id"})])[0]
-            item_id = None
-        sims = self.user_index.scores(vec)
-        alive = np.isfinite(sims)
-        if not alive.any():
-            return []
-        mean, sd = float(sims[alive].mean()), float(sims[alive].std())
-        match = np.where(alive, (sims - mean) / sd if sd > 0 else 0.0, -np.inf)
-        by_taste = np.zeros(sims.shape[0])
-        taste = self.population.taste
-        factor = None
-        if taste is not None and taste.user_ids:
-            factor = taste.item_factor(row, vec)
-            t = taste.user_factors @ factor
-            t_sd = float(t.std())
-            if t_sd > 0:
-                at = self.user_index.rows_or_missing(taste.user_ids)
-                inside = at >= 0
-                by_taste[at[inside]] = ((t - t.mean()) / t_sd)[inside]
-                match = match + by_taste
-        out: list[UserMatch] = []
-        for j in np.argsort(-match, kind="stable"):
-            if len(out) == n or not np.isfinite(match[j]):
-                break
-            user = self.user_index.id_at(int(j))
-            if item_id is not None and any(h.item == item_id for h in self.histories.get(user, [])):
-                continue
-            if factor is None and sims[j] <= 0:
-                break  # by profile alone, a profile pointing away from the item is no reach
-            # with taste the score is the sum of the two z-scores; without, the similarity
-            score = float(match[j]) if factor is not None else float(sims[j])
-            if factor is not None and by_taste[j] > match[j] - by_taste[j]:
-                out.append(self._taste_match(user, factor, score, vec))
-            else:
-                out.append(self._profile_match(user, vec, score, float(sims[j])))
-        return out
-
-    def _taste_match(self, user: str, factor: np.ndarray, score: float, vec: np.ndarray) -> UserMatch:
-        """Names one of the user's likes whose factors point the item's way (the taste claim),
-        the one whose description is closest to the item's among the TASTE_NAMED closest in
-        factors: the single closest in factors is often the same widely liked film for
-        every user, which explains nothing about this item."""
-        taste = self.population.taste
-        assert taste is not None
-        liked = self._liked_by(user)
-        because = "their picks lean its way"
-        if liked:
-            rows = self.index.rows(liked)
-            mine = taste.factors[rows]
-            norms = np.linalg.norm(mine, axis=1) * max(float(np.linalg.norm(factor)), 1e-12)
-            agree = (mine @ factor) / np.maximum(norms, 1e-12)
-            near = np.argsort(-agree, kind="stable")[:TASTE_NAMED]
-            near = near[agree[near] > 0] if (agree[near] > 0).any() else near[:1]
-            closest = liked[int(near[int(np.argmax(self.index._mat[rows[near]] @ vec))])]
-            because += f": people who liked {self.catalog.title(closest)}, as they did, lean towards it"
-        return UserMatch(user=user, score=score, source=STRATEGY_LABELS["taste"], explanation=because)
-
-    def _liked_by(self, user: str) -> list[str]:
-        """The catalogue items a stored user liked, on their own rating scale."""
-        history = [h for h in self.histories.get(user, []) if h.item in self.index]
-        signed = sign_history(history, self.scale)
-        return [i for i, p in zip(signed.items, signed.prefs, strict=True) if p > 0]
-
-    def _profile_match(self, user: str, vec: np.ndarray, score: float, similarity: float) -> UserMatch:
-        liked = self._liked_by(user)
-        if liked:
-            sims = self.index._mat[self.index.rows(liked)] @ vec
-            because = f"close to {self.catalog.title(liked[int(np.argmax(sims))])}, which they liked"
-        else:
-            profile = self.users.get(user)
-            because = (f"close to what their profile says: \u201c{profile.text}\u201d" if profile and profile.text
-                       else "close to their profile")
-        return UserMatch(user=user, score=score, source="profile-match",
-                         explanation=f"{because} (similarity {similarity:.2f})")
+        already have it, each with why (`reach.py`)."""
+        return users_for_item(self, item, n)
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str) -> None:

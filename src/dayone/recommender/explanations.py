@@ -1,0 +1,118 @@
+"""Why an item is on a list: the strategy that contributed most (its `source`) and a sentence
+that names the part of the visitor's context it matched.
+
+Separate from the scoring so that the sentences can grow (a value matched, a like that points
+the item's way, a prediction standing in for a count) without touching how scores are made:
+everything here reads a `Scored` request and the recommender's state, and changes neither.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from dayone.recommender.results import Recommendation
+from dayone.recommender.scored import STRATEGY_LABELS, Scored
+
+if TYPE_CHECKING:
+    from dayone.recommender.recommender import Recommender
+
+
+def explain_at(rec: Recommender, scored: Scored, j: int) -> Recommendation:
+    row = int(scored.rows[j])
+    item_id = rec.index.id_at(row)
+    contrib = {
+        name: float(scored.weights[name] * arr[j])
+        for name, arr in scored.parts.items()
+        if scored.weights[name] > 0
+    }
+    if not contrib:
+        return Recommendation(item=item_id, score=0.0, source="catalogue-order",
+                              explanation="nothing is known yet: catalogue order", contributions={})
+    source = "title" if row in scored.named else max(contrib, key=lambda k: contrib[k])
+    vote = scored.neighbour_vote
+    knows_nothing = vote is not None and not vote.from_picks and not vote.profiled
+
+    def label(name: str) -> str:
+        if name == "neighbours" and knows_nothing:
+            return STRATEGY_LABELS["popularity"]  # a crowd that knows nothing of you is popularity
+        return STRATEGY_LABELS[name]
+
+    labelled: dict[str, float] = {}
+    for name, v in contrib.items():  # two strategies may share a label: their parts add up
+        labelled[label(name)] = labelled.get(label(name), 0.0) + v
+    explanation = sentence(rec, source, scored, row, j)
+    if source not in ("text", "title") and contrib.get("text", 0.0) > 0 and scored.raw_text is not None:
+        # the sentence let this item through (the text gate), even if another part won
+        explanation += f"; it also matches your description {text_match_reason(rec, scored, row, j)}"
+    return Recommendation(
+        item=item_id,
+        score=float(scored.total[j]),
+        source=label(source),
+        explanation=explanation,
+        contributions={k: round(v, 6) for k, v in labelled.items()},
+    )
+
+def text_match_reason(rec: Recommender, scored: Scored, row: int, j: int) -> str:
+    """How the item matches the sentence: through one of its field values when that is
+    closer than its whole description (`sentence_match` in `_score`), with the similarity."""
+    raw = float(scored.raw_text[j]) if scored.raw_text is not None else 0.0
+    if scored.text_vector is not None:
+        closest = rec.field_values.closest(scored.text_vector, row)
+        if closest is not None and closest[1] > raw:
+            return f"through \u201c{closest[0]}\u201d (similarity {closest[1]:.2f})"
+    return f"(similarity {raw:.2f})"
+
+def sentence(rec: Recommender, source: str, scored: Scored, row: int, j: int) -> str:
+    ctx = scored.context
+    if source == "text":
+        text = ctx.text or ""
+        short = text if len(text) <= 60 else text[:57] + "..."
+        return f"matches your description \u201c{short}\u201d {text_match_reason(rec, scored, row, j)}"
+    if source == "title":
+        return "its title is what you typed"
+    if source == "attributes_text":
+        return "its description fits your profile (" + ", ".join(f"{k}: {v}" for k, v in ctx.attributes.items()) + ")"
+    if source == "history":
+        liked = scored.history_rows[scored.history_prefs > 0]
+        if liked.size:
+            sims = rec.index._mat[liked] @ rec.index._mat[row]
+            best = rec.index.id_at(int(liked[int(np.argmax(sims))]))
+            return f"similar to {rec.catalog.title(best)}, which you liked"
+        return "unlike the items you disliked"
+    if source == "cooccurrence" and rec.population.cooc is not None:
+        liked = scored.history_rows[(scored.history_prefs > 0) & (scored.history_rows < rec.population.cooc.shape[0])]
+        if liked.size and row < rec.population.cooc.shape[1]:
+            col = np.asarray(rec.population.cooc[liked][:, row].todense()).ravel()
+            best = rec.index.id_at(int(liked[int(np.argmax(col))]))
+            return f"people who liked {rec.catalog.title(best)} also liked this"
+        return "liked by people with similar picks"
+    if source == "neighbours" and scored.neighbour_vote is not None:
+        vote = scored.neighbour_vote
+        count = rec.population.neighbours.likers(vote, row) if rec.population.neighbours else 0
+        if vote.from_picks and count > 0:
+            return f"liked by {count} of the {vote.people.size} people whose picks match yours"
+        # the score came from the wider crowd, not from people who share the picks
+        n_liked = int(rec.population.pos[row])
+        if not vote.profiled:
+            return f"popular: {n_liked} positive interactions"
+        shared = ", ".join(scored.matched_groups) or "your profile"
+        return f"{n_liked} positive interactions, counted most from people who share your profile ({shared})"
+    if source == "beginnings":
+        return "people whose first picks were like yours went on to like this"
+    if source == "taste":
+        return "new here: its description places it among what people with picks like yours liked"
+    if source == "demographic":
+        return "popular with people like you (" + ", ".join(scored.matched_groups) + ")"
+    if source == "quality":
+        if row < rec.population.rating_n.shape[0] and rec.population.rating_n[row] == 0:
+            return "new here: its description resembles items others rated well"
+        return "rated well above average by others"
+    if source == "avoid":
+        _, avoid = rec.text_queries(ctx.attributes, ctx.text)
+        return "kept low: it resembles what you asked to avoid (" + ", ".join(avoid) + ")"
+    count = int(rec.population.pos[row]) if row < rec.population.pos.shape[0] else 0
+    if count == 0 and source == "popularity":
+        return "new here: items described like it are liked by many (its popularity is predicted)"
+    return f"popular: {count} positive interactions"
