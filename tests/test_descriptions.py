@@ -69,3 +69,15 @@ def test_custom_template_file(tmp_path: Path) -> None:
 def test_unknown_domain() -> None:
     with pytest.raises(ValueError, match="unknown domain"):
         Describer("cooking")
+
+
+def test_a_product_keeps_the_columns_no_segment_names_but_not_its_links() -> None:
+    """A shop's catalogue has columns no template foresees (features, material): they reach
+    the encoder; a product page's link would only be noise to it."""
+    d = Describer(domain="product")
+    text = d.item({"id": "p1", "title": "Bench vise", "features": "swivel base, 4-inch jaws",
+                   "material": ["cast iron"], "url": "https://shop.example/p1", "page": "x",
+                   "seller_page": "https://shop.example/s/9"})
+    assert text == "Bench vise. features: swivel base, 4-inch jaws. material: cast iron."
+    # a film's template names its fields itself and leaves the rest out, as before
+    assert "features" not in Describer(domain="movie").item({"title": "Alien", "features": "x"})

@@ -9,7 +9,10 @@ Template file format (see ``templates/*.json``):
 - ``item``: ordered segments such as ``"Genres: {genres}."``; a segment is emitted only when
   every field it names is present and non-empty, and skipped when its text is already
   contained in what was written (titles often repeat inside a ``text`` field).
-- ``other_fields``: append ``key: value`` for fields no segment used.
+- ``other_fields``: append ``key: value`` for fields no segment used (never links:
+  ``NOT_DESCRIBED``). On for the product, news, music and generic templates, whose
+  catalogues carry columns no template can foresee (features, material, subcategory); off
+  for movies, whose segments cover the usual fields and whose measured figures were made so.
 - ``user``: ``intro``, per-attribute phrases, ``text``, ``liked``/``disliked`` phrases.
 - ``values``: per-field value rewrites (``"M" -> "man"``, genre names, translations).
 """
@@ -17,6 +20,7 @@ Template file format (see ``templates/*.json``):
 from __future__ import annotations
 
 import json
+import re
 import string
 from functools import lru_cache
 from importlib import resources
@@ -29,6 +33,12 @@ from dayone.data.errors import DataError
 
 DOMAINS = ("generic", "movie", "product", "music", "news")
 LANGUAGES = ("en", "zh")
+
+
+# fields a template's `other_fields` leaves out: where the item lives, not what it is (an
+# encoder reads "https://…" as noise, and a catalogue export often carries several)
+NOT_DESCRIBED = frozenset({"url", "link", "href", "image", "image_url", "img", "thumbnail", "imdb_url", "page"})
+_LINK = re.compile(r"^(https?://|www\.)\S*$", re.IGNORECASE)
 
 
 class UserTemplate(BaseModel):
@@ -133,10 +143,10 @@ class Describer:
             out.append(rendered)
         if self.template.other_fields:
             for key, value in fields.items():
-                if key in used or key.startswith("_") or key == "id":
+                if key in used or key.startswith("_") or key == "id" or key.lower() in NOT_DESCRIBED:
                     continue
                 v = self._value(key, value)
-                if v:
+                if v and not _LINK.match(v):
                     out.append(f"{key}: {v}.")
         sep = "" if self.template.language == "zh" else " "
         return sep.join(out)[: self.max_chars]
