@@ -178,3 +178,21 @@ def test_a_log_without_dislikes_keeps_the_hand_set_weights() -> None:
     fit = rec.handover_report["likes"]
     assert fit["learned"] is False and "0 other explicit picks" in fit["reason"]
     assert rec.config.likes is None
+
+
+def test_a_log_of_likes_only_answers_how_likely_a_pick_is() -> None:
+    """Purchases recorded as likes: every user's like rate would read 100% and every answer
+    about 1.0. The answer then rests on where the item ranks for them, and says so."""
+    df = checkerboard_interactions().assign(rating=np.nan, liked=True)
+    rec = Recommender.build(Catalog.from_records(checkerboard_records()), normalise_interactions(df),
+                            config=RecommenderConfig(domain="movie", beginnings=False), encoder=HashingEncoder())
+    assert rec.likes_only and rec.like_prior > 0.95
+    fan = {"history": [{"item": "s1", "liked": True}, {"item": "s3", "liked": True}]}
+    space, love = rec.predict_likes(fan, ["s2", "l2"])
+    assert space.standing > love.standing
+    assert space.probability > 0.5 > love.probability, (space.probability, love.probability)
+    assert "the log records no dislikes" in space.explanation and "pick it" in space.explanation
+    # a rated log with dislikes keeps the like rate
+    rated = Recommender.build(Catalog.from_records(checkerboard_records()), checkerboard_interactions(),
+                              config=RecommenderConfig(domain="movie", beginnings=False), encoder=HashingEncoder())
+    assert not rated.likes_only

@@ -20,6 +20,10 @@ So the log-odds of a like are a weighted sum of
   the crowd thinks of the item once they have it, which the standing (mostly *whether*
   people pick it) does not say.
 Implicit picks (no flag, no rating) say nothing about liking and do not enter the rate.
+A log that says "liked" and never "not liked" (purchases recorded as likes) cannot tell
+one user's rate from another's: every rate would read 100% and every answer about 1.0. There
+the rate is held at even (`Recommender.likes_only`) and the answer says how likely the user
+is to pick the item, from where it ranks for them.
 
 The weights start hand-set (`default_weights`: the rate 1, the standing 0.5, the item's
 liked share 0, as before it was a term). With a learned hand-over they are fitted on its

@@ -153,6 +153,10 @@ class Recommender:
         self.handover_report: dict[str, Any] = {}
         # the liked share of the log's explicit interactions: the prior of a user's like rate
         self.like_prior = 0.5
+        # whether the log says "liked" and never "not liked" (purchases recorded as likes):
+        # then a like rate tells no user from another, and a yes/no answer can only say how
+        # likely the user is to pick the item (`predict_likes`)
+        self.likes_only = False
 
     @property
     def interactions(self) -> pd.DataFrame:
@@ -265,6 +269,7 @@ class Recommender:
         n_rows = self._n_rows()
         self.histories = {}
         self.like_prior = 0.5
+        self.likes_only = False
         if train_beginnings:
             self.beginnings = None
         if len(df):
@@ -280,6 +285,7 @@ class Recommender:
             if explicit.any():  # +1/+2: a log of only likes must not make a dislike impossible
                 n_liked = int(liked_mask(df[explicit], self.config.rating_threshold).sum())
                 self.like_prior = (n_liked + 1.0) / (int(explicit.sum()) + 2.0)
+                self.likes_only = n_liked == int(explicit.sum())
             rows = self.index.rows(df["item"].tolist())
             self.population.fit(
                 rows,
@@ -899,9 +905,14 @@ class Recommender:
         asked = self._like_features(ctx, wanted)
         probs = likes.like_probability(asked.features, self.config.likes)
         liked, explicit = asked.liked, asked.explicit
-        rate = likes.shrunk_rate(liked, explicit, self.like_prior)
-        told = (f"likes {liked} of {explicit} picks that say so" if explicit
-                else "no pick says whether it was liked")
+        rate = likes.shrunk_rate(liked, explicit, self.like_prior) if not self.likes_only else 0.5
+        if self.likes_only:
+            told = ("the log records no dislikes (every pick in it counts as liked), so this says how likely "
+                    "they are to pick it, not to like it")
+        else:
+            told = (f"likes {liked} of {explicit} picks that say so (like rate {rate:.0%}, with the population's "
+                    f"{self.like_prior:.0%} as prior)" if explicit
+                    else f"no pick says whether it was liked (the population's like rate {self.like_prior:.0%})")
         out = []
         for item, j, s, q, p in zip(wanted, asked.cols.tolist(), asked.standing.tolist(),
                                     asked.features[:, 3].tolist(), probs.tolist(), strict=True):
@@ -914,7 +925,7 @@ class Recommender:
             out.append(LikePrediction(
                 item=item, probability=float(p), like_rate=float(rate), standing=float(s), crowd=float(q),
                 source=why.source,
-                explanation=(f"{told} (like rate {rate:.0%}, with the population's {self.like_prior:.0%} as prior); "
+                explanation=(f"{told}; "
                              f"ranks above {above} of the catalogue for them{';' if crowd else ''}{crowd}: "
                              f"{why.explanation}"),
             ))
@@ -934,7 +945,8 @@ class Recommender:
         stand = likes.standings(scored.total, cols)
         threshold = likes.like_threshold(self.config.rating_threshold, self._rating_range, ctx.history)
         liked, explicit = likes.explicit_likes(ctx.history, threshold)
-        rate = likes.shrunk_rate(liked, explicit, self.like_prior)
+        # a log without dislikes: every user's rate would read 100%, which orders nobody
+        rate = 0.5 if self.likes_only else likes.shrunk_rate(liked, explicit, self.like_prior)
         pop, n = self.population, self._n_rows()
         seen_all = float(pop.cached(("seen", n), lambda: pop.seen[:n].sum()))
         share = float(pop.cached(("pos", n), lambda: pop.pos[:n].sum())) / seen_all if seen_all > 0 else 0.0
