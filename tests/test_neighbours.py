@@ -204,7 +204,11 @@ def test_an_item_lifted_by_the_wider_crowd_is_not_credited_to_matching_people() 
                             encoder=HashingEncoder())
     recs = {r.item: r for r in rec.recommend({"history": [{"item": "i0", "rating": 5}]}, n=3)}
     assert "liked by 0 of" not in recs["i9"].explanation
-    assert recs["i9"].explanation == "popular: 50 positive interactions"
+    # the source is similar-users (their vote, weighted, put it there), and the sentence says
+    # that the people who share the picks did not have it: the wider crowd did
+    assert recs["i9"].source == "similar-users"
+    assert recs["i9"].explanation == ("none of the 3 people whose picks match yours has it; "
+                                      "50 positive interactions in the wider crowd")
     assert recs["i1"].explanation == "liked by 3 of the 3 people whose picks match yours"
 
 

@@ -232,3 +232,27 @@ def test_a_new_item_gets_the_popularity_its_words_predict() -> None:
     assert best_known > rec.recommend(None, n=1, candidates=["new-harbor"])[0].score
     rec.config = rec.config.model_copy(update={"new_item_popularity": 0.0})
     assert all(r.score == 0.0 for r in rec.recommend(None, n=2, candidates=["new-violin", "new-harbor"]))
+
+
+def test_items_similar_to_a_new_item_are_not_the_crowds_favourites(tmp_path: Path) -> None:
+    """Nobody has a brand-new item, so the similar-users vote for it is the whole crowd's:
+    popularity by another name, which must not decide "similar", before or after a reload."""
+    catalog, df = _world()
+    heavy = df[df["item"] == "g1k0i0"].assign(user=lambda d: d["user"] + "-again")
+    df = pd.concat([df, *[heavy.assign(user=heavy["user"] + f"-{k}") for k in range(20)]])  # a best seller
+    rec = Recommender.build(catalog, df, config=RecommenderConfig(beginnings=False), encoder=HashingEncoder())
+    rec.add_items([{"id": "new-violin", "title": "violin sonata orchestra premiere"}])
+    for model in (rec, _reloaded(rec, tmp_path)):
+        similar = model.similar_items("new-violin", n=5)
+        assert all(r.source not in ("popularity", "similar-users") for r in similar), [(r.item, r.source) for r in similar]
+        assert "g1k0i0" not in [r.item for r in similar]
+        assert similar[0].item.startswith("g0k1"), [(r.item, r.explanation) for r in similar]
+    # a known item's similar-users vote is real, and says whose it is
+    known = rec.similar_items("g0k0i0", n=5)
+    voted = [r for r in known if r.source == "similar-users"]
+    assert all("people who liked" in r.explanation and "match yours" not in r.explanation for r in voted)
+
+
+def _reloaded(rec: Recommender, tmp_path: Path) -> Recommender:
+    rec.save(str(tmp_path / "m"))
+    return Recommender.load(str(tmp_path / "m"), encoder=HashingEncoder())

@@ -32,7 +32,8 @@ def explain_at(rec: Recommender, scored: Scored, j: int) -> Recommendation:
                               explanation="nothing is known yet: catalogue order", contributions={})
     source = "title" if row in scored.named else max(contrib, key=lambda k: contrib[k])
     vote = scored.neighbour_vote
-    knows_nothing = vote is not None and not vote.from_picks and not vote.profiled
+    # nobody shares the picks (or there are none) and no profile narrows the crowd
+    knows_nothing = vote is not None and not (vote.from_picks and vote.people.size) and not vote.profiled
 
     def label(name: str) -> str:
         if name == "neighbours" and knows_nothing:
@@ -95,6 +96,9 @@ def sentence(rec: Recommender, source: str, scored: Scored, row: int, j: int) ->
             return f"liked by {count} of the {vote.people.size} people whose picks match yours"
         # the score came from the wider crowd, not from people who share the picks
         n_liked = int(rec.population.pos[row])
+        if vote.from_picks and vote.people.size:  # labelled similar-users: say why they did not decide it
+            return (f"none of the {vote.people.size} people whose picks match yours has it; "
+                    f"{n_liked} positive interactions in the wider crowd")
         if not vote.profiled:
             return f"popular: {n_liked} positive interactions"
         shared = ", ".join(scored.matched_groups) or "your profile"

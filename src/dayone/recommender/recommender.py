@@ -977,8 +977,12 @@ class Recommender:
             ctx = UserContext(history=[HistoryEntry(item=item_or_text, liked=True)])
             banned.add(item_or_text)
             scored = self._score(ctx)
-            # popularity alone must not decide "similar": keep only item-to-item evidence
-            for name in ("popularity", "quality", "demographic"):
+            # popularity alone must not decide "similar": keep only item-to-item evidence. The
+            # similar-users part is that only when people who have the item voted; for an item
+            # nobody has yet, its vote is the whole crowd's, i.e. popularity again
+            vote = scored.neighbour_vote
+            crowd = ("neighbours",) if vote is None or not (vote.from_picks and vote.people.size) else ()
+            for name in ("popularity", "quality", "demographic", *crowd):
                 if name in scored.weights:
                     scored.weights[name] = 0.0
         else:
@@ -997,8 +1001,10 @@ class Recommender:
         out = [self._explain_at(scored, int(j)) for j in best]
         if item_or_text in self.index:
             # the item stood in for a visitor's one like; nobody here "liked" it
+            title = self.catalog.title(item_or_text)
             for rec in out:
-                rec.explanation = rec.explanation.replace(", which you liked", "")
+                rec.explanation = (rec.explanation.replace(", which you liked", "")
+                                   .replace("people whose picks match yours", f"people who liked {title}"))
         return out
 
     def users_for_item(self, item: str | Mapping[str, Any], n: int = 10) -> list[UserMatch]:
