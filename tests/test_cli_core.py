@@ -52,6 +52,8 @@ def test_build_recommend_similar(files: dict[str, Path]) -> None:
     assert recs[0]["item"] in {"b", "c"}
     out = runner.invoke(app, ["similar", str(model), "wedding love", "--n", "1"])
     assert out.exit_code == 0 and "wedding love story" in out.output
+    out = runner.invoke(app, ["similar", str(model), "B00TYPO", "--n", "1"])  # a mistyped id is not silent
+    assert out.exit_code == 0 and "no item has the id 'B00TYPO'; matching it as text" in out.output
     # yes/no answers instead of a list, one line per asked item
     out = runner.invoke(app, ["recommend", str(model), "--pick", "a:5", "--likes", "b", "--likes", "c", "--json"])
     assert out.exit_code == 0, out.output
@@ -79,6 +81,11 @@ def test_bad_arguments_are_clear(files: dict[str, Path]) -> None:
     assert out.exit_code == 2 and "finite number" in out.output
     out = runner.invoke(app, ["recommend", str(model), "--user", "nobody"])
     assert out.exit_code == 2 and "unknown user 'nobody'" in out.output
+    # a setting the model does not take names it and what it accepts, without pydantic's codes
+    out = runner.invoke(app, ["build", str(files["items"]), "--out", str(files["dir"] / "fr"), "--id-field", "sku",
+                              "--encoder", "hashing", "--language", "fr"])
+    assert out.exit_code == 2 and "language: Input should be 'en' or 'zh' (got 'fr')" in out.output
+    assert "errors.pydantic.dev" not in out.output
 
 
 def test_build_never_replaces_what_is_not_a_saved_model(files: dict[str, Path]) -> None:

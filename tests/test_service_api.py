@@ -138,6 +138,18 @@ def test_item_bad_json_and_nan_are_4xx(client: TestClient) -> None:
     assert client.get(f"{API}/items", params={"limit": "many"}).status_code == 422
 
 
+def test_a_bad_pick_is_reported_once_by_its_own_field(client: TestClient) -> None:
+    """A pick is an id or an object; a bad object must not also be reported as a bad id."""
+    r = client.post(f"{API}/recommendations/session", content=(
+        b'{"context":{"items":["m1",{"item_id":"m2","kind":"rating","value":NaN}]}}'),
+        headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    assert [e["loc"] for e in r.json()["detail"]] == [["body", "context", "items", 1, "item", "value"]]
+    r = client.post(f"{API}/recommendations/session", json={"context": {"items": [{"item_id": "m2", "kind": "rating"}]}})
+    assert r.status_code == 422 and len(r.json()["detail"]) == 1
+    assert "a rating needs a numeric `value`" in r.json()["detail"][0]["msg"]
+
+
 def test_new_item_is_recommendable_when_the_call_returns(client: TestClient) -> None:
     q = {"context": {"text": "underwater submarine treasure"}, "n": 3}
     assert "sub" not in ids(client.post(f"{API}/recommendations/session", json=q).json())

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 
 from dayone.data import DataError
 
@@ -55,8 +56,20 @@ def _parse_picks(values: list[str] | None) -> list[dict[str, Any]]:
     return out
 
 
+def error_text(exc: Exception) -> str:
+    """One line per problem: a settings error names the setting and what it accepts, without
+    pydantic's type codes and links (a command-line user did not write the model)."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
+            + (f" (got {e['input']!r})" if e["type"] != "missing" and not isinstance(e["input"], dict) else "")
+            for e in exc.errors()
+        )
+    return str(exc)
+
+
 def _fail(exc: Exception) -> None:
-    typer.echo(f"error: {exc}", err=True)
+    typer.echo(f"error: {error_text(exc)}", err=True)
     raise typer.Exit(code=2)
 
 
@@ -252,6 +265,9 @@ def register(app: typer.Typer) -> None:
 
         try:
             rec = Recommender.load(str(model))
+            if item_or_text not in rec.index and len(item_or_text.split()) == 1:
+                # one word that is no id: a mistyped id would otherwise be answered as text
+                typer.echo(f"note: no item has the id {item_or_text!r}; matching it as text", err=True)
             recs = rec.similar_items(item_or_text, n=n)
         except (DataError, ValueError) as exc:
             _fail(exc)

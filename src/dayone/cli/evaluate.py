@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
+from dayone.cli.core import error_text
 from dayone.data import DataError
 
 
@@ -133,10 +134,10 @@ def register(app: typer.Typer) -> None:
                 quiet,
             )
         except DataError as e:
-            typer.echo(f"error: {e}", err=True)
+            typer.echo(f"error: {error_text(e)}", err=True)
             raise typer.Exit(1) from None
         except ValueError as e:
-            typer.echo(f"error: {e}", err=True)
+            typer.echo(f"error: {error_text(e)}", err=True)
             raise typer.Exit(1) from None
 
 

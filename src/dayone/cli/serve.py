@@ -12,6 +12,8 @@ from typing import Annotated, Any
 
 import typer
 
+from dayone.cli.core import error_text
+
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
@@ -46,7 +48,7 @@ def register(app: typer.Typer) -> None:
         try:
             settings = load_settings(config, **overrides)
         except (FileNotFoundError, ValueError) as e:
-            typer.echo(f"error: {e}", err=True)
+            typer.echo(f"error: {error_text(e)}", err=True)
             raise typer.Exit(2) from e
 
         problem = _preflight(settings)

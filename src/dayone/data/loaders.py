@@ -91,7 +91,7 @@ def _decode(path: Path, raw: bytes, encoding: str) -> str:
     except UnicodeDecodeError as exc:
         row = raw[: exc.start].count(b"\n")  # header is line 0 for tables; JSONL rows start at 1
         raise DataError(
-            f"not valid {encoding} text at byte {exc.start} (pass encoding=... e.g. latin-1)",
+            f"not valid {encoding} text at byte {exc.start} (give its encoding, e.g. latin-1: `--encoding` on the command line, `encoding=` in Python)",
             file=str(path),
             row=row if row > 0 else 1,
         ) from None

@@ -170,6 +170,9 @@ def load_recommender(path: str | Path, encoder: Encoder | None = None) -> Recomm
     meta_file = root / "recommender.json"
     if not meta_file.exists():
         _recover_interrupted_save(root)
+    if not root.exists():
+        raise DataError("no such folder (give the folder `dayone build --out` or `Recommender.save` wrote)",
+                        file=str(root))
     if not meta_file.exists():
         raise DataError("not a saved dayone recommender (recommender.json missing)", file=str(root))
     try:

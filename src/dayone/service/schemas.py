@@ -10,7 +10,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    model_validator,
+)
 
 
 def id_problem(value: str) -> str | None:
@@ -202,12 +210,22 @@ class ContextItem(Strict):
         return self
 
 
+def _pick_shape(value: Any) -> str:
+    """A pick is an id or an object: deciding which up front means a bad object is reported
+    once, by its own fields, not also as "not a valid id"."""
+    return "id" if isinstance(value, str) else "item"
+
+
+# a picked item: its id alone (a like), or an object with how the visitor felt about it
+Pick = Annotated[Annotated[Id, Tag("id")] | Annotated[ContextItem, Tag("item")], Discriminator(_pick_shape)]
+
+
 class SessionContext(Strict):
     """What is known about an anonymous visitor: free text, attributes, picked items."""
 
     text: FreeText | None = None
     attributes: Attributes = Field(default_factory=dict)
-    items: list[Id | ContextItem] = Field(default_factory=list, max_length=500)
+    items: list[Pick] = Field(default_factory=list, max_length=500)
 
 
 class Filters(Strict):
