@@ -235,3 +235,16 @@ def test_clear_likes_are_the_top_of_the_scale_not_above_its_midpoint() -> None:
     # the default cut follows the log's own scale: 0-10 -> 7.5
     ten = pd.DataFrame({"rating": [0.0, 7.0, 8.0, 10.0], "weight": [nan] * 4, "liked": [nan] * 4})
     assert liked_mask(ten).tolist() == [False, False, True, True]
+
+
+def test_times_may_be_iso_8601_text_or_unix_seconds(tmp_path: Path) -> None:
+    """A log exported from a database carries ISO times; they become Unix seconds (UTC when
+    no zone is named, as the service reads its events), and a time that is neither says where."""
+    f = write(tmp_path / "log.csv", "user,item,ts\nu,a,2017-03-01T10:00:00\nu,b,2017-03-01T11:00:00+01:00\n"
+                                    "u,c,2017-03-01\nu,d,1488362400\nu,e,2017-03-01T10:00:00Z\n")
+    df = load_interactions(f, InteractionMapping(ts="ts"))
+    assert df["ts"].tolist() == [1488362400.0, 1488362400.0, 1488326400.0, 1488362400.0, 1488362400.0]
+    bad = write(tmp_path / "bad.csv", "user,item,ts\nu,a,1488362400\nu,b,yesterday\n")
+    with pytest.raises(DataError, match="Unix seconds or ISO 8601") as err:
+        load_interactions(bad, InteractionMapping(ts="ts"))
+    assert err.value.row == 2 and err.value.field == "ts"

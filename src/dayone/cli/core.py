@@ -168,7 +168,7 @@ def register(app: typer.Typer) -> None:
         rating: Annotated[str | None, typer.Option(help="interactions: rating column")] = None,
         weight: Annotated[str | None, typer.Option(help="interactions: implicit weight column")] = None,
         liked: Annotated[str | None, typer.Option(help="interactions: liked flag column")] = None,
-        ts: Annotated[str | None, typer.Option(help="interactions: timestamp column")] = None,
+        ts: Annotated[str | None, typer.Option(help="interactions: time column (Unix seconds, or ISO 8601 text read as UTC without a zone)")] = None,
         domain: Annotated[str, typer.Option(help="description domain")] = "generic",
         language: Annotated[str, typer.Option(help="en or zh")] = "en",
         encoder: Annotated[str, typer.Option(help="encoder name")] = "default",

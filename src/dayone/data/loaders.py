@@ -14,6 +14,7 @@ import gzip
 import json
 import math
 import numbers
+import re
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
@@ -217,6 +218,28 @@ def _as_number(value: Any, file: str, row: int, field: str) -> float:
     return number
 
 
+def _as_time(value: Any, file: str, row: int, field: str) -> float:
+    """A time as Unix seconds: a number as it is, or an ISO 8601 text or a date-time value (a
+    Parquet timestamp), read as UTC when it names no zone, as the service's events are."""
+    if isinstance(value, str) and not _NUMBER.match(value.strip()):
+        try:
+            value = datetime.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise DataError(f"expected a time: Unix seconds or ISO 8601 (2017-03-01T10:00:00), got {value!r}",
+                            file=file, row=row, field=field) from None
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime.datetime | datetime.date):
+        if not isinstance(value, datetime.datetime):
+            value = datetime.datetime(value.year, value.month, value.day)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.UTC)
+        return value.timestamp()
+    return _as_number(value, file, row, field)
+
+
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
 # ratings and weights beyond these are data errors (1e308 overflowed every sum of squares);
 # the service's API caps its values at the same magnitude as ratings
 SIGNAL_LIMITS = {"rating": 1e6, "weight": 1e12}  # weights may be durations in milliseconds
@@ -346,7 +369,8 @@ def interactions_from_records(
         for key in ("rating", "weight", "ts"):
             field = getattr(m, key) or (key if key in rec else None)
             v = rec.get(field) if field else None
-            number = np.nan if v in (None, "") else _as_number(v, source, row, field or key)
+            read = _as_time if key == "ts" else _as_number
+            number = np.nan if v in (None, "") else read(v, source, row, field or key)
             if key in SIGNAL_LIMITS and abs(number) > SIGNAL_LIMITS[key]:
                 raise DataError(f"a {key} is within ±{SIGNAL_LIMITS[key]:g}, got {v!r}", file=source, row=row,
                                 field=field or key)

@@ -233,7 +233,7 @@ class Filters(Strict):
     exclude_seen: bool = Field(True, description="leave out items already in the history")
     exclude: list[Id] = Field(default_factory=list, max_length=10_000)
     category: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
-        None, description="only items whose category fields contain this value"
+        None, description="only items that carry this value in a category field (category, categories, genre, genres; one whole value, any case, as GET /categories lists them)"
     )
     candidates: list[Id] | None = Field(
         None, max_length=10_000, description="only rank among these item ids"
