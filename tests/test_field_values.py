@@ -38,6 +38,17 @@ def test_values_are_short_strings_of_list_and_scalar_fields() -> None:
         "Adventure", "Animation", "Children", "a", "b"]  # "|" separates values in one string
 
 
+def test_a_value_too_long_to_be_one_gives_its_short_pieces() -> None:
+    """A category path's levels, or a flattened category, are what a visitor types ("digital
+    calipers"); without them a product's only value would be its brand."""
+    assert values_of({"category": "Tools & Home Improvement > Measuring & Layout Tools > Digital Calipers",
+                      "brand": "HM Digital"}) == [
+        "Tools & Home Improvement", "Measuring & Layout Tools", "Digital Calipers", "HM Digital"]
+    assert values_of({"category": "Test, Measure & Inspect Dimensional Measurement Calipers Digital Calipers"}) == [
+        "Test", "Measure", "Inspect Dimensional Measurement Calipers Digital Calipers"]
+    assert values_of({"about": "a sentence of nine words with no separator in it"}) == []
+
+
 def test_values_per_item_are_capped() -> None:
     assert len(values_of({"tags": [f"tag {i}" for i in range(100)]})) == 16
 

@@ -36,6 +36,10 @@ IDENTIFYING_MIN_ITEMS = 50
 IDENTIFYING_SHARE = 0.8  # the demo's tags: 1,294 distinct of 3,119 (0.41); SKUs and ISBNs: ~1
 # a sentence names an item when their words overlap this much (Jaccard over word sets)
 NAMED_OVERLAP = 2 / 3
+# a longer text is not split into values: a description, not a path or a list
+MAX_SPLIT_CHARS = 400
+_SEPARATORS = re.compile(r"\s*[,;>/»›|]\s*")
+_JOINERS = re.compile(r"\s+(?:&|and)\s+", re.IGNORECASE)
 _YEAR = re.compile(r"\s*\(\d{4}\)\s*$")
 _WORD = re.compile(r"\w+")
 
@@ -59,6 +63,27 @@ def _parts(raw: object) -> list[object]:
     return [p for x in items for p in (x.split("|") if isinstance(x, str) and "|" in x else [x])]
 
 
+def _values_in(raw: object) -> list[str]:
+    """A field's matchable values. A value too long to be one (a category path such as
+    "Tools > Measuring > Digital Calipers", a list of features) is split at its separators
+    (, ; > / » | and then & / "and"), and each piece short enough counts: the leaf of a path
+    is often exactly what a visitor types, and without it a product's only value may be its
+    brand, which then decides the match on a shared word."""
+    out: list[str] = []
+    for x in _parts(raw):
+        v = _value(x)
+        if v is not None:
+            out.append(v)
+        elif isinstance(x, str) and len(x) <= MAX_SPLIT_CHARS:
+            for piece in _SEPARATORS.split(x):
+                v = _value(piece)
+                if v is None and piece.strip():
+                    out.extend(w for w in (_value(p) for p in _JOINERS.split(piece)) if w is not None)
+                elif v is not None:
+                    out.append(v)
+    return out
+
+
 def values_of(fields: Mapping[str, Any], skip: frozenset[str] = frozenset()) -> list[str]:
     """The values of an item's fields that are matched on their own: the short strings of
     list fields (genres, tags) and short string fields (brand, category), in field order,
@@ -69,9 +94,8 @@ def values_of(fields: Mapping[str, Any], skip: frozenset[str] = frozenset()) -> 
     for key, raw in fields.items():
         if str(key).lower() in NOT_VALUES or key in skip:
             continue
-        for x in _parts(raw):
-            v = _value(x)
-            if v is not None and v.lower() not in seen:
+        for v in _values_in(raw):
+            if v.lower() not in seen:
                 seen.add(v.lower())
                 out.append(v)
                 if len(out) == MAX_VALUES_PER_ITEM:
@@ -93,11 +117,9 @@ def identifying_fields(fields: Sequence[Mapping[str, Any]]) -> frozenset[str]:
         for key, raw in f.items():
             if str(key).lower() in NOT_VALUES:
                 continue
-            for x in _parts(raw):
-                v = _value(x)
-                if v is not None:
-                    seen[key] = seen.get(key, 0) + 1
-                    distinct.setdefault(key, set()).add(v.lower())
+            for v in _values_in(raw):
+                seen[key] = seen.get(key, 0) + 1
+                distinct.setdefault(key, set()).add(v.lower())
     return frozenset(k for k, n in seen.items() if len(distinct[k]) > IDENTIFYING_SHARE * n)
 
 
