@@ -88,6 +88,25 @@ def test_bad_arguments_are_clear(files: dict[str, Path]) -> None:
     assert "errors.pydantic.dev" not in out.output
 
 
+def test_build_takes_settings_from_a_json_file(files: dict[str, Path]) -> None:
+    settings = files["dir"] / "settings.json"
+    settings.write_text('{"beginnings": false, "field_match": 0.25, "domain": "product"}')
+    model = files["dir"] / "configured"
+    out = runner.invoke(app, ["build", str(files["items"]), "--out", str(model), "--id-field", "sku",
+                              "--encoder", "hashing", "--config", str(settings)])
+    assert out.exit_code == 0, out.output
+    saved = json.loads((model / "recommender.json").read_text())["config"]
+    assert saved["beginnings"] is False and saved["field_match"] == 0.25
+    assert saved["domain"] == "product" and saved["encoder"] == "hashing"  # the file's, and the option given
+    settings.write_text('{"beginings": false}')
+    out = runner.invoke(app, ["build", str(files["items"]), "--out", str(model), "--id-field", "sku",
+                              "--encoder", "hashing", "--config", str(settings)])
+    assert out.exit_code == 2 and "settings.json" in out.output and "beginings: Extra inputs are not permitted" in out.output
+    settings.write_text("[1, 2]")
+    out = runner.invoke(app, ["build", str(files["items"]), "--out", str(model), "--config", str(settings)])
+    assert out.exit_code == 2 and "a JSON object" in out.output
+
+
 def test_build_never_replaces_what_is_not_a_saved_model(files: dict[str, Path]) -> None:
     precious = files["dir"] / "precious"
     precious.mkdir()

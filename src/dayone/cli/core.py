@@ -68,6 +68,22 @@ def error_text(exc: Exception) -> str:
     return str(exc)
 
 
+# `dayone build`'s defaults for the settings it also takes as options: a --config file's
+# value stands unless the option was given a different one
+_BUILD_DEFAULTS = {"encoder": "default", "domain": "generic", "language": "en"}
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """A JSON object of settings, with errors that name the file."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"cannot read the settings: {exc}", file=str(path)) from None
+    if not isinstance(data, dict):
+        raise DataError("the settings must be a JSON object of name: value", file=str(path))
+    return data
+
+
 def _fail(exc: Exception) -> None:
     typer.echo(f"error: {error_text(exc)}", err=True)
     raise typer.Exit(code=2)
@@ -173,6 +189,10 @@ def register(app: typer.Typer) -> None:
         language: Annotated[str, typer.Option(help="en or zh")] = "en",
         encoder: Annotated[str, typer.Option(help="encoder name")] = "default",
         encoding: Annotated[str, typer.Option(help="file text encoding")] = "utf-8",
+        config_file: Annotated[Path | None, typer.Option(
+            "--config", exists=True, dir_okay=False,
+            help="JSON file of RecommenderConfig settings (e.g. {\"beginnings\": false, \"field_match\": 0.25}); "
+                 "--encoder, --domain and --language given here win")] = None,
     ) -> None:
         """Load, describe, encode and save a recommender for your own catalogue."""
         from dayone.data import (
@@ -188,7 +208,15 @@ def register(app: typer.Typer) -> None:
 
         try:
             check_save_target(out)  # before the encoding work, not after it
-            config = RecommenderConfig(encoder=encoder, domain=domain, language=language)
+            settings = read_config_file(config_file) if config_file else {}
+            given = {k: v for k, v in (("encoder", encoder), ("domain", domain), ("language", language))
+                     if v != _BUILD_DEFAULTS[k] or k not in settings}
+            try:
+                config = RecommenderConfig(**{**settings, **given})
+            except ValidationError as exc:  # name the file the bad setting came from
+                if config_file is None:
+                    raise
+                raise DataError(error_text(exc), file=str(config_file)) from None
             catalog = load_items(
                 items, ItemMapping(id=id_field, text=text or [], categorical=categorical or [], numeric=numeric or []), encoding
             )

@@ -131,8 +131,11 @@ class PrefixNet:
         nets: int = NETS,
         epochs: int = EPOCHS,
         budget: float = BUDGET,
+        progress: str | None = None,
     ) -> PrefixNet:
+        """`progress`: a label to show a progress bar under (None: silent)."""
         import torch
+        from tqdm import tqdm
 
         profile = ProfileEncoding.fit([users.get(u, {}) for u in m.user_ids])
         P = np.stack([profile.encode(users.get(u, {})) for u in m.user_ids]) if m.n_users else None
@@ -153,12 +156,14 @@ class PrefixNet:
         n_nets = int(min(nets, max(1, budget // max(per_net, 1))))
         users_per_epoch = int(min(m.n_users, max(BATCH, budget // (epochs * per_user))))
         models = []
+        bar = tqdm(total=n_nets * epochs, desc=progress, unit="epoch", disable=progress is None, leave=False)
         for _net in range(n_nets):
             torch.manual_seed(int(rng.integers(1 << 31)))
             net = _autoencoder(width, n_out)
             opt = torch.optim.Adam(net.parameters(), lr=1e-3)
             steps = 0
             for _ in range(epochs):
+                bar.update(1)
                 net.train()
                 chosen = rng.permutation(m.n_users)[:users_per_epoch]
                 X, Y = _examples(m, slot, chosen, ordered, lengths, positive, P, width, rng)
@@ -178,6 +183,7 @@ class PrefixNet:
             if steps:
                 net.eval()
                 models.append(net)
+        bar.close()
         info = {
             "nets": len(models),
             "epochs": epochs,

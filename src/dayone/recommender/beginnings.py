@@ -76,6 +76,7 @@ class Beginnings:
         users: UserTable,
         seed: int = 0,
         log_size: int | None = None,
+        progress: str | None = None,
     ) -> Beginnings | None:
         """Train on `interactions` (time-ordered where `ts` is known; `positive` marks the rows
         that count as likes, the population's own preference). `log_size`: the length of the
@@ -107,7 +108,7 @@ class Beginnings:
         for u in m.user_ids:
             profile = users.get(u)
             profiles[u] = dict(profile.attributes) if profile is not None else {}
-        net = PrefixNet.fit(m, profiles, list(HISTORY_LENGTHS), seed=seed, nets=NETS)
+        net = PrefixNet.fit(m, profiles, list(HISTORY_LENGTHS), seed=seed, nets=NETS, progress=progress)
         if not net.nets:
             return None
         modelled = np.flatnonzero(net.slot >= 0)  # slots follow catalogue order

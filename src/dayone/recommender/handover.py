@@ -141,7 +141,7 @@ def learn_handover(
     shadow.catalog, shadow.index, shadow.users = rec.catalog, rec.index, rec.users
     shadow.interactions = df[~df["user"].isin(val)].drop(columns=["_pref", "_target"]).reset_index(drop=True)
     shadow.population.ensure(rec._n_rows())
-    shadow.refit()
+    shadow.refit(show_progress=show_progress)
 
     examples: list[_Example] = []
     held = df[df["user"].isin(val)]

@@ -195,7 +195,7 @@ class Recommender:
             if unknown:
                 raise UnknownItemError(unknown, "interactions")
             rec.interactions = df
-        rec.refit()
+        rec.refit(show_progress=show_progress)
         if rec.config.learn_handover and rec.config.handover is None and len(rec.interactions):
             rec.handover_report = rec.learn_handover(show_progress=show_progress)
         return rec
@@ -255,7 +255,7 @@ class Recommender:
         else:
             self.ann.add(ids, vectors, labels=self.index.rows(ids).tolist())
 
-    def refit(self, train_beginnings: bool = True) -> None:
+    def refit(self, train_beginnings: bool = True, show_progress: bool = False) -> None:
         """Recompute population statistics, co-occurrence and user profile vectors, and
         retrain the similar-beginnings network (`train_beginnings`; loading a saved model
         passes False and restores the saved network instead)."""
@@ -300,7 +300,8 @@ class Recommender:
             )
             if train_beginnings and self.config.beginnings:
                 self.beginnings = Beginnings.fit(
-                    self.index.ids(), df, prefs > 0, self.users, log_size=log_size
+                    self.index.ids(), df, prefs > 0, self.users, log_size=log_size,
+                    progress="training the similar-beginnings networks" if show_progress else None,
                 )
             for user, group in df.groupby("user", sort=False):
                 self.histories[str(user)] = [
