@@ -141,6 +141,10 @@ def test_onboarding_and_new_item(server: str, browser: object) -> None:
     page.get_by_test_id("new-category").fill("Animation|Children")
     page.get_by_test_id("add-item").click()
     expect(page.get_by_test_id("add-status")).to_contain_text("added toy2")
+    # a generic catalogue: the page's examples name no films, and the category is saved where
+    # the generic description template reads it
+    expect(page.get_by_test_id("likes")).to_have_attribute("placeholder", "e.g. what you are looking for, in your own words")
+    assert page.request.get(server + "/api/v1/items/toy2").json()["fields"]["category"] == "Animation|Children"
     reach = page.get_by_test_id("reach").locator("li")
     expect(reach.first).to_contain_text("visitor-1")
     expect(reach.first.locator(".source")).to_have_text("profile-match")

@@ -360,6 +360,7 @@ def test_refit_swaps_model_and_keeps_serving(client: TestClient) -> None:
             {"user_id": u, "item_id": "m12", "kind": "like"}]})
     info = client.get(f"{API}/models/current").json()
     assert info["version"] == 0 and info["n_events"] == 6
+    assert info["domain"] == "generic"  # the page words its examples by it
     r = client.post(f"{API}/models/refit", json={"wait": True})
     assert r.status_code == 202 and r.json()["version"] == 1 and r.json()["path"]
     assert Path(r.json()["path"]).exists()

@@ -326,6 +326,8 @@ class ModelInfo(Strict):
     refitting: bool
     path: str | None
     last_refit_error: str | None = Field(None, description="why the last refit failed; null after a success")
+    domain: str = Field("generic", description="the catalogue's description domain (movie, product, music, "
+                        "news, generic): the page words its examples and its category field by it")
     handover: list[str] = Field(
         default_factory=list,
         description="what the serving model's hand-over learned: per evidence bucket, the "

@@ -19,6 +19,7 @@ def info(engine: Engine) -> ModelInfo:
                      applied_seq=engine.applied_seq, n_items=c["items"], n_users=c["users"],
                      n_events=c["events"], refitting=engine.refitting, path=s.path,
                      last_refit_error=engine.refit_error,
+                     domain=engine.rec.config.domain if engine.rec else "generic",
                      handover=summarise_handover(engine.rec.handover_report) if engine.rec else [])
 
 

@@ -260,7 +260,8 @@ async function addItem(ev) {
   const fields = { title: String(f.get("title")).trim() };
   if (!id || !fields.title) { status.textContent = "give the item an id and a title"; status.classList.add("error"); return; }
   if (f.get("description")) fields.description = String(f.get("description")).trim();
-  if (f.get("genres")) fields.genres = String(f.get("genres")).trim();
+  // the field the catalogue's description template reads its categories from
+  if (f.get("category")) fields[wording.field] = String(f.get("category")).trim();
   try {
     const t0 = performance.now();
     try {
@@ -282,10 +283,26 @@ async function addItem(ev) {
   } catch (e) { status.textContent = e.message; status.classList.add("error"); }
 }
 
+// examples and the category field per description domain, so a shop's page does not talk films
+const WORDING = {
+  movie: { likes: "e.g. funny animated films for a family evening", category: "e.g. Comedy|Animation", field: "genres" },
+  music: { likes: "e.g. mellow jazz for a rainy evening", category: "e.g. Jazz|Soul", field: "genres" },
+  product: { likes: "e.g. a quiet cordless drill for weekend projects", category: "e.g. Power Tools", field: "category" },
+  news: { likes: "e.g. local elections and climate policy", category: "e.g. Politics", field: "category" },
+};
+let wording = { field: "category" };
+
+function useDomain(domain) {
+  wording = WORDING[domain] || { field: "category" };
+  if (wording.likes) $("likes").placeholder = wording.likes;
+  if (wording.category) document.querySelector('[data-testid="new-category"]').placeholder = wording.category;
+}
+
 async function loadModel() {
   // what the hand-over learned from the logs (per amount of evidence), as the API reports it
   try {
     const m = await api("GET", "/models/current");
+    useDomain(m.domain);
     $("model-version").textContent = `model version ${m.version}: ${m.n_items} items, ${m.n_users} users, ${m.n_events} events`;
     $("handover").textContent = m.handover.join("\n");
   } catch (e) { $("handover").textContent = e.message; }
