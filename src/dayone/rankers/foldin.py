@@ -32,7 +32,10 @@ class ALSFoldIn:
         alpha: float = 10.0,
         iterations: int = 8,
         seed: int = 0,
+        batch_rows: int | None = None,
     ) -> ALSFoldIn:
+        """`batch_rows`: from how many rows a side is solved in stacks (default BATCH_ROWS);
+        the two paths differ only in float rounding."""
         rng = np.random.default_rng(seed)
         n_users, n_items = X.shape
         U = rng.normal(0, 0.01, (n_users, factors))
@@ -40,14 +43,14 @@ class ALSFoldIn:
         Xc = X.tocsr()
         Xt = X.T.tocsr()
         for _ in range(iterations):
-            U = _solve_side(Xc, V, reg, alpha)
-            V = _solve_side(Xt, U, reg, alpha)
+            U = _solve_side(Xc, V, reg, alpha, batch_rows)
+            V = _solve_side(Xt, U, reg, alpha, batch_rows)
         return cls(V, reg, alpha)
 
-    def user_factors(self, X: sp.csr_matrix) -> np.ndarray:
+    def user_factors(self, X: sp.csr_matrix, batch_rows: int | None = None) -> np.ndarray:
         """Every user's factor given the item factors: the last half-step of the fit, for
         callers that need the users too (users x items `X`, as fitted)."""
-        return _solve_side(X.tocsr(), self.item_factors, self.reg, self.alpha)
+        return _solve_side(X.tocsr(), self.item_factors, self.reg, self.alpha, batch_rows)
 
     def user_factor(self, items: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         f = self.item_factors.shape[1]
@@ -74,11 +77,13 @@ BATCH_BYTES = 512 * 1024**2
 BATCH_CHUNK = 4096  # rows solved at once: their normal equations take chunk x f x f floats
 
 
-def _solve_side(X: sp.csr_matrix, Y: np.ndarray, reg: float, alpha: float) -> np.ndarray:
+def _solve_side(X: sp.csr_matrix, Y: np.ndarray, reg: float, alpha: float,
+                batch_rows: int | None = None) -> np.ndarray:
     """Each row's regularised weighted least squares given the other side's factors `Y`:
     (YᵀY + Σᵢ cᵢ yᵢyᵢᵀ + reg·I) x = Σᵢ (1 + cᵢ) yᵢ over the row's entries i, cᵢ = alpha·xᵢ."""
     f = Y.shape[1]
-    if X.shape[0] >= max(BATCH_ROWS, Y.shape[0]) and Y.shape[0] * f * f * 8 <= BATCH_BYTES:
+    threshold = BATCH_ROWS if batch_rows is None else batch_rows
+    if X.shape[0] >= max(threshold, Y.shape[0]) and Y.shape[0] * f * f * 8 <= BATCH_BYTES:
         return _solve_side_batched(X, Y, reg, alpha)
     return _solve_side_rows(X, Y, reg, alpha)
 

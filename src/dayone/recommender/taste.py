@@ -39,6 +39,10 @@ FACTORS = 24
 REG = 20.0
 ALPHA = 5.0
 ITERATIONS = 6
+# the library's logs are solved in stacks from this many rows on (the bench keeps
+# foldin.BATCH_ROWS so its floats stay as measured): loading a model with 8,000 users
+# refits these factors, and row-by-row solves were most of that time
+BATCH_ROWS = 1_000
 # fewer warm items than this and a ridge from a 384-d embedding learns nothing worth serving
 MIN_WARM_ITEMS = 20
 
@@ -89,7 +93,8 @@ class TasteFactors:
             shape=(int(user_idx.max()) + 1, n_rows),
         )
         X.data[:] = 1.0  # a repeated interaction is one preference
-        als = ALSFoldIn.fit(X, factors=FACTORS, reg=REG, alpha=ALPHA, iterations=ITERATIONS, seed=seed)
+        als = ALSFoldIn.fit(X, factors=FACTORS, reg=REG, alpha=ALPHA, iterations=ITERATIONS, seed=seed,
+                            batch_rows=BATCH_ROWS)
         liked_rows = np.flatnonzero(liked)
         mapper = ContentRegressor.fit(vectors[liked_rows], als.item_factors[liked_rows])
         # float32: a request reads every row's factors, and half the bytes is half the time
@@ -104,7 +109,7 @@ class TasteFactors:
         out.reach_mapper = ContentRegressor.fit(vectors[known], np.log1p(likes[known]))
         out.reach = np.maximum(np.asarray(out.reach_mapper.predict(vectors), dtype=np.float64), 0.0)
         out.user_ids = [str(u) for u in user_ids]
-        out.user_factors = als.user_factors(X)
+        out.user_factors = als.user_factors(X, batch_rows=BATCH_ROWS)
         if quality is not None and quality[0].size >= MIN_WARM_ITEMS:
             rated, value, count = quality
             # weighted by sqrt(#ratings), as the bench's quality map: two ratings must not steer it
