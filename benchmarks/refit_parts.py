@@ -2,8 +2,8 @@
 in the same process.
 
 `Recommender.load` refits the population from the saved log (the log is the truth; derived
-statistics are not saved twice). On a shop's log of 44k purchases by 8,400 people it took
-8.7 s, and `dayone recommend` paid it on every call: most of it was the taste factors'
+statistics are not saved twice), and `dayone recommend` pays it on every call. On a shop's
+log of 44k purchases by 8,400 people most of it was the taste factors'
 row-by-row least squares (one small solve per user, per iteration) and building each user's
 history from per-user DataFrame groups. Now the taste factors solve the user side in stacks
 (`taste.BATCH_ROWS`), and the histories come from one pass over plain lists. This times both
