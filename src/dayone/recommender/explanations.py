@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dayone.recommender.results import Recommendation
-from dayone.recommender.scored import STRATEGY_LABELS, Scored
+from dayone.recommender.scored import STRATEGY_LABELS, Scored, short_title
 
 if TYPE_CHECKING:
     from dayone.recommender.recommender import Recommender
@@ -80,14 +80,14 @@ def sentence(rec: Recommender, source: str, scored: Scored, row: int, j: int) ->
         if liked.size:
             sims = rec.index._mat[liked] @ rec.index._mat[row]
             best = rec.index.id_at(int(liked[int(np.argmax(sims))]))
-            return f"similar to {rec.catalog.title(best)}, which you liked"
+            return f"similar to {short_title(rec.catalog.title(best))}, which you liked"
         return "unlike the items you disliked"
     if source == "cooccurrence" and rec.population.cooc is not None:
         liked = scored.history_rows[(scored.history_prefs > 0) & (scored.history_rows < rec.population.cooc.shape[0])]
         if liked.size and row < rec.population.cooc.shape[1]:
             col = np.asarray(rec.population.cooc[liked][:, row].todense()).ravel()
             best = rec.index.id_at(int(liked[int(np.argmax(col))]))
-            return f"people who liked {rec.catalog.title(best)} also liked this"
+            return f"people who liked {short_title(rec.catalog.title(best))} also liked this"
         return "liked by people with similar picks"
     if source == "neighbours" and scored.neighbour_vote is not None:
         vote = scored.neighbour_vote

@@ -50,7 +50,7 @@ from dayone.recommender.neighbours import NeighbourVote
 from dayone.recommender.population import Population
 from dayone.recommender.reach import users_for_item
 from dayone.recommender.results import LikePrediction, Recommendation, UserMatch
-from dayone.recommender.scored import Scored
+from dayone.recommender.scored import Scored, short_title
 
 
 def _scale(reference: np.ndarray, top: float | None = None) -> tuple[float, float]:
@@ -1015,7 +1015,7 @@ class Recommender:
         out = [self._explain_at(scored, int(j)) for j in best]
         if item_or_text in self.index:
             # the item stood in for a visitor's one like; nobody here "liked" it
-            title = self.catalog.title(item_or_text)
+            title = short_title(self.catalog.title(item_or_text))
             for rec in out:
                 rec.explanation = (rec.explanation.replace(", which you liked", "")
                                    .replace("people whose picks match yours", f"people who liked {title}"))

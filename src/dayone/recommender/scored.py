@@ -44,3 +44,15 @@ class Scored:
     # the encoded wanted part of a sentence when field values took part in its match, for explanations
     text_vector: np.ndarray | None = None
     named: dict[int, float] = field(default_factory=dict)  # rows the typed words name by title
+
+
+# an explanation names other items by title; a product title can run to 150 characters
+TITLE_CHARS = 60
+
+
+def short_title(title: str) -> str:
+    """A title as an explanation quotes it: cut at a word boundary past TITLE_CHARS."""
+    if len(title) <= TITLE_CHARS:
+        return title
+    cut = title[:TITLE_CHARS].rsplit(" ", 1)[0].rstrip(" ,;:-|(")
+    return (cut or title[:TITLE_CHARS]) + "…"
