@@ -204,11 +204,11 @@ def test_an_item_lifted_by_the_wider_crowd_is_not_credited_to_matching_people() 
                             encoder=HashingEncoder())
     recs = {r.item: r for r in rec.recommend({"history": [{"item": "i0", "rating": 5}]}, n=3)}
     assert "liked by 0 of" not in recs["i9"].explanation
-    # the source is similar-users (their vote, weighted, put it there), and the sentence says
-    # that the people who share the picks did not have it: the wider crowd did
-    assert recs["i9"].source == "similar-users"
-    assert recs["i9"].explanation == ("none of the 3 people whose picks match yours has it; "
-                                      "50 positive interactions in the wider crowd")
+    # the people who share the picks lack it: the wider crowd put it there, and the source
+    # and the sentence both say so
+    assert recs["i9"].source == "popularity"
+    assert recs["i9"].explanation == "popular: 50 positive interactions (none of the 3 people whose picks match yours has it)"
+    assert recs["i1"].source == "similar-users"
     assert recs["i1"].explanation == "liked by 3 of the 3 people whose picks match yours"
 
 
@@ -216,7 +216,7 @@ def test_a_crowd_that_knows_nothing_of_you_is_labelled_popularity_everywhere() -
     """With no picks and no profile, similar users is popularity: the source and the
     contributions must both say so (and one label's parts add up, never collide)."""
     items = [{"id": f"i{j}", "title": f"thing {j}"} for j in range(6)]
-    rows = [{"user": f"p{u}", "item": f"i{u % 3}", "rating": 5.0} for u in range(30)]
+    rows = [{"user": f"p{u}", "item": f"i{u % 3 + k}", "rating": 5.0} for u in range(30) for k in (0, 3)]
     weights = {"text": 0.0, "history": 0.0, "cooccurrence": 0.0, "popularity": 0.5, "quality": 0.0}
     rec = Recommender.build(Catalog.from_records(items), pd.DataFrame(rows),
                             config=RecommenderConfig(learn_handover=False, weights=weights),
@@ -224,8 +224,10 @@ def test_a_crowd_that_knows_nothing_of_you_is_labelled_popularity_everywhere() -
     top = rec.recommend({}, n=1)[0]
     assert top.source == "popularity"
     assert "similar-users" not in top.contributions
-    parts = rec.recommend({"history": [{"item": "i0", "rating": 5}]}, n=1)[0].contributions
-    assert parts.get("similar-users", 0) > 0, "with a pick the crowd is similar users again"
+    with_pick = rec.recommend({"history": [{"item": "i0", "rating": 5}]}, n=1)[0]
+    parts = with_pick.contributions
+    assert with_pick.item == "i3"
+    assert parts.get("similar-users", 0) > 0, "with a pick the people who share it are similar users again"
     assert top.contributions["popularity"] > parts.get("popularity", 0)
 
 

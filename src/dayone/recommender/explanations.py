@@ -32,8 +32,11 @@ def explain_at(rec: Recommender, scored: Scored, j: int) -> Recommendation:
                               explanation="nothing is known yet: catalogue order", contributions={})
     source = "title" if row in scored.named else max(contrib, key=lambda k: contrib[k])
     vote = scored.neighbour_vote
-    # nobody shares the picks (or there are none) and no profile narrows the crowd
-    knows_nothing = vote is not None and not (vote.from_picks and vote.people.size) and not vote.profiled
+    nb = rec.population.neighbours
+    # nobody shares the picks (or there are none, or those who do lack this item) and no
+    # profile narrows the crowd: the similar-users share is then the whole crowd's
+    knows_nothing = vote is not None and not vote.profiled and (
+        not (vote.from_picks and vote.people.size) or (nb is not None and nb.likers(vote, row) == 0))
 
     def label(name: str) -> str:
         if name == "neighbours" and knows_nothing:
@@ -96,13 +99,12 @@ def sentence(rec: Recommender, source: str, scored: Scored, row: int, j: int) ->
             return f"liked by {count} of the {vote.people.size} people whose picks match yours"
         # the score came from the wider crowd, not from people who share the picks
         n_liked = int(rec.population.pos[row])
-        if vote.from_picks and vote.people.size:  # labelled similar-users: say why they did not decide it
-            return (f"none of the {vote.people.size} people whose picks match yours has it; "
-                    f"{n_liked} positive interactions in the wider crowd")
+        none = (f" (none of the {vote.people.size} people whose picks match yours has it)"
+                if vote.from_picks and vote.people.size else "")
         if not vote.profiled:
-            return f"popular: {n_liked} positive interactions"
+            return f"popular: {n_liked} positive interactions{none}"
         shared = ", ".join(scored.matched_groups) or "your profile"
-        return f"{n_liked} positive interactions, counted most from people who share your profile ({shared})"
+        return f"{n_liked} positive interactions, counted most from people who share your profile ({shared}){none}"
     if source == "beginnings":
         return "people whose first picks were like yours went on to like this"
     if source == "taste":
