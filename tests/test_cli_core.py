@@ -35,6 +35,11 @@ def test_describe(files: dict[str, Path]) -> None:
     assert lines[0].startswith("a\trocket launch to mars") and len(lines) == 3
     assert lines[0].count("\t") == 2  # item, description, the values matched on their own
     assert "aged 30" in lines[2] and "space please" in lines[2]
+    # the column options are build's: only the named columns are described, a list split
+    out = runner.invoke(app, ["describe", str(files["items"]), "--id-field", "sku", "--limit", "1",
+                              "--text", "name", "--categorical", "kind"])
+    assert out.exit_code == 0, out.output
+    assert out.output.strip() == "a\trocket launch to mars. kind: space.\tspace"
 
 
 def test_build_recommend_similar(files: dict[str, Path]) -> None:

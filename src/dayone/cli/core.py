@@ -113,6 +113,10 @@ def register(app: typer.Typer) -> None:
         _print_recs(rec.recommend(sentence, n=n), title)
         profile = {"age": 34, "occupation": "teacher", "country": "Canada"}
         typer.echo(f"\n2) A new visitor gives only a profile: {profile}")
+        if not rec.population.groups:
+            # say it rather than let the list look like the profile chose it
+            typer.echo("   (the demo's ratings come with no user profiles, so a profile cannot narrow the crowd "
+                       "here: these are the best-liked films; a log with profiles (`users=`) weighs people like them)")
         _print_recs(rec.recommend({"attributes": profile}, n=n), title)
         picks: list[dict[str, Any]] = [
             {"item": "1", "rating": 5},
@@ -145,6 +149,10 @@ def register(app: typer.Typer) -> None:
         language: Annotated[str, typer.Option(help="en or zh")] = "en",
         template: Annotated[Path | None, typer.Option(help="your own template JSON file", exists=True, dir_okay=False)] = None,
         id_field: Annotated[str, typer.Option(help="the id column")] = "id",
+        text: Annotated[list[str] | None, typer.Option(help="item text column (repeatable), as for build")] = None,
+        categorical: Annotated[list[str] | None, typer.Option(
+            help="item categorical column (repeatable; 'A|B' becomes a list), as for build")] = None,
+        numeric: Annotated[list[str] | None, typer.Option(help="item numeric column (repeatable), as for build")] = None,
         limit: Annotated[int, typer.Option(min=1, help="how many items to show")] = 5,
         encoding: Annotated[str, typer.Option(help="file text encoding")] = "utf-8",
         user_text: Annotated[str | None, typer.Option(help="also describe a new user who says this")] = None,
@@ -158,7 +166,9 @@ def register(app: typer.Typer) -> None:
 
         try:
             describer = Describer(domain, language, template)
-            catalog = load_items(items, ItemMapping(id=id_field), encoding=encoding)
+            # the same mapping as `build`, so what is shown is what a built model encodes
+            mapping = ItemMapping(id=id_field, text=text or [], categorical=categorical or [], numeric=numeric or [])
+            catalog = load_items(items, mapping, encoding=encoding)
         except (DataError, ValueError) as exc:
             _fail(exc)
         # third column: the short values a visitor's sentence is also matched against
