@@ -60,6 +60,9 @@ class Template(BaseModel):
     domain: str
     language: str
     item: list[str]
+    # the past-tense verb an explanation uses for a positive pick ("people who bought X also
+    # bought this" in a shop); English, as the explanations are
+    liked_verb: str = "liked"
     other_fields: bool = False
     user: UserTemplate
     values: dict[str, dict[str, str]] = Field(default_factory=dict)

@@ -70,6 +70,7 @@ def text_match_reason(rec: Recommender, scored: Scored, row: int, j: int) -> str
 
 def sentence(rec: Recommender, source: str, scored: Scored, row: int, j: int) -> str:
     ctx = scored.context
+    verb = rec.describer.template.liked_verb
     if source == "text":
         text = ctx.text or ""
         short = text if len(text) <= 60 else text[:57] + "..."
@@ -83,20 +84,20 @@ def sentence(rec: Recommender, source: str, scored: Scored, row: int, j: int) ->
         if liked.size:
             sims = rec.index._mat[liked] @ rec.index._mat[row]
             best = rec.index.id_at(int(liked[int(np.argmax(sims))]))
-            return f"similar to {short_title(rec.catalog.title(best))}, which you liked"
+            return f"similar to {short_title(rec.catalog.title(best))}, which you {verb}"
         return "unlike the items you disliked"
     if source == "cooccurrence" and rec.population.cooc is not None:
         liked = scored.history_rows[(scored.history_prefs > 0) & (scored.history_rows < rec.population.cooc.shape[0])]
         if liked.size and row < rec.population.cooc.shape[1]:
             col = np.asarray(rec.population.cooc[liked][:, row].todense()).ravel()
             best = rec.index.id_at(int(liked[int(np.argmax(col))]))
-            return f"people who liked {short_title(rec.catalog.title(best))} also liked this"
-        return "liked by people with similar picks"
+            return f"people who {verb} {short_title(rec.catalog.title(best))} also {verb} this"
+        return f"{verb} by people with similar picks"
     if source == "neighbours" and scored.neighbour_vote is not None:
         vote = scored.neighbour_vote
         count = rec.population.neighbours.likers(vote, row) if rec.population.neighbours else 0
         if vote.from_picks and count > 0:
-            return f"liked by {count} of the {vote.people.size} people whose picks match yours"
+            return f"{verb} by {count} of the {vote.people.size} people whose picks match yours"
         # the score came from the wider crowd, not from people who share the picks
         n_liked = int(rec.population.pos[row])
         none = (f" (none of the {vote.people.size} people whose picks match yours has it)"
@@ -108,7 +109,7 @@ def sentence(rec: Recommender, source: str, scored: Scored, row: int, j: int) ->
     if source == "beginnings":
         return "people whose first picks were like yours went on to like this"
     if source == "taste":
-        return "new here: its description places it among what people with picks like yours liked"
+        return f"new here: its description places it among what people with picks like yours {verb}"
     if source == "demographic":
         return "popular with people like you (" + ", ".join(scored.matched_groups) + ")"
     if source == "quality":
@@ -120,5 +121,5 @@ def sentence(rec: Recommender, source: str, scored: Scored, row: int, j: int) ->
         return "kept low: it resembles what you asked to avoid (" + ", ".join(avoid) + ")"
     count = int(rec.population.pos[row]) if row < rec.population.pos.shape[0] else 0
     if count == 0 and source == "popularity":
-        return "new here: items described like it are liked by many (its popularity is predicted)"
+        return f"new here: items described like it are {verb} by many (its popularity is predicted)"
     return f"popular: {count} positive interactions"

@@ -102,7 +102,7 @@ def taste_match(rec: Recommender, user: str, factor: np.ndarray, score: float, v
         near = np.argsort(-agree, kind="stable")[:TASTE_NAMED]
         near = near[agree[near] > 0] if (agree[near] > 0).any() else near[:1]
         closest = liked[int(near[int(np.argmax(rec.index._mat[rows[near]] @ vec))])]
-        because += f": people who liked {short_title(rec.catalog.title(closest))}, as they did, lean towards it"
+        because += f": people who {rec.describer.template.liked_verb} {short_title(rec.catalog.title(closest))}, as they did, lean towards it"
     return UserMatch(user=user, score=score, source=STRATEGY_LABELS["taste"], explanation=because)
 
 def liked_by(rec: Recommender, user: str) -> list[str]:
@@ -115,7 +115,7 @@ def profile_match(rec: Recommender, user: str, vec: np.ndarray, score: float, si
     liked = liked_by(rec, user)
     if liked:
         sims = rec.index._mat[rec.index.rows(liked)] @ vec
-        because = f"close to {short_title(rec.catalog.title(liked[int(np.argmax(sims))]))}, which they liked"
+        because = f"close to {short_title(rec.catalog.title(liked[int(np.argmax(sims))]))}, which they {rec.describer.template.liked_verb}"
     else:
         profile = rec.users.get(user)
         because = (f"close to what their profile says: \u201c{profile.text}\u201d" if profile and profile.text

@@ -1016,9 +1016,10 @@ class Recommender:
         if item_or_text in self.index:
             # the item stood in for a visitor's one like; nobody here "liked" it
             title = short_title(self.catalog.title(item_or_text))
+            verb = self.describer.template.liked_verb
             for rec in out:
-                rec.explanation = (rec.explanation.replace(", which you liked", "")
-                                   .replace("people whose picks match yours", f"people who liked {title}"))
+                rec.explanation = (rec.explanation.replace(f", which you {verb}", "")
+                                   .replace("people whose picks match yours", f"people who {verb} {title}"))
         return out
 
     def users_for_item(self, item: str | Mapping[str, Any], n: int = 10) -> list[UserMatch]:

@@ -1,4 +1,5 @@
-"""Explanations quote other items by title; a product title can be a paragraph."""
+"""How explanations word things: other items quoted by a short title (a product title can be a
+paragraph), and the domain's verb for a pick (a shop's customers bought, they did not "like")."""
 
 from __future__ import annotations
 
@@ -26,3 +27,13 @@ def test_an_explanation_quotes_a_long_title_short() -> None:
                             encoder=HashingEncoder())
     why = rec.explain({"history": [{"item": "cal", "liked": True}]}, "cal2").explanation
     assert why == "similar to Neiko 01409A Electronic Digital Caliper with Extra Large…, which you liked"
+
+
+def test_a_shop_says_bought() -> None:
+    items = [{"id": "cal", "title": "Digital caliper, 6 inch"}, {"id": "cal2", "title": "Digital caliper, stainless"},
+             {"id": "glue", "title": "Wood glue"}]
+    for domain, verb in (("product", "bought"), ("movie", "liked")):
+        rec = Recommender.build(Catalog.from_records(items), None,
+                                config=RecommenderConfig(learn_handover=False, domain=domain), encoder=HashingEncoder())
+        why = rec.explain({"history": [{"item": "cal", "liked": True}]}, "cal2").explanation
+        assert why == f"similar to Digital caliper, 6 inch, which you {verb}"
