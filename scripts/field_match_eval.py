@@ -69,6 +69,19 @@ def tagged() -> tuple[dict[str, collections.Counter[str]], dict[str, set[str]]]:
     return per_movie, movies
 
 
+def described_by_other_half(catalog: Catalog, per_movie: dict[str, collections.Counter[str]], h: int) -> Catalog:
+    """The catalogue with each movie's 8 most used tags of the *other* half as a `tags`
+    field, so a query of half `h` is matched through related values, never through itself."""
+    records = []
+    for item_id in catalog.ids:
+        fields = dict(catalog.fields(item_id))
+        kept = [t for t, _ in per_movie[item_id].most_common() if half(t) != h][:8]
+        if kept:
+            fields["tags"] = kept
+        records.append({"id": item_id, **fields})
+    return Catalog.from_records(records)
+
+
 def spoken_title(title: str) -> str:
     """"Magnificent Seven, The (1960)" -> "The Magnificent Seven", as a visitor types it."""
     t = re.sub(r"\s*\(\d{4}\)\s*$", "", title)
@@ -97,15 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     titles: dict[Setting, list[int]] = collections.defaultdict(list)
     for h in halves:
         queries = sorted(t for t, ms in movies.items() if len(ms & known) >= args.min_items and half(t) == h)
-        records = []
-        for item_id in catalog.ids:
-            fields = dict(catalog.fields(item_id))
-            kept = [t for t, _ in per_movie[item_id].most_common() if half(t) != h][:8]
-            if kept:
-                fields["tags"] = kept
-            records.append({"id": item_id, **fields})
-        rec = Recommender.build(Catalog.from_records(records), ratings, config=RecommenderConfig(domain="movie"),
-                                encoder=encoder, show_progress=True)
+        rec = Recommender.build(described_by_other_half(catalog, per_movie, h), ratings,
+                                config=RecommenderConfig(domain="movie"), encoder=encoder, show_progress=True)
         learned = list(rec.config.handover or [])
         text_only = {name: 0.0 for name in learned[0].model_dump()} | {"text": 1.0}
         print(f"half {h}: {len(queries)} tag queries, {len(rec.field_values)} field values", flush=True)

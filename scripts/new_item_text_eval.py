@@ -32,9 +32,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from field_match_eval import half, tagged  # noqa: E402
+from field_match_eval import described_by_other_half, half, tagged  # noqa: E402
 
-from dayone.data import Catalog  # noqa: E402
 from dayone.demo.catalog import load_demo_catalog  # noqa: E402
 from dayone.encoders import get_encoder  # noqa: E402
 from dayone.evaluation.metrics import NDCG, Truth, percentile_interval  # noqa: E402
@@ -78,15 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     shown: dict[float, list[int]] = collections.defaultdict(list)
     for h in halves:
         queries = sorted(t for t, ms in movies.items() if len(ms & known) >= args.min_items and half(t) == h)
-        records = []
-        for item_id in catalog.ids:
-            fields = dict(catalog.fields(item_id))
-            kept = [t for t, _ in per_movie[item_id].most_common() if half(t) != h][:8]
-            if kept:
-                fields["tags"] = kept
-            records.append({"id": item_id, **fields})
-        rec = Recommender.build(Catalog.from_records(records), ratings, config=RecommenderConfig(domain="movie"),
-                                encoder=encoder, show_progress=True)
+        rec = Recommender.build(described_by_other_half(catalog, per_movie, h), ratings,
+                                config=RecommenderConfig(domain="movie"), encoder=encoder, show_progress=True)
         print(f"half {h}: {len(queries)} tag queries, {len(new)} new films", flush=True)
         for share in SHARES:
             rec.config = rec.config.model_copy(update={"new_item_popularity": share})
