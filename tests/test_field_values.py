@@ -85,6 +85,24 @@ def test_best_is_the_closest_value_and_nan_without_values() -> None:
     assert np.isnan(fv.best(np.array([1.0, 0.0, 0.0]), 3)[2])
 
 
+def test_a_makers_name_counts_only_when_the_sentence_types_it() -> None:
+    """By meaning, "digital caliper" is near the brand "HM Digital": a maker's name must not
+    lift its whole range for a shared word, but typing the name still finds it."""
+    enc = TableEncoder({"HM Digital": [0.8, 0.6, 0], "Calipers": [1, 0, 0], "Water Testing": [0, 1, 0]})
+    fv = FieldValues(3)
+    fv.add([0, 1], [{"brand": "HM Digital", "category": "Water Testing"}, {"brand": "HM Digital"}], enc.encode)
+    fv.add([2], [{"category": "Calipers", "brand": "HM Digital"}], enc.encode)
+    q = np.array([1.0, 0.0, 0.0])
+    best = fv.best(q, 3, "digital caliper")
+    np.testing.assert_allclose(best[[0, 2]], [0.0, 1.0], atol=1e-6)  # the category, not the brand
+    assert np.isnan(best[1]), "an item whose only value is its maker's name is matched by its description"
+    assert fv.closest(q, 0, "digital caliper") == ("Water Testing", pytest.approx(0.0))
+    typed = fv.best(q, 3, "an hm digital meter")
+    np.testing.assert_allclose(typed, [0.8, 0.8, 1.0], atol=1e-6)
+    assert fv.closest(q, 1, "HM Digital") == ("HM Digital", pytest.approx(0.8))
+    assert np.isnan(fv.best(q, 3)[1]), "no words, no maker's name"
+
+
 def test_preload_keeps_the_first_vector_of_a_repeated_value() -> None:
     fv = FieldValues(2)
     fv.preload(["a", "b", "a"], np.array([[1, 0], [0, 1], [0.6, 0.8]], dtype=np.float32))

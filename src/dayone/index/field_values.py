@@ -32,6 +32,13 @@ MAX_VALUES_PER_ITEM = 16  # the table is as wide as the widest item: every reque
 # beyond this many distinct values new ones are not encoded (items keep the values known so far)
 MAX_VALUES = 200_000
 TITLE_KEYS = ("title", "name", "headline")
+# fields that name who made the item, not what it is: their values count for a sentence only
+# when the sentence names them (all their words typed). By meaning, "digital caliper" is
+# close to the brand "HM Digital" and "soldering iron" to "J-B Weld", which lifted a maker's
+# whole range for a shared word (docs/text_queries.md, "Makers' names")
+MAKER_FIELDS = frozenset({"brand", "brands", "manufacturer", "maker", "make", "artist", "artists", "author",
+                          "authors", "director", "directors", "cast", "actors", "studio", "publisher", "label",
+                          "seller", "vendor", "creator", "creators", "developer"})
 IDENTIFYING_MIN_ITEMS = 50
 IDENTIFYING_SHARE = 0.8  # the demo's tags: 1,294 distinct of 3,119 (0.41); SKUs and ISBNs: ~1
 # a sentence names an item when their words overlap this much (Jaccard over word sets)
@@ -141,8 +148,13 @@ class FieldValues:
         # identifying fields (`identifying_fields`), decided on the largest batch added so far
         self.skipped: frozenset[str] = frozenset()
         self._decided_on = 0
+        # values that came from a maker's field (MAKER_FIELDS), with their words: they count
+        # only for a sentence that types all of those words
+        self._maker_words: dict[int, frozenset[str]] = {}
+        self._maker_by_word: dict[str, set[int]] = {}
+        self._maker_ids = np.zeros(0, dtype=np.int64)
         # the last answer of `best`: a request asks it for its candidates and for its scores
-        self._last: tuple[bytes, int, np.ndarray] | None = None
+        self._last: tuple[tuple[bytes, frozenset[str] | None], int, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.values)
@@ -202,6 +214,17 @@ class FieldValues:
         new = new[: max(0, MAX_VALUES - len(self.values))]
         if new:
             self._append(new, encode(new))
+        for f in fields:
+            for key, raw in f.items():
+                if str(key).lower() in MAKER_FIELDS and key not in self.skipped:
+                    for v in _values_in(raw):
+                        if v in self._vid and self._vid[v] not in self._maker_words:
+                            vid = self._vid[v]
+                            self._maker_words[vid] = frozenset(_WORD.findall(v.lower()))
+                            for w in self._maker_words[vid]:
+                                self._maker_by_word.setdefault(w, set()).add(vid)
+        if len(self._maker_words) != self._maker_ids.size:
+            self._maker_ids = np.fromiter(self._maker_words, dtype=np.int64, count=len(self._maker_words))
         ids = [[self._vid[v] for v in vs if v in self._vid] for vs in per_item]
         if rows:
             self._reserve(max(rows) + 1, max((len(i) for i in ids), default=1))
@@ -222,20 +245,35 @@ class FieldValues:
                 self._table[int(row)] = -1
         self._last = None
 
-    def best(self, query: np.ndarray, n_rows: int) -> np.ndarray:
+    def _sims(self, q: np.ndarray, typed: frozenset[str] | None) -> np.ndarray:
+        """The query's cosine to every value, and -inf for a maker's name the words do not type."""
+        sims = np.empty(len(self.values) + 1, dtype=np.float32)
+        sims[:-1] = self._vectors @ q
+        sims[-1] = -np.inf  # where the table's -1 (no value) points
+        if self._maker_ids.size:
+            typed_makers = {vid for w in (typed or ()) for vid in self._maker_by_word.get(w, ())
+                            if self._maker_words[vid] <= (typed or frozenset())}
+            kept = sims[list(typed_makers)] if typed_makers else None
+            sims[self._maker_ids] = -np.inf
+            if kept is not None:
+                sims[list(typed_makers)] = kept
+        return sims
+
+    def best(self, query: np.ndarray, n_rows: int, text: str | None = None) -> np.ndarray:
         """Per item row, the cosine of the query to the item's closest value; NaN where the
-        item has none. The result is shared with the next identical call: do not modify it."""
+        item has none. `text`: the words the query came from, which decide whether a maker's
+        name counts (`MAKER_FIELDS`; without them none does). The result is shared with the
+        next identical call: do not modify it."""
         q = np.asarray(query, dtype=np.float32)
-        key = q.tobytes()
+        typed = typed_words(text)
+        key = (q.tobytes(), typed if self._maker_words else None)
         last = self._last  # one read: another request may replace it meanwhile
         if last is not None and last[0] == key and last[1] == n_rows:
             return last[2]
         out = np.full(n_rows, np.nan, dtype=np.float64)
         held = min(n_rows, self._table.shape[0])
         if held and self.values:
-            sims = np.empty(len(self.values) + 1, dtype=np.float32)
-            sims[:-1] = self._vectors @ q
-            sims[-1] = -np.inf  # where the table's -1 (no value) points
+            sims = self._sims(q, typed)
             table = self._table[:held]
             top = sims[table[:, 0]]
             for col in range(1, table.shape[1]):
@@ -245,17 +283,26 @@ class FieldValues:
         self._last = (key, n_rows, out)
         return out
 
-    def closest(self, query: np.ndarray, row: int) -> tuple[str, float] | None:
-        """The item's value closest to the query, for explanations."""
+    def closest(self, query: np.ndarray, row: int, text: str | None = None) -> tuple[str, float] | None:
+        """The item's value closest to the query, for explanations (a maker's name only when
+        `text` types it, as in `best`)."""
         if int(row) >= self._table.shape[0]:
             return None
         ids = self._table[int(row)]
-        ids = ids[ids >= 0]
+        typed = typed_words(text)
+        ids = np.asarray([k for k in ids[ids >= 0].tolist()
+                          if k not in self._maker_words or (typed is not None and self._maker_words[k] <= typed)],
+                         dtype=np.int64)
         if ids.size == 0:
             return None
         sims = self._vectors[ids] @ np.asarray(query, dtype=np.float32)
         k = int(np.argmax(sims))
         return self.values[int(ids[k])], float(sims[k])
+
+
+def typed_words(text: str | None) -> frozenset[str] | None:
+    """The lower-cased words of a visitor's text (None without text)."""
+    return frozenset(_WORD.findall(text.lower())) if text else None
 
 
 def title_words(fields: Mapping[str, Any]) -> frozenset[str]:

@@ -63,7 +63,8 @@ def text_match_reason(rec: Recommender, scored: Scored, row: int, j: int) -> str
     closer than its whole description (`sentence_match` in `_score`), with the similarity."""
     raw = float(scored.raw_text[j]) if scored.raw_text is not None else 0.0
     if scored.text_vector is not None:
-        closest = rec.field_values.closest(scored.text_vector, row)
+        wanted, _ = rec.text_queries(scored.context.attributes, scored.context.text)
+        closest = rec.field_values.closest(scored.text_vector, row, rec.typed_words(scored.context.text) or wanted)
         if closest is not None and closest[1] > raw:
             return f"through \u201c{closest[0]}\u201d (similarity {closest[1]:.2f})"
     return f"(similarity {raw:.2f})"

@@ -598,7 +598,7 @@ class Recommender:
             if share <= 0 or not len(self.field_values):
                 return raw, rel, None
             vec = self._encode_query(words)
-            best = self.field_values.best(vec, n_rows)
+            best = self.field_values.best(vec, n_rows, words)
             # the median item with values, from the reference rows when enough of them have
             # values (a request then reads no full column), else from every such item
             ref = best[ref_rows]
@@ -833,7 +833,7 @@ class Recommender:
                     # the items carrying the closest field values may be far from the query in
                     # whole-description terms (`sentence_match`); among equal values, the popular
                     words = self.typed_words(ctx.text) or wanted
-                    best = self.field_values.best(self._encode_query(words), n_rows)
+                    best = self.field_values.best(self._encode_query(words), n_rows, words)
                     lift = self.population.cached(("value-tiebreak", n_rows),
                                                   lambda: np.log1p(self.population.pos[:n_rows]) * 1e-6)
                     by_value.append(top_k(np.where(np.isnan(best), -np.inf, best + lift), ANN_CANDIDATES)
