@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Scope = Literal["read", "write"]
@@ -42,7 +42,8 @@ class Settings(BaseSettings):
         "demo catalogue), 'none', or a CSV/JSONL/Parquet file with an 'id' column",
     )
     encoder: str = Field(default="default", description="encoder name (see dayone.encoders.get_encoder)")
-    domain: str = Field(default="generic", description="description templates: generic, movie, ...")
+    domain: str = Field(default="", description="description templates: generic, movie, product, music, "
+                        "news; default movie for the demo catalogue (films), generic otherwise")
     language: str = Field(default="en", description="description template language: en or zh")
     index: Literal["exact", "hnsw", "auto"] = Field(
         default="auto", description="vector index: exact scan, HNSW, or HNSW from hnsw_threshold items on"
@@ -90,6 +91,14 @@ class Settings(BaseSettings):
     max_batch: int = Field(default=1000, ge=1, description="most records in one batch call")
     log_level: str = "INFO"
     log_json: bool = True
+
+    @model_validator(mode="after")
+    def _domain_follows_the_catalogue(self) -> Settings:
+        """The demo catalogue is films: described with the movie template (as `dayone demo`
+        does) unless a domain is given."""
+        if not self.domain:
+            self.domain = "movie" if self.catalog == "demo" else "generic"
+        return self
 
     @field_validator("log_level")
     @classmethod
