@@ -69,6 +69,17 @@ def tagged() -> tuple[dict[str, collections.Counter[str]], dict[str, set[str]]]:
     return per_movie, movies
 
 
+def parse_halves(parser: argparse.ArgumentParser, given: str) -> list[int]:
+    """`--halves`: "0", "1" or "0,1" (which halves of the tags serve as queries)."""
+    try:
+        halves = [int(h) for h in given.split(",")]
+    except ValueError:
+        parser.error(f"--halves must be 0, 1 or 0,1, got {given!r}")
+    if not halves or any(h not in (0, 1) for h in halves):
+        parser.error(f"--halves must be 0, 1 or 0,1, got {given!r}")
+    return halves
+
+
 def described_by_other_half(catalog: Catalog, per_movie: dict[str, collections.Counter[str]], h: int) -> Catalog:
     """The catalogue with each movie's 8 most used tags of the *other* half as a `tags`
     field, so a query of half `h` is matched through related values, never through itself."""
@@ -94,12 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-items", type=int, default=3, help="a query tag must be on at least this many movies")
     parser.add_argument("--seed", type=int, default=0, help="bootstrap and title-sample seed")
     args = parser.parse_args(argv)
-    try:
-        halves = [int(h) for h in args.halves.split(",")]
-    except ValueError:
-        parser.error(f"--halves must be 0, 1 or 0,1, got {args.halves!r}")
-    if not halves or any(h not in (0, 1) for h in halves):
-        parser.error(f"--halves must be 0, 1 or 0,1, got {args.halves!r}")
+    halves = parse_halves(parser, args.halves)
 
     catalog, ratings = load_demo_catalog(with_tags=False)
     known = set(catalog.ids)

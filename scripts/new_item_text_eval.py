@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from field_match_eval import described_by_other_half, half, tagged  # noqa: E402
+from field_match_eval import described_by_other_half, half, parse_halves, tagged  # noqa: E402
 
 from dayone.demo.catalog import load_demo_catalog  # noqa: E402
 from dayone.encoders import get_encoder  # noqa: E402
@@ -55,12 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--new-share", type=float, default=0.2, help="share of the films that lose their ratings")
     parser.add_argument("--seed", type=int, default=0, help="which films are new, and the bootstrap")
     args = parser.parse_args(argv)
-    try:
-        halves = [int(h) for h in args.halves.split(",")]
-    except ValueError:
-        parser.error(f"--halves must be 0, 1 or 0,1, got {args.halves!r}")
-    if not halves or any(h not in (0, 1) for h in halves):
-        parser.error(f"--halves must be 0, 1 or 0,1, got {args.halves!r}")
+    halves = parse_halves(parser, args.halves)
     if not 0 < args.new_share < 1:
         parser.error(f"--new-share must be between 0 and 1, got {args.new_share}")
 
