@@ -53,11 +53,15 @@ NEW_ITEMS = [
 HARBOUR_FAN = {"history": [{"item": f"g0k0i{j}", "rating": 5} for j in range(3)]}
 
 
+def _only(part: str) -> BlendWeights:
+    """Blend weights that count one strategy and nothing else."""
+    return BlendWeights(**{name: 0.0 for name in BlendWeights.model_fields} | {part: 1.0})
+
+
 def _only_taste() -> RecommenderConfig:
     """New items weigh taste with the strongest collaborative weight, here co-occurrence's,
     which then orders the known items: nothing else counts."""
-    only = BlendWeights(text=0, attributes_text=0, history=0, cooccurrence=1.0, neighbours=0,
-                        popularity=0, demographic=0, quality=0, beginnings=0)
+    only = _only("cooccurrence")
     return RecommenderConfig(learn_handover=False, beginnings=False, handover=[only] * 4)
 
 
@@ -160,8 +164,7 @@ def test_a_new_item_gets_the_quality_its_words_predict() -> None:
     assert taste is not None and taste.quality is not None
     good, bad = taste.quality_at(rec.index.rows(["new-harbor", "new-violin"]))
     assert good > 0 > bad, (good, bad)
-    quality_only = BlendWeights(text=0, attributes_text=0, history=0, cooccurrence=0, neighbours=0,
-                                popularity=0, demographic=0, quality=1.0, beginnings=0)
+    quality_only = _only("quality")
     rec.config = rec.config.model_copy(update={"handover": [quality_only] * 4})
     recs = rec.recommend(HARBOUR_FAN, n=2, candidates=["new-violin", "new-harbor"])
     assert [r.item for r in recs] == ["new-harbor", "new-violin"]
@@ -217,8 +220,7 @@ def test_a_new_item_gets_the_popularity_its_words_predict() -> None:
     rows = rec.index.rows(["new-harbor", "new-violin", "g0k0i0"])
     wide, narrow, known = taste.reach_at(rows)
     assert wide > narrow > 0 and known == 0.0, (wide, narrow, known)  # a known item's own count speaks
-    popularity_only = BlendWeights(text=0, attributes_text=0, history=0, cooccurrence=0, neighbours=0,
-                                   popularity=1.0, demographic=0, quality=0, beginnings=0)
+    popularity_only = _only("popularity")
     rec.config = rec.config.model_copy(update={"handover": [popularity_only] * 4})
     recs = rec.recommend(None, n=2, candidates=["new-violin", "new-harbor"])
     assert [r.item for r in recs] == ["new-harbor", "new-violin"]
