@@ -144,6 +144,7 @@ class _LikeInputs(NamedTuple):
     features: np.ndarray  # likes.like_features rows
     liked: int  # the context's picks that say "liked"
     explicit: int  # the context's picks that say either way
+    rate: float  # the like rate the features hold (even on a log without dislikes)
 
 
 class Recommender:
@@ -919,7 +920,7 @@ class Recommender:
         asked = self._like_features(ctx, wanted)
         probs = likes.like_probability(asked.features, self.config.likes)
         liked, explicit = asked.liked, asked.explicit
-        rate = likes.shrunk_rate(liked, explicit, self.like_prior) if not self.likes_only else 0.5
+        rate = asked.rate
         if self.likes_only:
             told = ("the log records no dislikes (every pick in it counts as liked), so this says how likely "
                     "they are to pick it, not to like it")
@@ -965,7 +966,7 @@ class Recommender:
         seen_all = float(pop.cached(("seen", n), lambda: pop.seen[:n].sum()))
         share = float(pop.cached(("pos", n), lambda: pop.pos[:n].sum())) / seen_all if seen_all > 0 else 0.0
         quality = likes.quality_gain(pop.pos[rows], pop.seen[rows], share)
-        return _LikeInputs(scored, cols, stand, likes.like_features(rate, stand, quality), liked, explicit)
+        return _LikeInputs(scored, cols, stand, likes.like_features(rate, stand, quality), liked, explicit, rate)
 
     def explain(self, context: UserContext | Mapping[str, Any] | str | None, item_id: str) -> Recommendation:
         """Score one item for a context and say why, with every strategy's contribution."""
