@@ -594,7 +594,8 @@ def test_scenario_override_runs_the_named_ranker_and_refuses_misuse(
 
 def test_a_non_latin_catalogue_gets_the_multilingual_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
     import dayone.encoders as encoders_mod
-    from dayone.bench.encoding import default_encoder, non_latin_share
+    from dayone.bench.encoding import default_encoder
+    from dayone.encoders.choice import non_latin_share
 
     asked: list[str] = []
     monkeypatch.setattr(encoders_mod, "get_encoder", lambda name: asked.append(name) or name)

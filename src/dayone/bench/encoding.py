@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from dayone.encoders.base import Encoder, l2_normalise
+from dayone.encoders.choice import choose_encoder
 
 log = logging.getLogger(__name__)
 
@@ -43,36 +44,20 @@ class _SentenceTransformerEncoder:
         return l2_normalise(np.asarray(vecs, dtype=np.float32))
 
 
-NON_LATIN_SHARE = 0.3  # above this share of non-Latin letters, a catalogue is not English
-
-
-def non_latin_share(texts: Sequence[str]) -> float:
-    """The share of letters outside the Latin script (Chinese, Japanese, Korean, Cyrillic...)."""
-    letters = [ch for text in texts for ch in text if ch.isalpha()]
-    if not letters:
-        return 0.0
-    return sum(ord(ch) > 0x24F for ch in letters) / len(letters)
-
-
 def default_encoder(item_texts: Sequence[str] | None = None) -> Encoder:
-    """The project's default encoder, or the multilingual one for a non-Latin catalogue.
-
-    MiniLM's vocabulary is English: Chinese text falls apart into unknown pieces (MODELS.md:
-    it paired a Chinese and an English version of the same item 13 times in 40, e5 40 in 40),
-    so a catalogue written mostly in another script gets multilingual-e5 (the `multilingual`
-    extra), at about a third of MiniLM's speed. Every public bench task is English and keeps
-    MiniLM. Without the extra, MiniLM is used and a warning says why results will be weak.
-    """
+    """The project's default encoder, or the multilingual one for a non-Latin catalogue
+    (`dayone.encoders.choice`: MiniLM reads only English well). Every public bench task is
+    English and keeps MiniLM."""
     try:
         from dayone.encoders import get_encoder
     except ImportError:
         return _SentenceTransformerEncoder()
-    if item_texts and non_latin_share(item_texts) > NON_LATIN_SHARE:
+    name = choose_encoder("default", "en", item_texts or None)
+    if name == "multilingual":
         try:
             return get_encoder("multilingual")
         except ImportError:
-            log.warning("the catalogue is not in a Latin script but the multilingual encoder is "
-                        "not installed (`pip install 'dayone[multilingual]'`): using MiniLM")
+            log.warning("the multilingual encoder failed to load: using MiniLM")
     return get_encoder("default")
 
 

@@ -33,6 +33,7 @@ from dayone.data.users import UserTable
 from dayone.descriptions import Describer
 from dayone.descriptions.intent import QueryIntent, parse_intent
 from dayone.encoders import Encoder, get_encoder
+from dayone.encoders.choice import choose_encoder, record_texts
 from dayone.index import ExactIndex, HnswIndex, top_k
 from dayone.index.field_values import FieldValues, TitleWords
 from dayone.profiles import HistoryEntry, RatingScale, UserContext, history_vector, sign_history
@@ -209,10 +210,19 @@ class Recommender:
         encoder: Encoder | None = None,
         show_progress: bool = False,
     ) -> Recommender:
-        """Describe and encode the catalogue, then learn population statistics if given."""
-        rec = cls(config or RecommenderConfig(), encoder)
+        """Describe and encode the catalogue, then learn population statistics if given.
+
+        With no encoder given and `config.encoder` "default", the catalogue's language and
+        script choose the model (`dayone.encoders.choice`); the saved config records it."""
+        config = config or RecommenderConfig()
+        records = catalog.records()
+        if encoder is None:
+            name = choose_encoder(config.encoder, config.language, record_texts(records))
+            if name != config.encoder:
+                config = config.model_copy(update={"encoder": name})
+        rec = cls(config, encoder)
         rec.users = users or UserTable()
-        rec._add_items_internal(catalog.records(), show_progress=show_progress)
+        rec._add_items_internal(records, show_progress=show_progress)
         if interactions is not None and len(interactions):
             frame = interactions if isinstance(interactions, pd.DataFrame) else pd.DataFrame(list(interactions))
             df = normalise_interactions(frame)

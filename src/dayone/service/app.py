@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from dayone import __version__
 from dayone.data.errors import DataError
 from dayone.encoders import Encoder, get_encoder
+from dayone.encoders.choice import choose_encoder
 from dayone.recommender.config import RecommenderConfig
 from dayone.recommender.recommender import UnknownItemError
 from dayone.service.engine import Engine, NotFound, Seed
@@ -167,15 +168,19 @@ def create_app(
 
 def engine_for(settings: Settings, store: Store, encoder: Encoder | None, seed: Seed | None,
                **hooks: Any) -> Engine:
-    """The engine the settings describe, over an open store."""
+    """The engine the settings describe, over an open store.
+
+    The "default" encoder follows the catalogue's language (`dayone.encoders.choice`): a
+    Chinese catalogue (`language = "zh"`) gets the multilingual model."""
+    name = settings.encoder if encoder is not None else choose_encoder(settings.encoder, settings.language)
     return Engine(
         store,
         RecommenderConfig.model_validate({
-            "encoder": settings.encoder, "domain": settings.domain,
+            "encoder": name, "domain": settings.domain,
             "language": settings.language, "index": settings.index,
             "hnsw_threshold": settings.hnsw_threshold}),
         # item vectors live in the store too: restarts, refits and sibling processes reuse them
-        encoder=StoreEmbeddingCache(encoder or get_encoder(settings.encoder), store),
+        encoder=StoreEmbeddingCache(encoder or get_encoder(name), store),
         data_dir=settings.data_dir,
         seed_records=seed or seed_for(settings.catalog),
         category_fields=settings.category_fields,

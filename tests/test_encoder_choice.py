@@ -1,0 +1,81 @@
+"""What "default" encoder a catalogue gets: MiniLM reads only English, so a Chinese catalogue
+must not be left on it silently."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import dayone.recommender.recommender as recommender_mod
+from dayone.data import Catalog
+from dayone.encoders import HashingEncoder
+from dayone.encoders.choice import choose_encoder, non_latin_share, record_texts
+from dayone.recommender import Recommender, RecommenderConfig
+
+CHINESE = [{"id": "n1", "title": "国足主场战平", "category": "体育"},
+           {"id": "n2", "title": "央行下调存款准备金率", "category": "财经"},
+           {"id": "n3", "title": "国产芯片量产", "category": "科技", "tags": ["AI", "半导体"]}]
+ENGLISH = [{"id": "m1", "title": "Alien (1979)", "genres": ["Horror", "Sci-Fi"]},
+           {"id": "m2", "title": "Amélie (2001)", "genres": ["Comedy", "Romance"]}]
+
+
+def test_default_follows_the_language_and_the_script(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("dayone.encoders.choice.multilingual_installed", lambda: True)
+    assert choose_encoder("default", "en", record_texts(ENGLISH)) == "default"
+    assert choose_encoder("default", "zh", record_texts(ENGLISH)) == "multilingual"
+    assert choose_encoder("default", "en", record_texts(CHINESE)) == "multilingual"
+    assert choose_encoder("default", "en", None) == "default"
+    # a name given on purpose is kept, whatever the catalogue
+    assert choose_encoder("minilm", "zh", record_texts(CHINESE)) == "minilm"
+    assert non_latin_share(record_texts(CHINESE)) > 0.3 > non_latin_share(record_texts(ENGLISH))
+
+
+def test_without_the_extra_it_warns_and_keeps_minilm(monkeypatch: pytest.MonkeyPatch,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr("dayone.encoders.choice.multilingual_installed", lambda: False)
+    with caplog.at_level("WARNING"):
+        assert choose_encoder("default", "zh") == "default"
+    assert "multilingual encoder is not installed" in caplog.text
+
+
+def test_build_records_the_chosen_encoder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    asked: list[str] = []
+
+    def fake(name: str = "default", *args: object, **kwargs: object) -> HashingEncoder:
+        asked.append(name)
+        return HashingEncoder()
+
+    monkeypatch.setattr("dayone.encoders.choice.multilingual_installed", lambda: True)
+    monkeypatch.setattr(recommender_mod, "get_encoder", fake)
+    cfg = RecommenderConfig(learn_handover=False, beginnings=False)
+    zh = Recommender.build(Catalog.from_records(CHINESE), config=cfg)
+    en = Recommender.build(Catalog.from_records(ENGLISH), config=cfg)
+    assert asked == ["multilingual", "default"]
+    assert zh.config.encoder == "multilingual" and en.config.encoder == "default"
+    # an encoder handed in is used as it is, and the config is left alone
+    given = Recommender.build(Catalog.from_records(CHINESE), config=cfg, encoder=HashingEncoder())
+    assert given.config.encoder == "default" and asked == ["multilingual", "default"]
+    # what was chosen is saved, so loading reads the vectors with the same model
+    zh.save(str(tmp_path / "zh"))
+    Recommender.load(str(tmp_path / "zh"))
+    assert asked[-1] == "multilingual"
+
+
+def test_the_service_gives_a_chinese_catalogue_the_multilingual_model(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import dayone.service.app as app_mod
+    from dayone.service.settings import Settings
+    from dayone.storage import open_store
+
+    asked: list[str] = []
+    monkeypatch.setattr("dayone.encoders.choice.multilingual_installed", lambda: True)
+    monkeypatch.setattr(app_mod, "get_encoder", lambda name, *a, **k: asked.append(name) or HashingEncoder())
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    try:
+        zh = app_mod.engine_for(Settings(language="zh", catalog="none"), store, None, None)
+        en = app_mod.engine_for(Settings(catalog="none"), store, None, None)
+    finally:
+        store.close()
+    assert asked == ["multilingual", "default"]
+    assert zh.config.encoder == "multilingual" and en.config.encoder == "default"
