@@ -19,6 +19,17 @@ from dayone.descriptions.intent import QueryIntent, parse_intent
         ("not into sports; documentaries please", "documentaries please", ("sports",)),
         ("科幻片，不要恐怖片", "科幻片", ("恐怖片",)),
         ("avoid anything violent", "", ("violent",)),
+        # a clause opening with a joining word, an inline "and no"
+        ("sci-fi, but nothing gory", "sci-fi", ("gory",)),
+        ("comedy and no romance", "comedy", ("romance",)),
+        # Chinese: a joining word or the speaker before the cue, a cue after a joining word
+        # or a space inside a clause, and the verb between a cue and what it refuses
+        ("电影和综艺，但不要明星八卦", "电影和综艺", ("明星八卦",)),
+        ("想看科技新闻但不要娱乐八卦", "想看科技新闻", ("娱乐八卦",)),
+        ("健康 不要减肥", "健康", ("减肥",)),
+        ("我不想看体育", "", ("体育",)),
+        ("财经，别推楼市", "财经", ("楼市",)),
+        ("科幻，不要给我看任何恐怖片", "科幻", ("恐怖片",)),
     ],
 )
 def test_wanted_and_avoided_parts(text: str, wanted: str, avoid: tuple[str, ...]) -> None:
@@ -29,7 +40,8 @@ def test_wanted_and_avoided_parts(text: str, wanted: str, avoid: tuple[str, ...]
     "text",
     ["No Country for Old Men", "Nothing Hill", "Notting Hill", "nothing gory", "space opera",
      # two short-cue clauses and nothing plainly wanted: ambiguous, so left to the encoder
-     "No Country for Old Men, nothing gory", "别告诉她", "  ", ""],
+     "No Country for Old Men, nothing gory", "别告诉她", "不想长大", "我的不要脸朋友",
+     "  ", ""],
 )
 def test_texts_without_a_clear_negation_stay_whole(text: str) -> None:
     assert parse_intent(text) == QueryIntent(text.strip())

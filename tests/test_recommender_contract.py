@@ -500,8 +500,13 @@ def test_what_a_visitor_asks_to_avoid_is_pushed_down(rec: Recommender) -> None:
     s4 = next(r for r in recs if r.item == "s4")
     assert s4.contributions["avoid-match"] < 0
     assert all(r.contributions.get("avoid-match", 0.0) <= 0 for r in recs)
+    # the list says why s4 sits low, and quotes only the wanted words as what was matched
+    assert "pushed down: it resembles what you asked to avoid (\u201cwar\u201d)" in s4.explanation
+    assert all("no war" not in r.explanation for r in recs)
+    assert any("\u201cspace galaxy starships\u201d" in r.explanation for r in recs if r.source == "text-match")
     rec.config.avoid_weight = 0.0  # the clause is still dropped from the query, nothing pushed
     assert all("avoid-match" not in r.contributions for r in rec.recommend(text, n=10))
+    assert all("pushed down" not in r.explanation for r in rec.recommend(text, n=10))
 
 
 def test_a_lone_title_starting_with_no_is_not_a_negation(rec: Recommender) -> None:
@@ -556,3 +561,20 @@ def test_item_to_item_and_reach_explanations_speak_of_the_right_people(rec: Reco
     reach = rec.users_for_item({"title": "a love story wedding in paris"}, n=50)
     assert reach and all(m.score > 0 for m in reach), "a profile pointing away from the item is no reach"
     assert all(m.explanation.startswith("close to") for m in reach)
+
+
+
+def test_an_avoided_phrase_is_measured_against_the_wanted_items() -> None:
+    """"sports, no football": with a multilingual encoder basketball stories sit at 0.8 of
+    football's match to "football" (relative to the catalogue's median item), so anchored on
+    the whole catalogue they were pushed down nearly as hard as football and a list for
+    "sports" filled with health stories. Anchored on the wanted items, siblings keep 0."""
+    from dayone.recommender.recommender import _beyond_wanted
+
+    wanted = np.r_[np.ones(8), np.ones(8), np.zeros(24)]  # football, basketball, health
+    near = np.r_[np.ones(8), np.full(8, 0.8), np.zeros(24)]
+    pushed = np.maximum(_beyond_wanted(near, wanted), 0.0)
+    assert np.allclose(pushed[:8], 1.0) and np.allclose(pushed[8:], 0.0)
+    # nothing wanted matches well: the top items by wanted match stand in as the reference
+    weak = np.r_[np.full(8, 0.2), np.full(8, 0.3), np.zeros(24)]
+    assert np.allclose(np.maximum(_beyond_wanted(near, weak), 0.0), pushed)

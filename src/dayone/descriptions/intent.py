@@ -12,9 +12,14 @@ The rules are deliberately plain, so their mistakes are predictable:
   "don't want", "hate", ...; 不要, 不想看, 别, ...) is avoided;
 - inside a clause, "without", "but not", "but no", "except" and "excluding" split it: the left
   side is wanted, the right side avoided ("sci-fi without gore");
+- a clause may open with a joining word ("but", "and"; 但, 但是, 不过, 可是, ...) and, in
+  Chinese, with the speaker (我, 我们, 请), which are looked past: "电影，但不要明星八卦" and
+  "我不想看体育" are negated;
+- Chinese has no spaces between words, so inside a clause a cue splits it only after a
+  joining word or a space ("想看科技新闻但不要娱乐八卦", "健康 不要减肥"), never mid-phrase;
 - the short cues "no", "not", "nothing" and "none", and every Chinese cue, count only when
   another clause says what *is* wanted, so a lone title such as "No Country for Old Men" or
-  《别告诉她》 stays a plain query.
+  《别告诉她》 stays a plain query; a Chinese cue after the speaker ("我不想看体育") counts alone.
 Anything the rules do not recognise stays in the wanted text, which is what the encoder saw
 before, so a missed negation costs no more than it always did.
 """
@@ -35,9 +40,22 @@ _STRONG_EN = (
 # cues that also start ordinary titles ("No Country for Old Men"): trusted only next to a
 # wanted clause
 _WEAK_EN = ("no", "not", "nothing", "none")
-_CUES_ZH = ("不想要", "不想看", "不想听", "不喜欢", "不要", "不想", "不看", "别", "避开", "拒绝")
+_CUES_ZH = ("不想要", "不想看", "不想听", "不想读", "不喜欢", "不要", "不想", "不看", "别", "避开", "拒绝",
+            "除了", "排除")
+# words a clause may open with before its cue: joining words, and in Chinese the speaker
+_JOINERS_EN = re.compile(r"^(?:but|and|though|although|just|also|yet|so)\s+", re.IGNORECASE)
+_JOINERS_ZH = ("但是", "但", "不过", "可是", "只是", "而且", "并且", "而", "也")
+_SPEAKERS_ZH = ("我们", "我", "请", "希望")
+# verbs between a Chinese cue and what it refuses ("别推楼市", "不要给我看八卦")
+_FILLER_ZH = ("推荐", "推送", "推", "给我", "出现", "再", "看", "听", "读", "有", "关于", "任何")
 # inside a clause: left side wanted, right side avoided
-_INLINE_EN = re.compile(r"\s+(?:without|but not|but no|except|excluding|minus)\s+", re.IGNORECASE)
+_INLINE_EN = re.compile(
+    r"\s+(?:without|but not|but no|and not|and no|and nothing|except|excluding|minus)\s+", re.IGNORECASE
+)
+_INLINE_ZH = re.compile(
+    "(?:" + "|".join(_JOINERS_ZH) + r"|\s+)(?:" + "|".join(_SPEAKERS_ZH) + ")?(?:"
+    + "|".join(sorted(_CUES_ZH, key=len, reverse=True)) + ")"
+)
 _CLAUSES = re.compile(r"[,;.!?，；。！？、]+")
 _FILLER = re.compile(r"^(?:any|too|that's|that is|with|of|the|a|an|anything|something)\s+", re.IGNORECASE)
 
@@ -62,6 +80,8 @@ def parse_intent(text: str) -> QueryIntent:
         cue, rest = _leading_cue(clause)
         if cue is None:
             left, *right = _INLINE_EN.split(clause, maxsplit=1)
+            if not right:
+                left, *right = _INLINE_ZH.split(clause, maxsplit=1)
             if left.strip():
                 wanted.append(left.strip())
             avoid.extend(_phrase(r) for r in right if _phrase(r))
@@ -81,21 +101,33 @@ def parse_intent(text: str) -> QueryIntent:
 
 
 def _leading_cue(clause: str) -> tuple[str | None, str]:
-    """(the negation cue the clause starts with, the rest) or (None, clause)."""
-    low = clause.lower()
+    """(the negation cue the clause starts with, the rest) or (None, clause), looking past
+    an opening joining word and, in Chinese, the speaker. A Chinese cue after the speaker
+    comes back as the strong cue "我" ("我不想看体育" is not a title)."""
+    low = _JOINERS_EN.sub("", clause.lower(), count=1)
+    body = clause[len(clause) - len(low):]
     for cue in sorted(_STRONG_EN + _WEAK_EN, key=len, reverse=True):
         if low == cue or low.startswith(cue + " "):
-            return cue, _phrase(clause[len(cue):])
-    for cue in _CUES_ZH:
-        if clause.startswith(cue):
-            return cue, clause[len(cue):].strip()
+            return cue, _phrase(body[len(cue):])
+    zh = _strip_prefix(clause, _JOINERS_ZH)
+    spoken = _strip_prefix(zh, _SPEAKERS_ZH)
+    for cue in sorted(_CUES_ZH, key=len, reverse=True):
+        if spoken.startswith(cue):
+            return ("我" if spoken != zh else cue), _phrase(spoken[len(cue):])
     return None, clause
+
+
+def _strip_prefix(text: str, prefixes: tuple[str, ...]) -> str:
+    for p in sorted(prefixes, key=len, reverse=True):
+        if text.startswith(p) and len(text) > len(p):
+            return text[len(p):].lstrip()
+    return text
 
 
 def _phrase(text: str) -> str:
     out = text.strip()
     while True:
-        stripped = _FILLER.sub("", out, count=1)
+        stripped = _strip_prefix(_FILLER.sub("", out, count=1), _FILLER_ZH)
         if stripped == out:
             return out
         out = stripped

@@ -50,6 +50,10 @@ def explain_at(rec: Recommender, scored: Scored, j: int) -> Recommendation:
     if source not in ("text", "title") and contrib.get("text", 0.0) > 0 and scored.raw_text is not None:
         # the sentence let this item through (the text gate), even if another part won
         explanation += f"; it also matches your description {text_match_reason(rec, scored, row, j)}"
+    if contrib.get("avoid", 0.0) < -AVOID_NOTED:
+        # said even when another part carried the item: a list that still shows an item the
+        # visitor refused must not read as if the refusal was ignored
+        explanation += "; " + avoided_sentence(rec, scored, row)
     return Recommendation(
         item=item_id,
         score=float(scored.total[j]),
@@ -57,6 +61,21 @@ def explain_at(rec: Recommender, scored: Scored, j: int) -> Recommendation:
         explanation=explanation,
         contributions={k: round(v, 6) for k, v in labelled.items()},
     )
+
+# an avoided phrase's share of the score below which the explanation says it pushed the
+# item down (the part is minus the item's relative match to the phrase, times avoid_weight)
+AVOID_NOTED = 0.1
+
+
+def avoided_sentence(rec: Recommender, scored: Scored, row: int) -> str:
+    """Which avoided phrase the item resembles most, said as the reason it was pushed down."""
+    _, avoid = rec.text_queries(scored.context.attributes, scored.context.text)
+    if len(avoid) > 1:
+        item = rec.index._mat[row]
+        sims = [float(rec._encode_query(a) @ item) for a in avoid]
+        avoid = (avoid[int(np.argmax(sims))],)
+    return "pushed down: it resembles what you asked to avoid (\u201c" + "\u201d, \u201c".join(avoid) + "\u201d)"
+
 
 def text_match_reason(rec: Recommender, scored: Scored, row: int, j: int) -> str:
     """How the item matches the sentence: through one of its field values when that is
@@ -73,7 +92,8 @@ def sentence(rec: Recommender, source: str, scored: Scored, row: int, j: int) ->
     ctx = scored.context
     verb = rec.describer.template.liked_verb
     if source == "text":
-        text = ctx.text or ""
+        # the wanted words only: quoting "..., no gossip" would read as a match on gossip
+        text = rec.typed_words(ctx.text) or ctx.text or ""
         short = text if len(text) <= 60 else text[:57] + "..."
         return f"matches your description \u201c{short}\u201d {text_match_reason(rec, scored, row, j)}"
     if source == "title":
@@ -118,8 +138,7 @@ def sentence(rec: Recommender, source: str, scored: Scored, row: int, j: int) ->
             return "new here: its description resembles items others rated well"
         return "rated well above average by others"
     if source == "avoid":
-        _, avoid = rec.text_queries(ctx.attributes, ctx.text)
-        return "kept low: it resembles what you asked to avoid (" + ", ".join(avoid) + ")"
+        return avoided_sentence(rec, scored, row)
     count = int(rec.population.pos[row]) if row < rec.population.pos.shape[0] else 0
     if count == 0 and source == "popularity":
         return f"new here: items described like it are {verb} by many (its popularity is predicted)"
