@@ -248,3 +248,24 @@ def test_times_may_be_iso_8601_text_or_unix_seconds(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="Unix seconds or ISO 8601") as err:
         load_interactions(bad, InteractionMapping(ts="ts"))
     assert err.value.row == 2 and err.value.field == "ts"
+
+
+def test_a_chinese_export_is_told_to_read_as_gb18030(tmp_path: Path) -> None:
+    """Read as latin-1 (the old hint), a GBK file "loads" as garbled text."""
+    f = write(tmp_path / "news.csv", "id,title\nn1,国产芯片量产\nn2,央行下调存款准备金率\n", encoding="gbk")
+    with pytest.raises(DataError, match=r"e\.g\. gb18030") as err:
+        load_items(f)
+    assert err.value.row == 1
+    assert load_items(f, encoding="gb18030").title("n1") == "国产芯片量产"
+    western = write(tmp_path / "films.csv", "id,title\n1,Caf\u00e9 \u00e0 Paris\n", encoding="latin-1")
+    with pytest.raises(DataError, match=r"e\.g\. latin-1"):
+        load_items(western)
+
+
+def test_a_missing_id_column_lists_the_columns_there_are(tmp_path: Path) -> None:
+    f = write(tmp_path / "news.csv", "编号,标题\nn1,国产芯片量产\n")
+    with pytest.raises(DataError, match="the file's columns: 编号, 标题") as err:
+        load_items(f)
+    assert err.value.field == "id"
+    # the Chinese title column names the item in lists and explanations
+    assert load_items(f, ItemMapping(id="编号")).title("n1") == "国产芯片量产"

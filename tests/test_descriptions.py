@@ -81,3 +81,11 @@ def test_a_product_keeps_the_columns_no_segment_names_but_not_its_links() -> Non
     assert text == "Bench vise. features: swivel base, 4-inch jaws. material: cast iron."
     # a film's template names its fields itself and leaves the rest out, as before
     assert "features" not in Describer(domain="movie").item({"title": "Alien", "features": "x"})
+
+
+def test_chinese_other_fields_read_as_chinese() -> None:
+    d = Describer("news", "zh")
+    text = d.item({"标题": "国产芯片量产", "摘要": "业内人士认为，这将影响产业格局。", "tags": "芯片|半导体"})
+    assert text == "国产芯片量产。业内人士认为，这将影响产业格局。tags：芯片、半导体。"
+    # an English field whose value ends a sentence gets no second stop
+    assert Describer("news", "en").item({"title": "Chips", "note": "Made here."}) == "Chips. note: Made here."

@@ -318,3 +318,16 @@ def test_values_that_tell_no_item_apart_leave_the_match_to_the_words() -> None:
     rec.config = rec.config.model_copy(update={"field_match": 0.0})
     words_only = rec.recommend("ocean stories", n=12)
     assert [(r.item, round(r.score, 9)) for r in with_values] == [(r.item, round(r.score, 9)) for r in words_only]
+
+
+def test_chinese_columns_play_the_roles_of_their_english_names() -> None:
+    fields = {"标题": "国产芯片量产", "摘要": "报道称，国产芯片量产。业内人士认为，这将影响相关产业格局。",
+              "频道": "科技", "标签": "芯片|半导体", "作者": "新华社", "发布时间": "2025-04-07T08:00:00"}
+    # the summary is prose, the time no value, the title names the item
+    assert values_of(fields) == ["科技", "芯片", "半导体", "新华社"]
+    assert title_words(fields) == frozenset({"国产芯片量产"})
+    # a Chinese value is judged by its characters (no spaces between words), and split at
+    # the Chinese list marks
+    assert values_of({"话题": "关于人工智能和芯片产业未来十年的发展前景"}) == []
+    assert values_of({"类型": "恐怖、科幻"}) == ["恐怖", "科幻"]
+    assert values_of({"when": "2025-04-07T08:00:00Z", "at": "2025-04-07 08:00"}) == []

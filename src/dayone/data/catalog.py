@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from dayone.data.errors import DataError
+from dayone.data.field_roles import title_of
 
 
 class Catalog:
@@ -76,11 +77,7 @@ class Catalog:
 
     def title(self, item_id: str) -> str:
         """A human label for explanations: the title/name field, else the id."""
-        f = self._fields.get(item_id, {})
-        for key in ("title", "name", "headline"):
-            if f.get(key):
-                return str(f[key])
-        return item_id
+        return title_of(self._fields.get(item_id)) or item_id
 
     def records(self) -> list[dict[str, Any]]:
         return [{"id": i, **self._fields[i]} for i in self._ids]

@@ -78,6 +78,21 @@ def _suffix(path: Path) -> str:
     raise DataError(f"unsupported file type; expected one of {', '.join(SUPPORTED)}", file=str(path))
 
 
+def _likely_encoding(raw: bytes) -> str:
+    """A guess to suggest for a file that is not UTF-8: a Chinese export (GBK / GB18030) when
+    its bytes read as mostly Chinese characters that way, else latin-1. Only a hint: reading
+    a GBK file as latin-1 "succeeds" with garbled text, so the hint must not send a Chinese
+    site there."""
+    sample = raw[:65536]
+    try:
+        text = sample.decode("gb18030")
+    except UnicodeDecodeError:
+        return "latin-1"
+    high = [ch for ch in text if ord(ch) > 0x7F]
+    cjk = sum("\u4e00" <= ch <= "\u9fff" for ch in high)
+    return "gb18030 (Chinese)" if high and cjk >= 0.8 * len(high) else "latin-1"
+
+
 def _decode(path: Path, raw: bytes, encoding: str) -> str:
     try:
         codecs.lookup(encoding)
@@ -92,7 +107,8 @@ def _decode(path: Path, raw: bytes, encoding: str) -> str:
     except UnicodeDecodeError as exc:
         row = raw[: exc.start].count(b"\n")  # header is line 0 for tables; JSONL rows start at 1
         raise DataError(
-            f"not valid {encoding} text at byte {exc.start} (give its encoding, e.g. latin-1: `--encoding` on the command line, `encoding=` in Python)",
+            f"not valid {encoding} text at byte {exc.start} (give its encoding, e.g. {_likely_encoding(raw)}: "
+            "`--encoding` on the command line, `encoding=` in Python)",
             file=str(path),
             row=row if row > 0 else 1,
         ) from None
@@ -170,11 +186,20 @@ def _clean(v: Any) -> Any:
 
 def _require(rec: dict[str, Any], field: str, file: str, row: int) -> Any:
     if field not in rec:
-        raise DataError(f"missing column{_delimiter_hint(rec)}", file=file, row=row, field=field)
+        raise DataError(f"missing column{_delimiter_hint(rec) or _columns_hint(rec)}", file=file, row=row, field=field)
     value = rec[field]
     if value is None or (isinstance(value, str) and value.strip() == ""):
         raise DataError("empty value", file=file, row=row, field=field)
     return value
+
+
+def _columns_hint(rec: dict[str, Any]) -> str:
+    """The columns the file does have, so the right one can be named (`--id-field`, ...)."""
+    names = [str(k) for k in rec][:12]
+    if not names:
+        return ""
+    more = ", ..." if len(rec) > 12 else ""
+    return f" (the file's columns: {', '.join(names)}{more})"
 
 
 def _delimiter_hint(rec: dict[str, Any]) -> str:

@@ -38,6 +38,7 @@ LANGUAGES = ("en", "zh")
 # fields a template's `other_fields` leaves out: where the item lives, not what it is (an
 # encoder reads "https://…" as noise, and a catalogue export often carries several)
 NOT_DESCRIBED = frozenset({"url", "link", "href", "image", "image_url", "img", "thumbnail", "imdb_url", "page"})
+_STOPS = (".", "!", "?", "。", "！", "？")
 _LINK = re.compile(r"^(https?://|www\.)\S*$", re.IGNORECASE)
 
 
@@ -127,6 +128,15 @@ class Describer:
             return ""
         return rewrite.get(str(value), str(value)).strip()
 
+    def _other_field(self, key: str, v: str) -> str:
+        """"key: value." in the template's language, without doubling the value's own stop
+        ("…格局。." read as noise) and, in Chinese, with "|"-separated values listed with 、."""
+        if self.template.language == "zh":
+            if "|" in v:
+                v = self._list_joiner.join(p.strip() for p in v.split("|") if p.strip())
+            return f"{key}：{v}" + ("" if v.endswith(_STOPS) else "。")
+        return f"{key}: {v}" + ("" if v.endswith(_STOPS) else ".")
+
     def item(self, fields: dict[str, Any]) -> str:
         """Describe one item from its raw fields."""
         out: list[str] = []
@@ -150,7 +160,7 @@ class Describer:
                     continue
                 v = self._value(key, value)
                 if v and not _LINK.match(v):
-                    out.append(f"{key}: {v}.")
+                    out.append(self._other_field(key, v))
         sep = "" if self.template.language == "zh" else " "
         return sep.join(out)[: self.max_chars]
 

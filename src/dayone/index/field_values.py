@@ -23,29 +23,31 @@ from typing import Any
 
 import numpy as np
 
-# fields that name or describe the item as a whole, not a value it shares with others
-NOT_VALUES = frozenset({"id", "title", "name", "headline", "description", "text", "summary", "body",
-                        "abstract", "overview", "plot", "content", "url", "link", "image", "image_url"})
+from dayone.data.field_roles import MAKER_KEYS, PROSE_KEYS, TITLE_KEYS
+
+NOT_VALUES = PROSE_KEYS
 MAX_VALUE_CHARS = 64
 MAX_VALUE_WORDS = 6
+# Chinese and Japanese write words without spaces: a value is judged by its characters there
+# (人工智能 is 4, a headline 15-30)
+MAX_VALUE_CJK = 12
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 MAX_VALUES_PER_ITEM = 16  # the table is as wide as the widest item: every request reads it all
 # beyond this many distinct values new ones are not encoded (items keep the values known so far)
 MAX_VALUES = 200_000
-TITLE_KEYS = ("title", "name", "headline")
 # fields that name who made the item, not what it is: their values count for a sentence only
 # when the sentence names them (all their words typed). By meaning, "digital caliper" is
 # close to the brand "HM Digital" and "soldering iron" to "J-B Weld", which lifted a maker's
 # whole range for a shared word (docs/text_queries.md, "Makers' names")
-MAKER_FIELDS = frozenset({"brand", "brands", "manufacturer", "maker", "make", "artist", "artists", "author",
-                          "authors", "director", "directors", "cast", "actors", "studio", "publisher", "label",
-                          "seller", "vendor", "creator", "creators", "developer"})
+MAKER_FIELDS = MAKER_KEYS
 IDENTIFYING_MIN_ITEMS = 50
 IDENTIFYING_SHARE = 0.8  # the demo's tags: 1,294 distinct of 3,119 (0.41); SKUs and ISBNs: ~1
 # a sentence names an item when their words overlap this much (Jaccard over word sets)
 NAMED_OVERLAP = 2 / 3
 # a longer text is not split into values: a description, not a path or a list
 MAX_SPLIT_CHARS = 400
-_SEPARATORS = re.compile(r"\s*[,;>/»›|]\s*")
+_SEPARATORS = re.compile(r"\s*[,;>/»›|，；、／｜]\s*")
+_LIST_MARKS = re.compile(r"\s*[|、]\s*")
 _JOINERS = re.compile(r"\s+(?:&|and)\s+", re.IGNORECASE)
 _YEAR = re.compile(r"\s*\(\d{4}\)\s*$")
 _WORD = re.compile(r"\w+")
@@ -58,16 +60,20 @@ def _value(x: object) -> str | None:
     s = " ".join(x.split())
     if not s or len(s) > MAX_VALUE_CHARS or len(s.split()) > MAX_VALUE_WORDS:
         return None
-    if re.fullmatch(r"[\d\s.,:/-]+", s):  # years, sizes, dates: the encoder reads them poorly
+    if len(_CJK.findall(s)) > MAX_VALUE_CJK:
+        return None
+    # years, sizes, dates and times (2025-04-07T08:00:00Z): the encoder reads them poorly
+    if re.fullmatch(r"[\d\s.,:/+-]+|\d{4}-\d\d-\d\d[T ][\d:.]+(?:Z|[+-]\d\d:?\d\d)?", s):
         return None
     return s
 
 
 def _parts(raw: object) -> list[object]:
     """A field's values: a list's elements, or a string split on "|" (the catalogues' usual
-    way to put several genres in one column, as the service's category filter reads it)."""
+    way to put several genres in one column, as the service's category filter reads it) and
+    on "、", the Chinese list mark, which never joins the words of one name."""
     items = list(raw) if isinstance(raw, list | tuple) else [raw]
-    return [p for x in items for p in (x.split("|") if isinstance(x, str) and "|" in x else [x])]
+    return [p for x in items for p in (_LIST_MARKS.split(x) if isinstance(x, str) else [x])]
 
 
 def _values_in(raw: object) -> list[str]:
