@@ -168,3 +168,18 @@ def test_demo_runs_end_to_end_and_reuses_saved_model() -> None:
     again = runner.invoke(app, ["demo", "--encoder", "hashing", "--n", "3"])
     assert again.exit_code == 0
     assert (saved / "recommender.json").stat().st_mtime_ns == stamp, "second run loads, not rebuilds"
+
+
+def test_build_says_what_auto_recency_chose(files: dict[str, Path]) -> None:
+    events = files["dir"] / "timed.csv"
+    events.write_text("uid,sku,stars,when\nu1,a,5,2025-01-01\nu2,b,5,2025-01-02\nu3,d,4,2025-01-03\n")
+    settings = files["dir"] / "recency.json"
+    settings.write_text('{"popularity_half_life_days": "auto", "beginnings": false}')
+    out = runner.invoke(app, ["build", str(files["items"]), "--out", str(files["dir"] / "timed-model"),
+                              "--id-field", "sku", "--encoder", "hashing", "--interactions", str(events),
+                              "--user-field", "uid", "--item-field", "sku", "--rating", "stars", "--ts", "when",
+                              "--config", str(settings)])
+    assert out.exit_code == 0, out.output
+    # three days of log are too little to choose on: said, and plain counts kept
+    assert "popularity: plain counts, replaying the log" in out.output
+    assert "fewer than 4 timed windows" in out.output

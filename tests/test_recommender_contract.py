@@ -578,3 +578,25 @@ def test_an_avoided_phrase_is_measured_against_the_wanted_items() -> None:
     # nothing wanted matches well: the top items by wanted match stand in as the reference
     weak = np.r_[np.full(8, 0.2), np.full(8, 0.3), np.zeros(24)]
     assert np.allclose(np.maximum(_beyond_wanted(near, weak), 0.0), pushed)
+
+
+def test_popularity_can_favour_what_is_liked_lately() -> None:
+    """A news site: yesterday's hit beat by last month's, counted plainly. With a half-life
+    the recent one leads, and an event arriving later moves the reference time."""
+    day = 86400.0
+    items = [{"id": i, "title": f"story {i}"} for i in ("old", "new", "later")]
+    rows = [{"user": f"u{u}", "item": "old", "liked": True, "ts": 0.0} for u in range(20)]
+    rows += [{"user": f"v{u}", "item": "new", "liked": True, "ts": 30 * day} for u in range(5)]
+    plain = Recommender.build(Catalog.from_records(items), pd.DataFrame(rows),
+                              config=RecommenderConfig(learn_handover=False, beginnings=False),
+                              encoder=HashingEncoder())
+    assert ids(plain.recommend({}, n=3))[:2] == ["old", "new"]
+    cfg = RecommenderConfig(learn_handover=False, beginnings=False, popularity_half_life_days=2.0)
+    rec = Recommender.build(Catalog.from_records(items), pd.DataFrame(rows), config=cfg, encoder=HashingEncoder())
+    top = rec.recommend({}, n=3)
+    assert ids(top)[:2] == ["new", "old"]
+    assert top[0].explanation.startswith("popular lately: 5 positive interactions")
+    # three likes a week later outweigh five from a week before them
+    rec.add_interactions([{"user": f"w{u}", "item": "later", "liked": True, "ts": 37 * day} for u in range(3)])
+    assert ids(rec.recommend({}, n=3))[0] == "later"
+    assert rec.population.trend_ref == 37 * day

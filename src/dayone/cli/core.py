@@ -251,6 +251,10 @@ def register(app: typer.Typer) -> None:
 
             for line in summarise_handover(rec.handover_report):
                 typer.echo(line)
+        if rec.recency_report:
+            from dayone.recommender.recency import summarise_recency
+
+            typer.echo(summarise_recency(rec.recency_report))
 
     @app.command()
     def recommend(

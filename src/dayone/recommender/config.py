@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class BlendWeights(BaseModel):
@@ -105,6 +105,20 @@ class RecommenderConfig(BaseModel):
         default=True,
         description="at build, learn the hand-over on simulated new users when there are enough users",
     )
+    popularity_half_life_days: float | Literal["auto"] | None = Field(
+        None,
+        description="rank popularity by positive interactions weighted by recency: one counts half as "
+        "much after this many days; 'auto' chooses the half-life (or none) that best predicts the log's "
+        "own next likes, replaying its later part (dayone.recommender.recency); none (the default) "
+        "counts every interaction the same. Needs event times; explanations still give the plain count",
+    )
+
+    @field_validator("popularity_half_life_days")
+    @classmethod
+    def _positive_half_life(cls, v: float | str | None) -> float | str | None:
+        if isinstance(v, float | int) and v <= 0:
+            raise ValueError("must be > 0 days, 'auto' or null")
+        return v
     avoid_weight: float = Field(
         1.0,
         ge=0,

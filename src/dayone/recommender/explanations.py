@@ -142,4 +142,7 @@ def sentence(rec: Recommender, source: str, scored: Scored, row: int, j: int) ->
     count = int(rec.population.pos[row]) if row < rec.population.pos.shape[0] else 0
     if count == 0 and source == "popularity":
         return f"new here: items described like it are {verb} by many (its popularity is predicted)"
+    if rec.population.trend is not None and rec.population.half_life_s is not None:
+        days = rec.population.half_life_s / 86400.0
+        return f"popular lately: {count} positive interactions, each counting half as much every {days:g} days"
     return f"popular: {count} positive interactions"

@@ -36,6 +36,11 @@ class Population:
         self.neighbours: Neighbours | None = None
         self.taste: TasteFactors | None = None
         self.global_rating_mean = 3.5
+        # positive interactions weighted by recency (`half_life_s`, None: off): each counts
+        # 0.5 ** (age / half-life) at the reference time `trend_ref` (the newest event)
+        self.trend: np.ndarray | None = None
+        self.trend_ref = 0.0
+        self.half_life_s: float | None = None
         # bumped by every change, so request-time summaries (top items, scales) can be cached
         self.version = getattr(self, "version", 0) + 1
         self._cache: dict[tuple[Any, ...], Any] = {}
@@ -45,7 +50,7 @@ class Population:
         if n_rows <= cap:
             return
         new = max(n_rows, 2 * cap)
-        for name in ("pos", "seen", "rating_sum", "rating_n"):
+        for name in ("pos", "seen", "rating_sum", "rating_n", *(("trend",) if self.trend is not None else ())):
             old = getattr(self, name)
             arr = np.zeros(new, dtype=np.float64)
             arr[:cap] = old
@@ -58,7 +63,8 @@ class Population:
     def reset_row(self, row: int) -> None:
         """A freed row is reused by a new item: it must not inherit the old item's counts."""
         self.version += 1
-        for arr in (self.pos, self.seen, self.rating_sum, self.rating_n, *self.groups.values()):
+        trend = () if self.trend is None else (self.trend,)
+        for arr in (self.pos, self.seen, self.rating_sum, self.rating_n, *trend, *self.groups.values()):
             if row < arr.shape[0]:
                 arr[row] = 0.0
         if self.taste is not None:
@@ -75,12 +81,27 @@ class Population:
         cooccurrence: bool = True,
         neighbours: bool = True,
         vectors: np.ndarray | None = None,
+        ts: np.ndarray | None = None,
+        half_life_days: float | None = None,
     ) -> None:
         """Recompute everything from scratch (build and periodic refit). With `vectors` (the
-        description embedding of every row) the taste factors are learned too (`taste.py`)."""
+        description embedding of every row) the taste factors are learned too (`taste.py`).
+        With `half_life_days` and event times `ts` (Unix seconds), popularity counts recent
+        positive interactions more (`trend`); an event without a time counts as the newest."""
         self.__init__(max(n_rows, 16))  # type: ignore[misc]
         positive = prefs > 0
         np.add.at(self.pos, rows[positive], 1.0)
+        if half_life_days is not None:
+            self.half_life_s = half_life_days * 86400.0
+            self.trend = np.zeros(self.pos.shape[0], dtype=np.float64)
+            known = ts is not None and bool(np.isfinite(ts).any())
+            self.trend_ref = float(np.nanmax(ts)) if known and ts is not None else 0.0
+            if known and ts is not None:
+                age = np.where(np.isfinite(ts), self.trend_ref - ts, 0.0)
+                weight = np.exp2(-np.maximum(age, 0.0) / self.half_life_s)
+            else:
+                weight = np.ones(rows.shape[0])
+            np.add.at(self.trend, rows[positive], weight[positive])
         np.add.at(self.seen, rows, 1.0)
         has_r = ~np.isnan(ratings)
         np.add.at(self.rating_sum, rows[has_r], ratings[has_r])
@@ -118,13 +139,23 @@ class Population:
             if len(ids) >= 3:
                 yield key, value, ids
 
-    def observe(self, row: int, pref: float, rating: float | None, attributes: dict[str, Any] | None) -> None:
-        """One new event: counts move immediately (co-occurrence waits for the next refit)."""
+    def observe(self, row: int, pref: float, rating: float | None, attributes: dict[str, Any] | None,
+                ts: float | None = None) -> None:
+        """One new event: counts move immediately (co-occurrence waits for the next refit).
+        With recency-weighted popularity, an event newer than the reference moves the
+        reference to it (every count decays to that moment) and an event without a time is
+        taken as happening at the reference."""
         self.ensure(row + 1)
         self.version += 1
         self.seen[row] += 1
         if pref > 0:
             self.pos[row] += 1
+            if self.trend is not None and self.half_life_s is not None:
+                t = self.trend_ref if ts is None or not np.isfinite(ts) else float(ts)
+                if t > self.trend_ref:
+                    self.trend *= np.exp2(-(t - self.trend_ref) / self.half_life_s)
+                    self.trend_ref = t
+                self.trend[row] += float(np.exp2(-(self.trend_ref - t) / self.half_life_s))
             for key, value in (attributes or {}).items():
                 v = attribute_value(key, value)
                 if v is not None and (key, v) in self.groups:
@@ -145,11 +176,17 @@ class Population:
             hit = self._cache[full] = make()
         return hit
 
+    @property
+    def liked_counts(self) -> np.ndarray:
+        """What popularity ranks by: positive interactions, weighted by recency when on."""
+        return self.pos if self.trend is None else self.trend
+
     def popularity_at(self, rows: np.ndarray, n_rows: int) -> np.ndarray:
         """Log-damped positive counts of `rows`, scaled to [0, 1] over the first `n_rows`
         (log is monotone, so the scale is the log of the largest count: no other row is read)."""
-        top = float(np.log1p(self.pos[:n_rows].max())) if n_rows else 0.0
-        p = np.log1p(self.pos[rows])
+        counts = self.liked_counts
+        top = float(np.log1p(counts[:n_rows].max())) if n_rows else 0.0
+        p = np.log1p(counts[rows])
         return p / top if top > 0 else p
 
     def popularity_or_predicted(self, rows: np.ndarray, n_rows: int, share: float) -> np.ndarray:
@@ -162,7 +199,7 @@ class Population:
         (`RecommenderConfig.new_item_popularity`, scripts/new_item_text_eval.py)."""
         p = self.popularity_at(rows, n_rows)
         if share > 0 and self.taste is not None and self.taste.reach is not None:
-            top = float(np.log1p(self.pos[:n_rows].max())) if n_rows else 0.0
+            top = float(np.log1p(self.liked_counts[:n_rows].max())) if n_rows else 0.0
             if top > 0:
                 p = p + np.minimum(share * self.taste.reach_at(rows), top) / top
         return p

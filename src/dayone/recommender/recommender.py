@@ -50,6 +50,7 @@ from dayone.recommender.explanations import explain_at
 from dayone.recommender.neighbours import NeighbourVote
 from dayone.recommender.population import Population
 from dayone.recommender.reach import users_for_item
+from dayone.recommender.recency import choose_half_life
 from dayone.recommender.results import LikePrediction, Recommendation, UserMatch
 from dayone.recommender.scored import Scored, short_title
 
@@ -208,6 +209,8 @@ class Recommender:
         self.scale = RatingScale()
         self.version = 0
         self.handover_report: dict[str, Any] = {}
+        # what `popularity_half_life_days="auto"` found replaying the log (recency.py)
+        self.recency_report: dict[str, Any] = {}
         # the liked share of the log's explicit interactions: the prior of a user's like rate
         self.like_prior = 0.5
         # whether the log says "liked" and never "not liked" (purchases recorded as likes):
@@ -353,6 +356,11 @@ class Recommender:
                 self.like_prior = (n_liked + 1.0) / (int(explicit.sum()) + 2.0)
                 self.likes_only = n_liked == int(explicit.sum())
             rows = self.index.rows(df["item"].tolist())
+            half_life = self.config.popularity_half_life_days
+            if half_life == "auto":
+                half_life, self.recency_report = choose_half_life(
+                    rows, df["user"].to_numpy(dtype=object), df["ts"].to_numpy(dtype=float), prefs > 0, n_rows)
+                self.recency_report["half_life_days"] = half_life
             self.population.fit(
                 rows,
                 df["user"].to_numpy(dtype=object),
@@ -363,6 +371,8 @@ class Recommender:
                 cooccurrence=self.config.cooccurrence,
                 neighbours=self.config.neighbours,
                 vectors=self.index._mat[:n_rows] if self.config.taste else None,
+                ts=df["ts"].to_numpy(dtype=float),
+                half_life_days=half_life if isinstance(half_life, float | int) else None,
             )
             if train_beginnings and self.config.beginnings:
                 self.beginnings = Beginnings.fit(
@@ -527,7 +537,8 @@ class Recommender:
         for r_, row, pref in zip(batch, rows, prefs, strict=True):
             profile = self.users.get(r_.user)
             rating = None if np.isnan(r_.rating) else float(r_.rating)
-            self.population.observe(int(row), float(pref), rating, profile.attributes if profile else None)
+            self.population.observe(int(row), float(pref), rating, profile.attributes if profile else None,
+                                    ts=None if np.isnan(r_.ts) else float(r_.ts))
             self.histories.setdefault(r_.user, []).append(
                 HistoryEntry(
                     item=r_.item,
@@ -913,7 +924,7 @@ class Recommender:
         return out[self.index._alive[out]]
 
     def _popular_rows(self, n_rows: int) -> np.ndarray:
-        pop = np.where(self.index._alive[:n_rows], self.population.pos[:n_rows], -np.inf)
+        pop = np.where(self.index._alive[:n_rows], self.population.liked_counts[:n_rows], -np.inf)
         return top_k(pop, POPULAR_CANDIDATES).astype(np.int64)
 
     def recommend(

@@ -178,7 +178,8 @@ def engine_for(settings: Settings, store: Store, encoder: Encoder | None, seed: 
         RecommenderConfig.model_validate({
             "encoder": name, "domain": settings.domain,
             "language": settings.language, "index": settings.index,
-            "hnsw_threshold": settings.hnsw_threshold}),
+            "hnsw_threshold": settings.hnsw_threshold,
+            "popularity_half_life_days": settings.popularity_half_life_days}),
         # item vectors live in the store too: restarts, refits and sibling processes reuse them
         encoder=StoreEmbeddingCache(encoder or get_encoder(name), store),
         data_dir=settings.data_dir,

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     )
     hnsw_threshold: int = Field(default=200_000, ge=1, description="catalogue size where 'auto' "
                                 "switches to HNSW candidate retrieval")
+    popularity_half_life_days: float | Literal["auto"] | None = Field(
+        default=None, description="rank popularity by recent positive interactions: one counts half as "
+        "much after this many days, or 'auto' to choose it from the log's own past; unset counts all alike")
     category_fields: list[str] = Field(
         default=["category", "categories", "genre", "genres"],
         description="item fields whose values a `category` filter matches ('|'-separated "
