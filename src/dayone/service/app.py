@@ -179,7 +179,7 @@ def engine_for(settings: Settings, store: Store, encoder: Encoder | None, seed: 
             "encoder": name, "domain": settings.domain,
             "language": settings.language, "index": settings.index,
             "hnsw_threshold": settings.hnsw_threshold,
-            "popularity_half_life_days": settings.popularity_half_life_days}),
+            "popularity_half_life_days": settings.popularity_half_life_days or None}),
         # item vectors live in the store too: restarts, refits and sibling processes reuse them
         encoder=StoreEmbeddingCache(encoder or get_encoder(name), store),
         data_dir=settings.data_dir,

@@ -50,9 +50,16 @@ class Settings(BaseSettings):
     )
     hnsw_threshold: int = Field(default=200_000, ge=1, description="catalogue size where 'auto' "
                                 "switches to HNSW candidate retrieval")
-    popularity_half_life_days: float | Literal["auto"] | None = Field(
-        default=None, description="rank popularity by recent positive interactions: one counts half as "
-        "much after this many days, or 'auto' to choose it from the log's own past; unset counts all alike")
+    popularity_half_life_days: float | Literal["auto"] = Field(
+        default=0.0, description="rank popularity by recent positive interactions: one counts half as "
+        "much after this many days, or 'auto' to choose it from the log's own past; 0 counts all alike")
+
+    @field_validator("popularity_half_life_days")
+    @classmethod
+    def _half_life(cls, v: float | str) -> float | str:
+        if isinstance(v, float | int) and v < 0:
+            raise ValueError("must be >= 0 days (0: off) or 'auto'")
+        return v
     category_fields: list[str] = Field(
         default=["category", "categories", "genre", "genres"],
         description="item fields whose values a `category` filter matches ('|'-separated "
