@@ -128,6 +128,9 @@ def test_the_population_sets_the_prior(rec: Recommender) -> None:
     again.interactions = normalise_interactions(checkerboard_interactions().drop(columns=["rating"]))
     again.refit()
     assert again.like_prior == 0.5
+    # and a yes/no answer then says how likely a pick is, not a like rate nothing supports
+    assert again.likes_only
+    assert "the log records no dislikes" in again.predict_likes(None, ["s0"])[0].explanation
 
 
 def test_unknown_items_are_named(rec: Recommender) -> None:

@@ -355,6 +355,9 @@ class Recommender:
                 n_liked = int(liked_mask(df[explicit], self.config.rating_threshold).sum())
                 self.like_prior = (n_liked + 1.0) / (int(explicit.sum()) + 2.0)
                 self.likes_only = n_liked == int(explicit.sum())
+            else:
+                # clicks, plays, views: nothing in the log says "not liked" either
+                self.likes_only = True
             rows = self.index.rows(df["item"].tolist())
             half_life = self.config.popularity_half_life_days
             if half_life == "auto":
@@ -979,8 +982,8 @@ class Recommender:
         liked, explicit = asked.liked, asked.explicit
         rate = asked.rate
         if self.likes_only:
-            told = ("the log records no dislikes (every pick in it counts as liked), so this says how likely "
-                    "they are to pick it, not to like it")
+            told = ("the log records no dislikes (every pick in it counts for the item), so this says how "
+                    "likely they are to pick it, not to like it")
         else:
             told = (f"likes {liked} of {explicit} picks that say so (like rate {rate:.0%}, with the population's "
                     f"{self.like_prior:.0%} as prior)" if explicit
