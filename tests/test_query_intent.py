@@ -30,6 +30,9 @@ from dayone.descriptions.intent import QueryIntent, parse_intent
         ("我不想看体育", "", ("体育",)),
         ("财经，别推楼市", "财经", ("楼市",)),
         ("科幻，不要给我看任何恐怖片", "科幻", ("恐怖片",)),
+        # a filler verb that begins the refused word stays with it
+        ("电影，不要推理片", "电影", ("推理片",)),
+        ("电影，不要有声书", "电影", ("有声书",)),
     ],
 )
 def test_wanted_and_avoided_parts(text: str, wanted: str, avoid: tuple[str, ...]) -> None:
@@ -41,6 +44,9 @@ def test_wanted_and_avoided_parts(text: str, wanted: str, avoid: tuple[str, ...]
     ["No Country for Old Men", "Nothing Hill", "Notting Hill", "nothing gory", "space opera",
      # two short-cue clauses and nothing plainly wanted: ambiguous, so left to the encoder
      "No Country for Old Men, nothing gory", "别告诉她", "不想长大", "我的不要脸朋友",
+     # words that begin with a cue but refuse nothing, and titles that begin with a cue
+     "房产 别墅", "汽车 别克新车", "教育，别人家的孩子", "电影 别告诉她", "我不看好A股",
+     "Never Let Me Go", "Without Remorse",
      "  ", ""],
 )
 def test_texts_without_a_clear_negation_stay_whole(text: str) -> None:

@@ -42,20 +42,30 @@ _STRONG_EN = (
 _WEAK_EN = ("no", "not", "nothing", "none")
 _CUES_ZH = ("不想要", "不想看", "不想听", "不想读", "不喜欢", "不要", "不想", "不看", "别", "避开", "拒绝",
             "除了", "排除")
+# what follows a cue in words that are no refusal: 别墅 (villa), 别克 (Buick), 别人 (others),
+# 不看好 (not bullish), 不要脸 (shameless)
+_NOT_AFTER_ZH = {"别": "墅克人的致名处称具离针扭样家", "不看": "好", "不要": "脸"}
+_CUE_ZH = "|".join(re.escape(c) + (f"(?![{_NOT_AFTER_ZH[c]}])" if c in _NOT_AFTER_ZH else "")
+                   for c in sorted(_CUES_ZH, key=len, reverse=True))
 # words a clause may open with before its cue: joining words, and in Chinese the speaker
 _JOINERS_EN = re.compile(r"^(?:but|and|though|although|just|also|yet|so)\s+", re.IGNORECASE)
 _JOINERS_ZH = ("但是", "但", "不过", "可是", "只是", "而且", "并且", "而", "也")
 _SPEAKERS_ZH = ("我们", "我", "请", "希望")
-# verbs between a Chinese cue and what it refuses ("别推楼市", "不要给我看八卦")
-_FILLER_ZH = ("推荐", "推送", "推", "给我", "出现", "再", "看", "听", "读", "有", "关于", "任何")
+# verbs between a Chinese cue and what it refuses ("别推楼市", "不要给我看八卦"), unless they
+# begin the refused word itself (推理片, 推特, 有声书, 读书)
+_FILLER_ZH = re.compile(r"^(?:推荐|推送|给我|出现|关于|任何|再|推(?![理特出广动进销])|看(?![点法])|听(?!书)"
+                        r"|读(?![书者])|有(?![声关]))")
 # inside a clause: left side wanted, right side avoided
 _INLINE_EN = re.compile(
     r"\s+(?:without|but not|but no|and not|and no|and nothing|except|excluding|minus)\s+", re.IGNORECASE
 )
+# after a joining word any cue splits; after a bare space not 别, which starts too many
+# names ("电影 别告诉她" asks for the film)
 _INLINE_ZH = re.compile(
-    "(?:" + "|".join(_JOINERS_ZH) + r"|\s+)(?:" + "|".join(_SPEAKERS_ZH) + ")?(?:"
-    + "|".join(sorted(_CUES_ZH, key=len, reverse=True)) + ")"
+    "(?:" + "|".join(_JOINERS_ZH) + ")(?:" + "|".join(_SPEAKERS_ZH) + ")?(?:" + _CUE_ZH + ")"
+    + r"|\s+(?:" + "|".join(_SPEAKERS_ZH) + ")?(?!别)(?:" + _CUE_ZH + ")"
 )
+_LEADING_ZH = re.compile("(?:" + _CUE_ZH + ")")
 _CLAUSES = re.compile(r"[,;.!?，；。！？、]+")
 _FILLER = re.compile(r"^(?:any|too|that's|that is|with|of|the|a|an|anything|something)\s+", re.IGNORECASE)
 
@@ -87,7 +97,7 @@ def parse_intent(text: str) -> QueryIntent:
             avoid.extend(_phrase(r) for r in right if _phrase(r))
         elif not rest:
             continue
-        elif cue in _WEAK_EN or cue in _CUES_ZH:
+        elif cue in _WEAK_EN or cue in _CUES_ZH or (len(clauses) == 1 and _title_case(clause)):
             weak.append(clause)
         else:
             avoid.append(rest)
@@ -111,10 +121,17 @@ def _leading_cue(clause: str) -> tuple[str | None, str]:
             return cue, _phrase(body[len(cue):])
     zh = _strip_prefix(clause, _JOINERS_ZH)
     spoken = _strip_prefix(zh, _SPEAKERS_ZH)
-    for cue in sorted(_CUES_ZH, key=len, reverse=True):
-        if spoken.startswith(cue):
-            return ("我" if spoken != zh else cue), _phrase(spoken[len(cue):])
+    hit = _LEADING_ZH.match(spoken)
+    if hit:
+        return ("我" if spoken != zh else hit.group(0)), _phrase(spoken[hit.end():])
     return None, clause
+
+
+def _title_case(clause: str) -> bool:
+    """"Never Let Me Go", "Without Remorse": every longer word capitalised, as titles are
+    written and refusals are not ("without gore")."""
+    words = [w for w in re.findall(r"[A-Za-z']+", clause) if len(w) >= 4]
+    return len(clause.split()) >= 2 and bool(words) and all(w[0].isupper() for w in words)
 
 
 def _strip_prefix(text: str, prefixes: tuple[str, ...]) -> str:
@@ -127,7 +144,9 @@ def _strip_prefix(text: str, prefixes: tuple[str, ...]) -> str:
 def _phrase(text: str) -> str:
     out = text.strip()
     while True:
-        stripped = _strip_prefix(_FILLER.sub("", out, count=1), _FILLER_ZH)
+        stripped = _FILLER.sub("", out, count=1)
+        if len(stripped) > 1:
+            stripped = _FILLER_ZH.sub("", stripped, count=1).strip() or stripped
         if stripped == out:
             return out
         out = stripped
