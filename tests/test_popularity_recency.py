@@ -52,6 +52,7 @@ def test_auto_finds_a_short_half_life_when_taste_moves_and_none_when_it_does_not
     chosen, report = choose_half_life(rows, users, ts, np.ones(rows.size, dtype=bool), N_ITEMS)
     assert chosen is None, report
     assert "plain counts" in summarise_recency({**report, "half_life_days": chosen})
+    assert summarise_recency({"half_life_days": 1.0, "set": True}) == "popularity: a half-life of 1 day, as set"
 
 
 def test_a_log_without_times_keeps_plain_counts() -> None:
@@ -79,3 +80,17 @@ def test_build_with_auto_reports_and_uses_the_choice() -> None:
 def test_a_bad_half_life_is_refused(bad: object) -> None:
     with pytest.raises(ValidationError):
         RecommenderConfig(popularity_half_life_days=bad)
+
+
+def test_the_similar_users_crowd_forgets_too() -> None:
+    """The hand-over may lean on the similar-users part for a visitor with no picks; its
+    crowd vote must forget as popularity does, or all-time hits come back that way."""
+    rows, users, ts = _log(drifting=True)
+    items = Catalog.from_records([{"id": f"i{j}", "title": f"story {j}"} for j in range(N_ITEMS)])
+    log = pd.DataFrame({"user": users, "item": [f"i{r}" for r in rows], "liked": True, "ts": ts})
+    cfg = RecommenderConfig(beginnings=False, taste=False, popularity_half_life_days=3.0,
+                            weights={"text": 0.0, "popularity": 0.0, "neighbours": 1.0, "quality": 0.0,
+                                     "cooccurrence": 0.0}, learn_handover=False)
+    rec = Recommender.build(items, log, config=cfg, encoder=HashingEncoder())
+    last_block = {f"i{(119 // 5) * 7 % N_ITEMS + k}" for k in range(10)}
+    assert set(r.item for r in rec.recommend({}, n=5)) <= last_block

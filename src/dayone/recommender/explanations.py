@@ -124,7 +124,7 @@ def sentence(rec: Recommender, source: str, scored: Scored, row: int, j: int) ->
         none = (f" (none of the {vote.people.size} people whose picks match yours has it)"
                 if vote.from_picks and vote.people.size else "")
         if not vote.profiled:
-            return f"popular: {n_liked} positive interactions{none}"
+            return popular(rec, n_liked) + none
         shared = ", ".join(scored.matched_groups) or "your profile"
         return f"{n_liked} positive interactions, counted most from people who share your profile ({shared}){none}"
     if source == "beginnings":
@@ -132,7 +132,8 @@ def sentence(rec: Recommender, source: str, scored: Scored, row: int, j: int) ->
     if source == "taste":
         return f"new here: its description places it among what people with picks like yours {verb}"
     if source == "demographic":
-        return "popular with people like you (" + ", ".join(scored.matched_groups) + ")"
+        lately = " lately" if rec.population.trend is not None else ""
+        return f"popular{lately} with people like you (" + ", ".join(scored.matched_groups) + ")"
     if source == "quality":
         if row < rec.population.rating_n.shape[0] and rec.population.rating_n[row] == 0:
             return "new here: its description resembles items others rated well"
@@ -142,7 +143,13 @@ def sentence(rec: Recommender, source: str, scored: Scored, row: int, j: int) ->
     count = int(rec.population.pos[row]) if row < rec.population.pos.shape[0] else 0
     if count == 0 and source == "popularity":
         return f"new here: items described like it are {verb} by many (its popularity is predicted)"
+    return popular(rec, count)
+
+
+def popular(rec: Recommender, count: int) -> str:
+    """The crowd's reason, saying so when recent likes count more (`popularity_half_life_days`)."""
     if rec.population.trend is not None and rec.population.half_life_s is not None:
         days = rec.population.half_life_s / 86400.0
-        return f"popular lately: {count} positive interactions, each counting half as much every {days:g} days"
+        unit = "day" if days == 1 else "days"
+        return f"popular lately: {count} positive interactions, each counting half as much every {days:g} {unit}"
     return f"popular: {count} positive interactions"

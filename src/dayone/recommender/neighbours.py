@@ -65,9 +65,14 @@ class Neighbours:
 
     @classmethod
     def fit(
-        cls, users: np.ndarray, rows: np.ndarray, prefs: np.ndarray, n_rows: int, profiles: UserTable | None
+        cls, users: np.ndarray, rows: np.ndarray, prefs: np.ndarray, n_rows: int, profiles: UserTable | None,
+        like_weights: np.ndarray | None = None,
     ) -> Neighbours:
-        frame = pd.DataFrame({"user": users.astype(str), "row": rows, "pref": prefs})
+        """`like_weights` (one per interaction; recency when popularity forgets) weigh each
+        like in the crowd's vote, so a visitor with no picks yet is not handed all-time hits
+        by the similar-users part while popularity itself has moved on."""
+        frame = pd.DataFrame({"user": users.astype(str), "row": rows, "pref": prefs,
+                              "w": 1.0 if like_weights is None else like_weights})
         frame = frame.drop_duplicates(["user", "row"], keep="last")  # the latest opinion counts
         codes, uniques = pd.factorize(frame["user"])
         n_users = len(uniques)
@@ -76,7 +81,7 @@ class Neighbours:
         signed = sp.csc_matrix((p + 2.0, (codes, item_rows)), shape=(n_users, n_rows))
         pos = p > 0
         liked = sp.csr_matrix(
-            (np.ones(int(pos.sum())), (codes[pos], item_rows[pos])), shape=(n_users, n_rows)
+            (frame["w"].to_numpy(dtype=np.float64)[pos], (codes[pos], item_rows[pos])), shape=(n_users, n_rows)
         )
         ids = np.asarray(uniques, dtype=object)
         attributes: dict[str, tuple[np.ndarray, dict[str, int]]] = {}

@@ -91,6 +91,7 @@ class Population:
         self.__init__(max(n_rows, 16))  # type: ignore[misc]
         positive = prefs > 0
         np.add.at(self.pos, rows[positive], 1.0)
+        weight: np.ndarray | None = None
         if half_life_days is not None:
             self.half_life_s = half_life_days * 86400.0
             self.trend = np.zeros(self.pos.shape[0], dtype=np.float64)
@@ -109,19 +110,21 @@ class Population:
         if has_r.any():
             self.global_rating_mean = float(ratings[has_r].mean())
         if profiles is not None and len(profiles):
-            frame = pd.DataFrame({"user": users[positive], "row": rows[positive]})
+            # "popular with people like you" forgets as popularity does
+            frame = pd.DataFrame({"user": users[positive], "row": rows[positive],
+                                  "w": 1.0 if weight is None else weight[positive]})
             for key, value, members in self._group_members(profiles):
                 sel = frame["user"].isin(members).to_numpy()
                 if not sel.any():
                     continue
                 arr = np.zeros(self.pos.shape[0], dtype=np.float64)
-                np.add.at(arr, frame["row"].to_numpy()[sel], 1.0)
+                np.add.at(arr, frame["row"].to_numpy()[sel], frame["w"].to_numpy()[sel])
                 self.groups[(key, value)] = arr
                 self.group_users[(key, value)] = len(members)
         if cooccurrence and positive.any():
             self.cooc = item_cooccurrence(users[positive], rows[positive], self.pos.shape[0])
         if neighbours and positive.any():
-            self.neighbours = Neighbours.fit(users, rows, prefs, self.pos.shape[0], profiles)
+            self.neighbours = Neighbours.fit(users, rows, prefs, self.pos.shape[0], profiles, like_weights=weight)
         if vectors is not None and positive.any():
             rated = np.flatnonzero(self.rating_n[:n_rows] > 0)
             quality = (rated, self.quality_at(rated), self.rating_n[rated]) if rated.size else None
@@ -150,16 +153,21 @@ class Population:
         self.seen[row] += 1
         if pref > 0:
             self.pos[row] += 1
+            weight = 1.0
             if self.trend is not None and self.half_life_s is not None:
                 t = self.trend_ref if ts is None or not np.isfinite(ts) else float(ts)
                 if t > self.trend_ref:
-                    self.trend *= np.exp2(-(t - self.trend_ref) / self.half_life_s)
+                    decay = np.exp2(-(t - self.trend_ref) / self.half_life_s)
+                    self.trend *= decay
+                    for arr in self.groups.values():
+                        arr *= decay
                     self.trend_ref = t
-                self.trend[row] += float(np.exp2(-(self.trend_ref - t) / self.half_life_s))
+                weight = float(np.exp2(-(self.trend_ref - t) / self.half_life_s))
+                self.trend[row] += weight
             for key, value in (attributes or {}).items():
                 v = attribute_value(key, value)
                 if v is not None and (key, v) in self.groups:
-                    self.groups[(key, v)][row] += 1
+                    self.groups[(key, v)][row] += weight
         if rating is not None:
             self.rating_sum[row] += rating
             self.rating_n[row] += 1

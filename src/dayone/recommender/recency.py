@@ -134,8 +134,11 @@ def choose_half_life(
 def summarise_recency(report: dict[str, Any]) -> str:
     """One line for `dayone build`: what "auto" chose and on what evidence."""
     days = report.get("half_life_days")
-    chosen = "plain counts" if days is None else f"a half-life of {days:g} days"
-    seen = f"{report.get('windows', 0)} windows of {report.get('window_days', 0):g} days, {report.get('pairs', 0)} users"
+    chosen = "plain counts" if days is None else f"a half-life of {days:g} day{'' if days == 1 else 's'}"
+    if report.get("set"):
+        return f"popularity: {chosen}, as set"
+    seen = (f"{report.get('windows', 0)} windows of {report.get('window_days', 0):g} days, "
+            f"{report.get('pairs', 0)} (user, window) pairs")
     if "best_vs_plain" in report:
         d, lo, hi = report["best_vs_plain"]
         seen += f"; best half-life vs plain ndcg@10 {d:+.4f} [{lo:+.4f}, {hi:+.4f}]"

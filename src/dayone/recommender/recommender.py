@@ -364,6 +364,8 @@ class Recommender:
                 half_life, self.recency_report = choose_half_life(
                     rows, df["user"].to_numpy(dtype=object), df["ts"].to_numpy(dtype=float), prefs > 0, n_rows)
                 self.recency_report["half_life_days"] = half_life
+            elif half_life is not None:
+                self.recency_report = {"half_life_days": half_life, "set": True}
             self.population.fit(
                 rows,
                 df["user"].to_numpy(dtype=object),
