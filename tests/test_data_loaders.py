@@ -269,3 +269,13 @@ def test_a_missing_id_column_lists_the_columns_there_are(tmp_path: Path) -> None
     assert err.value.field == "id"
     # the Chinese title column names the item in lists and explanations
     assert load_items(f, ItemMapping(id="编号")).title("n1") == "国产芯片量产"
+
+
+def test_naming_categorical_columns_keeps_the_others(tmp_path: Path) -> None:
+    """`--categorical kind` says how that column reads, not that the title should go."""
+    f = write(tmp_path / "items.csv", "id,title,kind,price\n1,Rocket,space|sci-fi,3\n")
+    fields = load_items(f, ItemMapping(categorical=["kind"], numeric=["price"])).fields("1")
+    assert fields == {"title": "Rocket", "kind": ["space", "sci-fi"], "price": 3.0}
+    # naming text columns still chooses what is described
+    only = load_items(f, ItemMapping(text=["title"], categorical=["kind"])).fields("1")
+    assert only == {"title": "Rocket", "kind": ["space", "sci-fi"]}

@@ -186,8 +186,10 @@ def register(app: typer.Typer) -> None:
         interactions: Annotated[Path | None, typer.Option(help="interactions file", exists=True, dir_okay=False)] = None,
         users: Annotated[Path | None, typer.Option(help="user profiles file", exists=True, dir_okay=False)] = None,
         id_field: Annotated[str, typer.Option(help="item id column")] = "id",
-        text: Annotated[list[str] | None, typer.Option(help="item text column (repeatable)")] = None,
-        categorical: Annotated[list[str] | None, typer.Option(help="item categorical column (repeatable)")] = None,
+        text: Annotated[list[str] | None, typer.Option(
+            help="item text column (repeatable); when given, only the named columns are kept")] = None,
+        categorical: Annotated[list[str] | None, typer.Option(
+            help="item categorical column (repeatable; 'A|B' becomes a list); the other columns stay")] = None,
         numeric: Annotated[list[str] | None, typer.Option(help="item numeric column (repeatable)")] = None,
         user_field: Annotated[str, typer.Option(help="interactions: user column")] = "user",
         item_field: Annotated[str, typer.Option(help="interactions: item column")] = "item",

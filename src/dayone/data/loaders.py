@@ -35,7 +35,11 @@ SUPPORTED = (".csv", ".tsv", ".jsonl", ".jsonl.gz", ".ndjson", ".parquet")
 class ItemMapping(BaseModel):
     """Which columns of an item file are its id, its text, its categories and its numbers.
 
-    Empty `text`/`categorical`/`numeric` lists mean "keep every other column as it is".
+    `text` names the columns to describe; when it is empty every column is kept (a catalogue
+    rarely has one whose words do not matter), and `categorical` / `numeric` only say how their
+    columns are read. Naming only `--categorical genres` used to keep genres alone and drop the
+    title, which a reviewer's news catalogue showed as lists of ids and 399 stories with 94
+    distinct descriptions.
     `list_separator` splits strings such as ``Action|Comedy`` into lists for categorical fields.
     """
 
@@ -292,7 +296,7 @@ def items_from_records(
     for row, rec in enumerate(records, start=1):
         item_id = record_id(rec, m.id, source, row)
         fields: dict[str, Any] = (
-            {k: rec.get(k) for k in keep} if keep else {k: v for k, v in rec.items() if k != m.id}
+            {k: rec.get(k) for k in keep} if m.text else {k: v for k, v in rec.items() if k != m.id}
         )
         for f in keep:
             if f not in rec:
