@@ -3,6 +3,8 @@ replaying the log's own past."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -94,3 +96,25 @@ def test_the_similar_users_crowd_forgets_too() -> None:
     rec = Recommender.build(items, log, config=cfg, encoder=HashingEncoder())
     last_block = {f"i{(119 // 5) * 7 % N_ITEMS + k}" for k in range(10)}
     assert set(r.item for r in rec.recommend({}, n=5)) <= last_block
+
+
+def test_a_saved_auto_choice_is_reused_while_the_log_is_the_same(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import dayone.recommender.recommender as recommender_mod
+
+    rows, users, ts = _log(drifting=True)
+    items = Catalog.from_records([{"id": f"i{j}", "title": f"story {j}"} for j in range(N_ITEMS)])
+    log = pd.DataFrame({"user": users, "item": [f"i{r}" for r in rows], "liked": True, "ts": ts})
+    cfg = RecommenderConfig(learn_handover=False, beginnings=False, taste=False, popularity_half_life_days="auto")
+    rec = Recommender.build(items, log, config=cfg, encoder=HashingEncoder())
+    chosen = rec.recency_report["half_life_days"]
+    rec.save(str(tmp_path / "m"))
+    calls: list[int] = []
+    real = recommender_mod.choose_half_life
+    monkeypatch.setattr(recommender_mod, "choose_half_life", lambda *a, **k: calls.append(1) or real(*a, **k))
+    loaded = Recommender.load(str(tmp_path / "m"), encoder=HashingEncoder())
+    assert calls == [] and loaded.population.half_life_s == chosen * DAY
+    # new events: the next refit replays again
+    loaded.add_interactions([{"user": "z", "item": "i0", "liked": True, "ts": float(ts.max()) + 60}])
+    loaded.refit()
+    assert calls == [1]

@@ -142,6 +142,7 @@ def save_recommender(rec: Recommender, path: str | Path) -> None:
             # kept so a loaded model can still say why it blends as it does
             # (minus this load's own note, or every later load would think it re-learned)
             "handover_report": {k: v for k, v in rec.handover_report.items() if k != "relearned_on_load"},
+            "recency_report": rec.recency_report,
             "versions": _versions(),
             "saved_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
@@ -224,6 +225,10 @@ def load_recommender(path: str | Path, encoder: Encoder | None = None) -> Recomm
     log_file = root / "interactions.parquet"
     rec.interactions = _read(log_file, lambda f: normalise_interactions(_table(f, INTERACTION_COLUMNS)))
     rec.population.ensure(len(items))
+    recency = meta.get("recency_report") or {}
+    if not isinstance(recency, dict):
+        raise DataError("recency_report must be an object", file=str(meta_file))
+    rec.recency_report = recency  # "auto" reuses its choice while the log is the one it replayed
     saved = _load_beginnings(root)
     if saved is not None and saved.n_interactions == len(rec.interactions):
         rec.refit(train_beginnings=False)  # the saved network was trained on this very log

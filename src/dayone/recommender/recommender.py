@@ -360,10 +360,13 @@ class Recommender:
                 self.likes_only = True
             rows = self.index.rows(df["item"].tolist())
             half_life = self.config.popularity_half_life_days
-            if half_life == "auto":
+            if half_life == "auto" and self.recency_report.get("log_size") == log_size and \
+                    "half_life_days" in self.recency_report and not self.recency_report.get("set"):
+                half_life = self.recency_report["half_life_days"]  # the same log replays the same
+            elif half_life == "auto":
                 half_life, self.recency_report = choose_half_life(
                     rows, df["user"].to_numpy(dtype=object), df["ts"].to_numpy(dtype=float), prefs > 0, n_rows)
-                self.recency_report["half_life_days"] = half_life
+                self.recency_report.update(half_life_days=half_life, log_size=log_size)
             elif half_life is not None:
                 self.recency_report = {"half_life_days": half_life, "set": True}
             self.population.fit(
