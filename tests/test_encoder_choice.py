@@ -79,3 +79,38 @@ def test_the_service_gives_a_chinese_catalogue_the_multilingual_model(
         store.close()
     assert asked == ["multilingual", "default"]
     assert zh.config.encoder == "multilingual" and en.config.encoder == "default"
+
+
+def test_a_chinese_model_explains_itself_in_chinese() -> None:
+    """Explanations follow the description language (recommender/phrases.py)."""
+    import pandas as pd
+
+    stories = [{"id": f"s{j}", "标题": f"足球联赛第{j}轮", "category": "体育"} for j in range(6)]
+    stories += [{"id": f"f{j}", "标题": f"股市行情第{j}期", "category": "财经"} for j in range(6)]
+    clicks = [{"user": f"u{u}", "item": f"s{u % 6}", "ts": float(u)} for u in range(24)]
+    clicks += [{"user": f"u{u}", "item": f"s{(u + 1) % 6}", "ts": float(u) + 0.5} for u in range(24)]
+    cfg = RecommenderConfig(domain="news", language="zh", learn_handover=False, beginnings=False)
+    rec = Recommender.build(Catalog.from_records(stories), pd.DataFrame(clicks), config=cfg, encoder=HashingEncoder())
+    top = rec.recommend({"history": [{"item": "s0", "liked": True}]}, n=3)
+    assert all(not any(w in r.explanation for w in ("popular", "similar", "people")) for r in top), top
+    assert any("读过" in r.explanation or "热门" in r.explanation for r in top)
+    similar = rec.similar_items("s0", n=3)
+    assert all("你读过的" not in r.explanation for r in similar)
+    likes = rec.predict_likes({"history": [{"item": "s0", "liked": True}]}, ["s1"])[0]
+    assert likes.explanation.startswith("记录中没有不喜欢的信号")
+    reach = rec.users_for_item("f0", n=2)
+    assert reach and all("similarity" not in m.explanation for m in reach)
+
+
+def test_every_language_has_every_sentence_with_the_same_slots() -> None:
+    import string
+
+    from dayone.recommender.phrases import PHRASES
+
+    def slots(text: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    for language, table in PHRASES.items():
+        assert set(table) == set(PHRASES["en"]), language
+        for key, text in table.items():
+            assert slots(text) <= slots(PHRASES["en"][key]), (language, key)

@@ -62,7 +62,8 @@ class Template(BaseModel):
     language: str
     item: list[str]
     # the past-tense verb an explanation uses for a positive pick ("people who bought X also
-    # bought this" in a shop); English, as the explanations are
+    # bought this" in a shop; 买过 in a Chinese one), in the template's language as the
+    # explanations are (`recommender/phrases.py`)
     liked_verb: str = "liked"
     other_fields: bool = False
     user: UserTemplate

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from dayone.recommender.phrases import say
 from dayone.recommender.results import Recommendation
 from dayone.recommender.scored import STRATEGY_LABELS, Scored, short_title
 
@@ -29,7 +30,7 @@ def explain_at(rec: Recommender, scored: Scored, j: int) -> Recommendation:
     }
     if not contrib:
         return Recommendation(item=item_id, score=0.0, source="catalogue-order",
-                              explanation="nothing is known yet: catalogue order", contributions={})
+                              explanation=say(lang(rec), "catalogue_order"), contributions={})
     source = "title" if row in scored.named else max(contrib, key=lambda k: contrib[k])
     vote = scored.neighbour_vote
     nb = rec.population.neighbours
@@ -49,7 +50,7 @@ def explain_at(rec: Recommender, scored: Scored, j: int) -> Recommendation:
     explanation = sentence(rec, source, scored, row, j)
     if source not in ("text", "title") and contrib.get("text", 0.0) > 0 and scored.raw_text is not None:
         # the sentence let this item through (the text gate), even if another part won
-        explanation += f"; it also matches your description {text_match_reason(rec, scored, row, j)}"
+        explanation += say(lang(rec), "also_matches", reason=text_match_reason(rec, scored, row, j))
     if contrib.get("avoid", 0.0) < -AVOID_NOTED:
         # said even when another part carried the item: a list that still shows an item the
         # visitor refused must not read as if the refusal was ignored
@@ -74,7 +75,7 @@ def avoided_sentence(rec: Recommender, scored: Scored, row: int) -> str:
         item = rec.index._mat[row]
         sims = [float(rec._encode_query(a) @ item) for a in avoid]
         avoid = (avoid[int(np.argmax(sims))],)
-    return "pushed down: it resembles what you asked to avoid (\u201c" + "\u201d, \u201c".join(avoid) + "\u201d)"
+    return say(lang(rec), "pushed_down", phrases=say(lang(rec), "quote_sep").join(avoid))
 
 
 def text_match_reason(rec: Recommender, scored: Scored, row: int, j: int) -> str:
@@ -85,64 +86,76 @@ def text_match_reason(rec: Recommender, scored: Scored, row: int, j: int) -> str
         wanted, _ = rec.text_queries(scored.context.attributes, scored.context.text)
         closest = rec.field_values.closest(scored.text_vector, row, rec.typed_words(scored.context.text) or wanted)
         if closest is not None and closest[1] > raw:
-            return f"through \u201c{closest[0]}\u201d (similarity {closest[1]:.2f})"
-    return f"(similarity {raw:.2f})"
+            return say(lang(rec), "through_value", value=closest[0], sim=closest[1])
+    return say(lang(rec), "similarity", sim=raw)
+
+def lang(rec: Recommender) -> str:
+    return rec.describer.template.language
+
+
+def titled(rec: Recommender, item_id: str) -> str:
+    """An item's short title, marked as titles are in the language (《…》 in Chinese)."""
+    return say(lang(rec), "title_mark", title=short_title(rec.catalog.title(item_id)))
+
 
 def sentence(rec: Recommender, source: str, scored: Scored, row: int, j: int) -> str:
     ctx = scored.context
     verb = rec.describer.template.liked_verb
+    lg = lang(rec)
     if source == "text":
         # the wanted words only: quoting "..., no gossip" would read as a match on gossip
         text = rec.typed_words(ctx.text) or ctx.text or ""
         short = text if len(text) <= 60 else text[:57] + "..."
-        return f"matches your description \u201c{short}\u201d {text_match_reason(rec, scored, row, j)}"
+        return say(lg, "text", text=short, reason=text_match_reason(rec, scored, row, j))
     if source == "title":
-        return "its title is what you typed"
+        return say(lg, "title")
     if source == "attributes_text":
-        return "its description fits your profile (" + ", ".join(f"{k}: {v}" for k, v in ctx.attributes.items()) + ")"
+        sep = say(lg, "list_sep")
+        attrs = sep.join(say(lg, "attr", key=k, value=v) for k, v in ctx.attributes.items())
+        return say(lg, "attributes_text", attrs=attrs)
     if source == "history":
         liked = scored.history_rows[scored.history_prefs > 0]
         if liked.size:
             sims = rec.index._mat[liked] @ rec.index._mat[row]
             best = rec.index.id_at(int(liked[int(np.argmax(sims))]))
-            return f"similar to {short_title(rec.catalog.title(best))}, which you {verb}"
-        return "unlike the items you disliked"
+            return say(lg, "history", title=titled(rec, best), verb=verb)
+        return say(lg, "history_unlike")
     if source == "cooccurrence" and rec.population.cooc is not None:
         liked = scored.history_rows[(scored.history_prefs > 0) & (scored.history_rows < rec.population.cooc.shape[0])]
         if liked.size and row < rec.population.cooc.shape[1]:
             col = np.asarray(rec.population.cooc[liked][:, row].todense()).ravel()
             best = rec.index.id_at(int(liked[int(np.argmax(col))]))
-            return f"people who {verb} {short_title(rec.catalog.title(best))} also {verb} this"
-        return f"{verb} by people with similar picks"
+            return say(lg, "cooccurrence", title=titled(rec, best), verb=verb)
+        return say(lg, "cooccurrence_plain", verb=verb)
     if source == "neighbours" and scored.neighbour_vote is not None:
         vote = scored.neighbour_vote
         count = rec.population.neighbours.likers(vote, row) if rec.population.neighbours else 0
         if vote.from_picks and count > 0:
-            return f"{verb} by {count} of the {vote.people.size} people whose picks match yours"
+            return say(lg, "neighbours", verb=verb, count=count, people=vote.people.size)
         # the score came from the wider crowd, not from people who share the picks
         n_liked = int(rec.population.pos[row])
-        none = (f" (none of the {vote.people.size} people whose picks match yours has it)"
+        none = (say(lg, "none_have_it", people=vote.people.size)
                 if vote.from_picks and vote.people.size else "")
         if not vote.profiled:
             return popular(rec, n_liked) + none
-        shared = ", ".join(scored.matched_groups) or "your profile"
-        return f"{n_liked} positive interactions, counted most from people who share your profile ({shared}){none}"
+        shared = say(lg, "list_sep").join(scored.matched_groups) or say(lg, "your_profile")
+        return say(lg, "neighbours_profiled", count=n_liked, shared=shared, none=none)
     if source == "beginnings":
-        return "people whose first picks were like yours went on to like this"
+        return say(lg, "beginnings")
     if source == "taste":
-        return f"new here: its description places it among what people with picks like yours {verb}"
+        return say(lg, "taste", verb=verb)
     if source == "demographic":
-        lately = " lately" if rec.population.trend is not None else ""
-        return f"popular{lately} with people like you (" + ", ".join(scored.matched_groups) + ")"
+        key = "demographic_lately" if rec.population.trend is not None else "demographic"
+        return say(lg, key, groups=say(lg, "list_sep").join(scored.matched_groups))
     if source == "quality":
         if row < rec.population.rating_n.shape[0] and rec.population.rating_n[row] == 0:
-            return "new here: its description resembles items others rated well"
-        return "rated well above average by others"
+            return say(lg, "quality_new")
+        return say(lg, "quality")
     if source == "avoid":
         return avoided_sentence(rec, scored, row)
     count = int(rec.population.pos[row]) if row < rec.population.pos.shape[0] else 0
     if count == 0 and source == "popularity":
-        return f"new here: items described like it are {verb} by many (its popularity is predicted)"
+        return say(lg, "new_popular", verb=verb)
     return popular(rec, count)
 
 
@@ -150,6 +163,6 @@ def popular(rec: Recommender, count: int) -> str:
     """The crowd's reason, saying so when recent likes count more (`popularity_half_life_days`)."""
     if rec.population.trend is not None and rec.population.half_life_s is not None:
         days = rec.population.half_life_s / 86400.0
-        unit = "day" if days == 1 else "days"
-        return f"popular lately: {count} positive interactions, each counting half as much every {days:g} {unit}"
-    return f"popular: {count} positive interactions"
+        unit = say(lang(rec), "day" if days == 1 else "days")
+        return say(lang(rec), "popular_lately", count=count, days=days, unit=unit)
+    return say(lang(rec), "popular", count=count)

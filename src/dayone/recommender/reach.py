@@ -15,6 +15,7 @@ import numpy as np
 
 from dayone.profiles import sign_history
 from dayone.recommender.errors import UnknownItemError
+from dayone.recommender.phrases import say
 from dayone.recommender.results import UserMatch
 from dayone.recommender.scored import STRATEGY_LABELS, short_title
 
@@ -93,7 +94,8 @@ def taste_match(rec: Recommender, user: str, factor: np.ndarray, score: float, v
     taste = rec.population.taste
     assert taste is not None
     liked = liked_by(rec, user)
-    because = "their picks lean its way"
+    lg = rec.describer.template.language
+    because = say(lg, "reach_lean")
     if liked:
         rows = rec.index.rows(liked)
         mine = taste.factors[rows]
@@ -102,7 +104,8 @@ def taste_match(rec: Recommender, user: str, factor: np.ndarray, score: float, v
         near = np.argsort(-agree, kind="stable")[:TASTE_NAMED]
         near = near[agree[near] > 0] if (agree[near] > 0).any() else near[:1]
         closest = liked[int(near[int(np.argmax(rec.index._mat[rows[near]] @ vec))])]
-        because += f": people who {rec.describer.template.liked_verb} {short_title(rec.catalog.title(closest))}, as they did, lean towards it"
+        because = say(lg, "reach_lean_named", verb=rec.describer.template.liked_verb,
+                      title=say(lg, "title_mark", title=short_title(rec.catalog.title(closest))))
     return UserMatch(user=user, score=score, source=STRATEGY_LABELS["taste"], explanation=because)
 
 def liked_by(rec: Recommender, user: str) -> list[str]:
@@ -113,12 +116,14 @@ def liked_by(rec: Recommender, user: str) -> list[str]:
 
 def profile_match(rec: Recommender, user: str, vec: np.ndarray, score: float, similarity: float) -> UserMatch:
     liked = liked_by(rec, user)
+    lg = rec.describer.template.language
     if liked:
         sims = rec.index._mat[rec.index.rows(liked)] @ vec
-        because = f"close to {short_title(rec.catalog.title(liked[int(np.argmax(sims))]))}, which they {rec.describer.template.liked_verb}"
+        title = say(lg, "title_mark", title=short_title(rec.catalog.title(liked[int(np.argmax(sims))])))
+        because = say(lg, "reach_close", title=title, verb=rec.describer.template.liked_verb)
     else:
         profile = rec.users.get(user)
-        because = (f"close to what their profile says: \u201c{profile.text}\u201d" if profile and profile.text
-                   else "close to their profile")
+        because = (say(lg, "reach_profile_text", text=profile.text) if profile and profile.text
+                   else say(lg, "reach_profile"))
     return UserMatch(user=user, score=score, source="profile-match",
-                     explanation=f"{because} (similarity {similarity:.2f})")
+                     explanation=say(lg, "reach_similarity", because=because, sim=similarity))

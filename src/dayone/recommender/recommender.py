@@ -48,6 +48,7 @@ from dayone.recommender.config import (
 from dayone.recommender.errors import UnknownItemError
 from dayone.recommender.explanations import explain_at
 from dayone.recommender.neighbours import NeighbourVote
+from dayone.recommender.phrases import say
 from dayone.recommender.population import Population
 from dayone.recommender.reach import users_for_item
 from dayone.recommender.recency import choose_half_life
@@ -986,13 +987,12 @@ class Recommender:
         probs = likes.like_probability(asked.features, self.config.likes)
         liked, explicit = asked.liked, asked.explicit
         rate = asked.rate
+        lg = self.describer.template.language
         if self.likes_only:
-            told = ("the log records no dislikes (every pick in it counts for the item), so this says how "
-                    "likely they are to pick it, not to like it")
+            told = say(lg, "likes_only")
         else:
-            told = (f"likes {liked} of {explicit} picks that say so (like rate {rate:.0%}, with the population's "
-                    f"{self.like_prior:.0%} as prior)" if explicit
-                    else f"no pick says whether it was liked (the population's like rate {self.like_prior:.0%})")
+            told = (say(lg, "like_rate", liked=liked, explicit=explicit, rate=rate, prior=self.like_prior)
+                    if explicit else say(lg, "no_like_said", prior=self.like_prior))
         out = []
         for item, j, s, q, p in zip(wanted, asked.cols.tolist(), asked.standing.tolist(),
                                     asked.features[:, 3].tolist(), probs.tolist(), strict=True):
@@ -1000,14 +1000,12 @@ class Recommender:
             # between the best item and one of the best thousand, so that is floored
             above = f"{np.floor(s * 1000) / 10:.1f}%" if s > 0.99 else f"{s:.0%}"
             why = self._explain_at(asked.scored, j)
-            crowd = "" if abs(q) < 0.05 else (" liked more often than most by those who have it" if q > 0
-                                              else " liked less often than most by those who have it")
+            crowd = "" if abs(q) < 0.05 else say(lg, "standing_crowd", crowd=say(lg, "crowd_more" if q > 0
+                                                                                 else "crowd_less"))
             out.append(LikePrediction(
                 item=item, probability=float(p), like_rate=float(rate), standing=float(s), crowd=float(q),
                 source=why.source,
-                explanation=(f"{told}; "
-                             f"ranks above {above} of the catalogue for them{';' if crowd else ''}{crowd}: "
-                             f"{why.explanation}"),
+                explanation=say(lg, "standing", told=told, above=above, crowd=crowd, why=why.explanation),
             ))
         return out
 
@@ -1081,11 +1079,13 @@ class Recommender:
         out = [self._explain_at(scored, int(j)) for j in best]
         if item_or_text in self.index:
             # the item stood in for a visitor's one like; nobody here "liked" it
-            title = short_title(self.catalog.title(item_or_text))
+            lg = self.describer.template.language
+            title = say(lg, "title_mark", title=short_title(self.catalog.title(item_or_text)))
             verb = self.describer.template.liked_verb
             for rec in out:
-                rec.explanation = (rec.explanation.replace(f", which you {verb}", "")
-                                   .replace("people whose picks match yours", f"people who {verb} {title}"))
+                rec.explanation = (rec.explanation.replace(say(lg, "similar_drop", verb=verb), "")
+                                   .replace(say(lg, "similar_people"), say(lg, "similar_people_as", verb=verb,
+                                                                           title=title)))
         return out
 
     def users_for_item(self, item: str | Mapping[str, Any], n: int = 10) -> list[UserMatch]:
