@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from dayone.data.users import UserTable
 from dayone.recommender.attributes import AGE_BANDS, attribute_value
 from dayone.recommender.neighbours import Neighbours
+from dayone.recommender.recency import recency_weights
 from dayone.recommender.taste import TasteFactors
 
 __all__ = ["AGE_BANDS", "Population", "attribute_value", "item_cooccurrence"]
@@ -95,11 +96,9 @@ class Population:
         if half_life_days is not None:
             self.half_life_s = half_life_days * 86400.0
             self.trend = np.zeros(self.pos.shape[0], dtype=np.float64)
-            known = ts is not None and bool(np.isfinite(ts).any())
-            self.trend_ref = float(np.nanmax(ts)) if known and ts is not None else 0.0
-            if known and ts is not None:
-                age = np.where(np.isfinite(ts), self.trend_ref - ts, 0.0)
-                weight = np.exp2(-np.maximum(age, 0.0) / self.half_life_s)
+            if ts is not None and np.isfinite(ts).any():
+                self.trend_ref = float(np.nanmax(ts))
+                weight = recency_weights(ts, self.trend_ref, half_life_days)
             else:
                 weight = np.ones(rows.shape[0])
             np.add.at(self.trend, rows[positive], weight[positive])

@@ -15,7 +15,7 @@ what is scored at it, so nothing is tuned on what it is judged by.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,13 +27,21 @@ MAX_USERS_PER_WINDOW = 300
 K = 10
 
 
+def recency_weights(ts: np.ndarray, ref: float, half_life_days: float) -> np.ndarray:
+    """0.5 ** (age at `ref` / half-life) per event; an event without a time, or one after
+    `ref`, counts fully. The one decay rule: the walk-forward replay and `Population`'s
+    counts both use it, so what "auto" chose is what is served."""
+    age = np.where(np.isfinite(ts), ref - ts, 0.0)
+    return np.asarray(np.exp2(-np.maximum(age, 0.0) / (half_life_days * DAY)), dtype=np.float64)
+
+
 def decayed_counts(rows: np.ndarray, ts: np.ndarray, weights_ok: np.ndarray, n_items: int,
                    half_life_days: float | None, ref: float) -> np.ndarray:
     """Positive interactions per item, each weighted 0.5 ** (age at `ref` / half-life)."""
     if half_life_days is None:
         return np.bincount(rows[weights_ok], minlength=n_items).astype(np.float64)
-    w = np.exp2(-np.maximum(ref - ts[weights_ok], 0.0) / (half_life_days * DAY))
-    return np.bincount(rows[weights_ok], weights=w, minlength=n_items)
+    return np.bincount(rows[weights_ok], weights=recency_weights(ts[weights_ok], ref, half_life_days),
+                       minlength=n_items)
 
 
 @dataclass
@@ -44,7 +52,6 @@ class WalkForward:
     users: list[str]
     windows: int
     window_days: float
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def walk_forward(
@@ -84,9 +91,11 @@ def walk_forward(
             names = list(wanted)
             wanted = {names[i]: wanted[names[i]] for i in np.sort(keep)}
         seen: dict[object, set[int]] = {u: set() for u in wanted}
-        for u, r in zip(users[:n_before], rows[:n_before], strict=True):
-            if u in seen:
-                seen[u].add(int(r))
+        # only the sampled users' past rows, found in one pass (a Python loop over the whole
+        # past at every cut grew with log size times windows)
+        mine = np.flatnonzero(np.isin(users[:n_before], np.array(list(wanted), dtype=object)))
+        for u, r in zip(users[mine], rows[mine], strict=True):
+            seen[u].add(int(r))
         wanted = {u: t - seen[u] for u, t in wanted.items() if t - seen[u]}
         if not wanted:
             continue
