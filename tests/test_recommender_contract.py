@@ -161,6 +161,18 @@ def test_save_load_roundtrip(rec: Recommender, tmp_path: Path) -> None:
     assert not list((tmp_path / "m").glob("*.pkl"))
 
 
+def test_users_with_and_without_words_survive_a_save(rec: Recommender, tmp_path: Path) -> None:
+    """Parquet gives a column of mostly missing texts back as NaN; a reviewer's server failed
+    to load its own save (and rebuilt from scratch on every start) after one user wrote text."""
+    rec.add_user("talker", None, "space opera please")
+    rec.save(str(tmp_path / "m"))
+    back = Recommender.load(str(tmp_path / "m"), encoder=HashingEncoder())
+    texts = {u["id"]: u["text"] for u in back.users.records()}
+    assert texts["talker"] == "space opera please"
+    assert texts["u0"] is None
+    assert ids(back.recommend({"user_id": "talker"}, n=3)) == ids(rec.recommend({"user_id": "talker"}, n=3))
+
+
 def test_failed_save_keeps_previous_copy(rec: Recommender, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rec.save(str(tmp_path / "m"))
     import dayone.recommender.persistence as persistence

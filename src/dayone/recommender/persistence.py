@@ -217,7 +217,8 @@ def load_recommender(path: str | Path, encoder: Encoder | None = None) -> Recomm
     users = _table(root / "users.parquet", ("id", "attributes_json", "text"))
     rec.users = UserTable.from_records(
         [
-            {"id": i, "attributes": _json_object(a, root / "users.parquet", n, "attributes_json"), "text": t}
+            {"id": i, "attributes": _json_object(a, root / "users.parquet", n, "attributes_json"),
+             "text": _optional_text(t, root / "users.parquet", n, "text")}
             for n, (i, a, t) in enumerate(zip(users["id"], users["attributes_json"], users["text"], strict=True),
                                           start=1)
         ]
@@ -275,6 +276,16 @@ def _json_object(text: object, file: Path, row: int, field: str) -> dict[str, An
         raise DataError(f"corrupt JSON: {exc}", file=str(file), row=row, field=field) from None
     if not isinstance(value, dict):
         raise DataError("corrupt: a JSON object was expected", file=str(file), row=row, field=field)
+    return value
+
+
+def _optional_text(value: object, file: Path, row: int, field: str) -> str | None:
+    """A nullable text cell: parquet hands a missing one back as None or NaN depending on how
+    many rows had one, and a user without words must load as None, not as the float NaN."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if not isinstance(value, str):
+        raise DataError(f"corrupt: text expected, got {type(value).__name__}", file=str(file), row=row, field=field)
     return value
 
 
