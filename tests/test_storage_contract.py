@@ -69,6 +69,29 @@ def test_items_roundtrip_update_delete(store: Store) -> None:
     assert store.count_items() == 1
 
 
+def test_insert_if_new_lets_exactly_one_creator_win(store: Store, tmp_path: Path) -> None:
+    """Two processes creating the same id both used to get 201 (check, then write); the
+    database now decides. A second connection plays the other process."""
+    if isinstance(store, SqliteStore):
+        other: Store = SqliteStore(tmp_path / "store.db")
+    else:
+        from dayone.storage.postgres import PostgresStore
+
+        other = PostgresStore(store.dsn)  # type: ignore[attr-defined]
+    try:
+        first = store.insert_item(ItemRow("a", {"title": "Mine"}))
+        second = other.insert_item(ItemRow("a", {"title": "Theirs"}))
+        assert first is not None and second is None
+        assert other.get_item("a").fields == {"title": "Mine"}  # type: ignore[union-attr]
+        logged = [c for c in store.changes_since(0)]
+        assert len(logged) == 1, "a refused insert logs no change"
+        assert store.insert_user(UserRow("u", {"age": 3}, "hi")) is not None
+        assert other.insert_user(UserRow("u", {}, None)) is None
+        assert store.get_user("u").text == "hi"  # type: ignore[union-attr]
+    finally:
+        other.close()
+
+
 def test_users_and_events_in_order(store: Store) -> None:
     store.upsert_users([UserRow("u1", {"age": "25-34"}, "likes jazz")])
     u = store.get_user("u1")

@@ -1,6 +1,7 @@
 """`create_app(settings)`: the FastAPI application, its lifespan and error contract.
 
-The lifespan opens the store and loads the model before the first request, so `/health/ready`
+The lifespan opens the store and loads the model in a background thread (or before serving,
+with `start_in_background = false`), so `/health/live` answers at once and `/health/ready`
 turns green only when recommendations can be served. Errors follow one contract: bad input is a
 4xx with a `detail` that says what is wrong; a 500 means a bug, never user input.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -109,17 +111,34 @@ def create_app(
         store = open_store(settings.store_url, sqlite_synchronous=settings.sqlite_synchronous)
         engine = engine_for(settings, store, encoder, seed, on_refit=metrics.refits.inc,
                             on_events=metrics.count_events)
-        engine.start()
-        # The model is millions of long-lived objects (catalogue, ids, caches); every full
-        # garbage collection would walk them all while a request waits. Freeze what start-up
-        # made so the collector only ever scans what requests allocate.
-        gc.collect()
-        gc.freeze()
-        engine.start_background(settings.sync_interval_s, settings.refit_interval_s)
         app.state.engine = engine
-        c = engine.counts()
-        log.info("ready", extra={"store": _redact(settings.store_url), "encoder": engine.encoder.model_id if engine.encoder else None,
-                                 **c, "model_version": engine.state.version})
+
+        def start() -> None:
+            engine.start()
+            # The model is millions of long-lived objects (catalogue, ids, caches); every full
+            # garbage collection would walk them all while a request waits. Freeze what start-up
+            # made so the collector only ever scans what requests allocate.
+            gc.collect()
+            gc.freeze()
+            engine.start_background(settings.sync_interval_s, settings.refit_interval_s)
+            c = engine.counts()
+            log.info("ready", extra={"store": _redact(settings.store_url),
+                                     "encoder": engine.encoder.model_id if engine.encoder else None,
+                                     **c, "model_version": engine.state.version})
+
+        def start_and_report() -> None:
+            try:
+                start()
+            except Exception as exc:  # the probes say so; a restart is the operator's call
+                engine.start_error = f"{type(exc).__name__}: {exc}"
+                log.exception("start-up failed")
+
+        if settings.start_in_background:
+            # the port opens now: liveness answers during a long first build, readiness and
+            # the API say 503 until the model is in
+            threading.Thread(target=start_and_report, name="dayone-start", daemon=True).start()
+        else:
+            start()
         try:
             yield
         finally:

@@ -24,6 +24,9 @@ async def get_settings(request: Request) -> Settings:
 
 async def get_engine(request: Request) -> Engine:
     engine: Engine | None = getattr(request.app.state, "engine", None)
+    if engine is not None and engine.start_error is not None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            f"the model failed to load: {engine.start_error}")
     if engine is None or not engine.ready:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the model is still loading")
     return engine

@@ -239,6 +239,7 @@ class Engine:
         self._threads: list[threading.Thread] = []
         self.events_since_refit = 0
         self.ready = False
+        self.start_error: str | None = None  # why a background start failed, for the probes
 
     # ------------------------------------------------------------------ start-up
     def start(self) -> None:
@@ -476,7 +477,8 @@ class Engine:
         if self.encoder is not None and texts and len(texts) <= 256:
             self.encoder.prewarm_query(texts)
 
-    def upsert_items(self, records: Sequence[dict[str, Any]]) -> tuple[list[str], int]:
+    @staticmethod
+    def _item_rows(records: Sequence[dict[str, Any]]) -> list[ItemRow]:
         rows = [ItemRow(str(r["id"]), _fields(r)) for r in records]
         # the store is written before the model takes the items, so what the model would
         # refuse must be refused here: a stored item the model refuses breaks every later
@@ -487,6 +489,25 @@ class Engine:
                 raise DataError(f"item id {r.id!r}: {problem}", row=n, field="id")
             if "id" in r.fields:
                 raise DataError("'id' is the item's id, not one of its fields", row=n, field="fields.id")
+        return rows
+
+    def create_item(self, record: dict[str, Any]) -> int | None:
+        """Add an item whose id is new; None (nothing written) when the id exists, in this
+        process or any other sharing the store."""
+        (row,) = self._item_rows([record])
+        self._prewarm_items([row])
+        with self.lock.write():
+            seq = self.store.insert_item(row)
+            if seq is None:
+                return None
+            self._mark_local([seq])
+            self._rec.add_items([{"id": row.id, **row.fields}])
+            self._index_categories(row.id, row.fields)
+        self._changed()
+        return seq
+
+    def upsert_items(self, records: Sequence[dict[str, Any]]) -> tuple[list[str], int]:
+        rows = self._item_rows(records)
         self._prewarm_items(rows)  # the slow part, outside the write lock
         with self.lock.write():
             seqs = self.store.upsert_items(rows)
@@ -519,6 +540,18 @@ class Engine:
                 self._rec.add_user(u.id, u.attributes, u.text)
         self._changed()
         return [u.id for u in users], max(seqs)
+
+    def create_user(self, user: UserRow) -> int | None:
+        """Add a user whose id is new; None (nothing written) when the id exists."""
+        self._prewarm_users([user])
+        with self.lock.write():
+            seq = self.store.insert_user(user)
+            if seq is None:
+                return None
+            self._mark_local([seq])
+            self._rec.add_user(user.id, user.attributes, user.text)
+        self._changed()
+        return seq
 
     def delete_users(self, ids: Sequence[str]) -> list[str]:
         with self.lock.write():

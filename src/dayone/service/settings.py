@@ -74,6 +74,11 @@ class Settings(BaseSettings):
         default=0.5, gt=0, description="how often to apply other processes' writes from the shared "
         "store's change log (PostgreSQL waits on NOTIFY up to this long)",
     )
+    start_in_background: bool = Field(
+        default=True, description="open the port before the model is loaded: /health/live "
+        "answers at once, /health/ready and the API answer 503 until it is (a first build on a "
+        "large catalogue takes minutes); false = serve nothing until then",
+    )
     history_limit: int = Field(default=200, ge=1, description="most recent events used per user profile")
     workers: int = Field(
         default=1, ge=1, le=64, description="API processes sharing the store and the port; each "

@@ -43,6 +43,8 @@ def tiny_settings(tmp: str | Path, **overrides: Any) -> Any:
     base: dict[str, Any] = {
         "store_url": f"sqlite:///{tmp / 'store.db'}", "data_dir": tmp / "data",
         "encoder": "hashing", "catalog": "none", "log_json": True, "sync_interval_s": 0.05,
+        # tests talk to the app the moment it starts; the background start has its own tests
+        "start_in_background": False,
     }
     return Settings(**{**base, **overrides})
 

@@ -109,6 +109,11 @@ class Store(Protocol):
         """Insert or replace items; returns their change-log seqs in input order."""
         ...
 
+    def insert_item(self, item: ItemRow) -> int | None:
+        """Insert an item whose id is new; its change-log seq, or None (nothing written) when
+        the id exists. Atomic in the database: of racing creators, exactly one wins."""
+        ...
+
     def delete_items(self, ids: Sequence[str]) -> list[str]:
         """Delete the given ids; returns those that existed."""
         ...
@@ -127,6 +132,10 @@ class Store(Protocol):
 
     # -- users ------------------------------------------------------------------------------
     def upsert_users(self, users: Sequence[UserRow]) -> list[int]: ...
+
+    def insert_user(self, user: UserRow) -> int | None:
+        """As `insert_item`, for a user."""
+        ...
 
     def delete_users(self, ids: Sequence[str]) -> list[str]: ...
 

@@ -74,6 +74,10 @@ class Statements:
             f"INSERT INTO items(id, fields, updated_at) VALUES ({marks(3)}) "
             "ON CONFLICT(id) DO UPDATE SET fields=excluded.fields, updated_at=excluded.updated_at"
         )
+        self.insert_item = (
+            f"INSERT INTO items(id, fields, updated_at) VALUES ({marks(3)}) "
+            "ON CONFLICT(id) DO NOTHING"
+        )
         self.delete_item = f"DELETE FROM items WHERE id={mark}"
         self.get_item = f"SELECT {ITEM_COLUMNS} FROM items WHERE id={mark}"
         self.items_where_id = f"SELECT {ITEM_COLUMNS} FROM items WHERE id"  # + `_read_in`
@@ -85,6 +89,10 @@ class Statements:
             f"INSERT INTO users(id, attributes, text, updated_at) VALUES ({marks(4)}) "
             "ON CONFLICT(id) DO UPDATE SET attributes=excluded.attributes, "
             "text=excluded.text, updated_at=excluded.updated_at"
+        )
+        self.insert_user = (
+            f"INSERT INTO users(id, attributes, text, updated_at) VALUES ({marks(4)}) "
+            "ON CONFLICT(id) DO NOTHING"
         )
         self.delete_user = f"DELETE FROM users WHERE id={mark}"
         self.get_user = f"SELECT {USER_COLUMNS} FROM users WHERE id={mark}"
@@ -180,6 +188,21 @@ class SqlStore:
 
         return list(self._write(run))
 
+    def _insert_new(self, sql: str, kind: str, entity_id: str, params: Sequence[Any],
+                    payload: dict[str, Any]) -> int | None:
+        """Insert one row only if its id is new, in one transaction with its change-log entry;
+        None (nothing written, nothing logged) when the id exists. The database decides, so
+        two processes racing to create the same id cannot both succeed."""
+
+        def run(cur: Any) -> int | None:
+            cur.execute(sql, params)
+            if cur.rowcount != 1:
+                return None
+            return self._log(cur, kind, entity_id, payload)
+
+        result: int | None = self._write(run)
+        return result
+
     def _delete(self, sql: str, kind: str, ids: Sequence[str]) -> list[str]:
         """Delete by id in one transaction, logging only the ids that existed."""
 
@@ -206,6 +229,10 @@ class SqlStore:
         return self._upsert(self._q.upsert_item, "item_upsert", [
             (it.id, (it.id, to_json(it.fields), t), {"fields": it.fields}) for it in items
         ])
+
+    def insert_item(self, item: ItemRow) -> int | None:
+        return self._insert_new(self._q.insert_item, "item_upsert", item.id,
+                                (item.id, self._to_json(item.fields), now()), {"fields": item.fields})
 
     def delete_items(self, ids: Sequence[str]) -> list[str]:
         return self._delete(self._q.delete_item, "item_delete", ids)
@@ -236,6 +263,11 @@ class SqlStore:
              {"attributes": u.attributes, "text": u.text})
             for u in users
         ])
+
+    def insert_user(self, user: UserRow) -> int | None:
+        return self._insert_new(self._q.insert_user, "user_upsert", user.id,
+                                (user.id, self._to_json(user.attributes), user.text, now()),
+                                {"attributes": user.attributes, "text": user.text})
 
     def delete_users(self, ids: Sequence[str]) -> list[str]:
         return self._delete(self._q.delete_user, "user_delete", ids)

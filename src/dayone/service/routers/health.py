@@ -12,10 +12,17 @@ from dayone.service.schemas import Health
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health/live", response_model=Health, operation_id="health_live")
-async def live() -> Health:
-    """The process is up and answering (async: nothing here may wait on a thread)."""
-    return Health(status="ok")
+@router.get("/health/live", response_model=Health, operation_id="health_live",
+            responses={503: {"model": Health}})
+async def live(request: Request) -> Response:
+    """The process is up and answering, also while the model loads (async: nothing here may
+    wait on a thread). 503 once a start-up has failed, so that an orchestrator restarts it."""
+    engine = getattr(request.app.state, "engine", None)
+    error = getattr(engine, "start_error", None)
+    if error is not None:
+        body = Health(status="start-up failed", detail={"error": error})
+        return JSONResponse(body.model_dump(), status_code=503)
+    return JSONResponse(Health(status="ok").model_dump())
 
 
 @router.get("/health/ready", response_model=Health, operation_id="health_ready",
@@ -24,6 +31,8 @@ def ready(request: Request) -> Response:
     """Ready = the model is loaded and the store answers."""
     engine = getattr(request.app.state, "engine", None)
     detail: dict[str, object] = {"model_loaded": bool(engine is not None and engine.ready)}
+    if engine is not None and engine.start_error is not None:
+        detail["start_error"] = engine.start_error
     ok = bool(detail["model_loaded"])
     if engine is not None:
         try:

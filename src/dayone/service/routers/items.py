@@ -49,10 +49,10 @@ def _check_batch(n: int, limit: int) -> None:
 @router.post("", status_code=201, response_model=ItemPublic, operation_id="create_item",
              dependencies=[WriteAccess], responses={409: {"description": "id already exists"}})
 def create_item(body: ItemCreate, engine: EngineDep) -> ItemPublic:
-    if engine.store.get_item(body.id) is not None:
+    # one atomic insert: a check before the write let racing creators all get 201
+    if engine.create_item({"id": body.id, **body.fields}) is None:
         raise HTTPException(status.HTTP_409_CONFLICT,
                             f"item {body.id!r} exists; use PUT /api/v1/items/{{id}} to replace it")
-    engine.upsert_items([{"id": body.id, **body.fields}])
     return ItemPublic(id=body.id, fields=body.fields)
 
 

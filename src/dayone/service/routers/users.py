@@ -44,10 +44,10 @@ def _public(engine: EngineDep, user_id: str) -> UserPublic:
 @router.post("", status_code=201, response_model=UserPublic, operation_id="create_user",
              dependencies=[WriteAccess], responses={409: {"description": "id already exists"}})
 def create_user(body: UserCreate, engine: EngineDep) -> UserPublic:
-    if engine.store.get_user(body.id) is not None:
+    # one atomic insert: a check before the write let racing creators all get 201
+    if engine.create_user(UserRow(body.id, dict(body.attributes), body.text)) is None:
         raise HTTPException(status.HTTP_409_CONFLICT,
                             f"user {body.id!r} exists; use PUT /api/v1/users/{{id}} to replace it")
-    engine.upsert_users([UserRow(body.id, dict(body.attributes), body.text)])
     return _public(engine, body.id)
 
 
