@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from dayone.service.testing import TINY_CATALOG, tiny_app
+from dayone.service.testing import TINY_CATALOG, tiny_app, tiny_settings
 
 API = "/api/v1"
 
@@ -258,6 +258,21 @@ def test_event_rejects_bad_input(client: TestClient, body: dict, code: int) -> N
     if code == 404:
         assert r.json()["ids"] == ["ghost"]
         assert client.get(f"{API}/users/u").status_code == 404  # nothing was written
+
+
+def test_ratings_off_the_declared_scale_are_refused(tmp_path: Path) -> None:
+    with TestClient(tiny_app(tmp_path, rating_range=(1, 5))) as c:
+        assert c.post(f"{API}/events", json={"user_id": "r", "item_id": "m1", "kind": "rating",
+                                             "value": 5}).status_code == 201
+        r = c.post(f"{API}/events", json={"user_id": "r", "item_id": "m1", "kind": "rating", "value": 99})
+        assert r.status_code == 422 and "outside the service's rating scale [1, 5]" in r.json()["detail"]
+        r = c.post(f"{API}/events/batch", json={"events": [
+            {"user_id": "r", "item_id": "m2", "kind": "rating", "value": 4},
+            {"user_id": "r", "item_id": "m3", "kind": "rating", "value": -3}]})
+        assert r.status_code == 422 and r.json()["detail"].startswith("events[1].value")
+        assert len(c.get(f"{API}/users/r/events").json()["data"]) == 1  # the batch wrote nothing
+    with pytest.raises(ValueError, match="lowest < highest"):
+        tiny_settings(tmp_path, rating_range=(5, 1))
 
 
 def test_batch_with_an_unknown_item_writes_nothing(client: TestClient) -> None:

@@ -7,6 +7,7 @@ unknown key in the config file is an error, so a typo never silently falls back 
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from pathlib import Path
@@ -60,6 +61,14 @@ class Settings(BaseSettings):
         if isinstance(v, float | int) and v < 0:
             raise ValueError("must be >= 0 days (0: off) or 'auto'")
         return v
+    @field_validator("rating_range")
+    @classmethod
+    def _rating_range_ordered(cls, v: tuple[float, float]) -> tuple[float, float]:
+        lo, hi = v
+        if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
+            raise ValueError(f"must be [lowest, highest] with lowest < highest, got {list(v)}")
+        return v
+
     category_fields: list[str] = Field(
         default=["category", "categories", "genre", "genres"],
         description="item fields whose values a `category` filter matches ('|'-separated "
@@ -73,6 +82,12 @@ class Settings(BaseSettings):
     sync_interval_s: float = Field(
         default=0.5, gt=0, description="how often to apply other processes' writes from the shared "
         "store's change log (PostgreSQL waits on NOTIFY up to this long)",
+    )
+    rating_range: tuple[float, float] = Field(
+        default=(0.0, 10.0), description="the lowest and highest rating an event may carry "
+        "(inclusive); a rating outside is refused with 422, since one stray 99 on a 1-5 scale "
+        "skews that user's profile and the item's average for good. Set it to your scale, e.g. "
+        "[1, 5]",
     )
     start_in_background: bool = Field(
         default=True, description="open the port before the model is loaded: /health/live "

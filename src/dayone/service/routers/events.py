@@ -10,9 +10,21 @@ from fastapi import APIRouter, HTTPException
 
 from dayone.service.deps import EngineDep, SettingsDep, WriteAccess
 from dayone.service.schemas import EventBatch, EventCreate, EventPublic, WriteResult
+from dayone.service.settings import Settings
 from dayone.storage import EventRow
 
 router = APIRouter(prefix="/events", tags=["events"], dependencies=[WriteAccess])
+
+
+def _check_ratings(events: list[EventCreate], settings: Settings, where: str) -> None:
+    """Ratings on the service's declared scale only: stored, a stray 99 on a 1-5 scale would
+    skew the user's profile and the item's average until someone deletes it by hand."""
+    lo, hi = settings.rating_range
+    for n, e in enumerate(events):
+        if e.kind == "rating" and e.value is not None and not lo <= e.value <= hi:
+            at = f"{where}[{n}].value" if where else "value"
+            raise HTTPException(422, f"{at}: rating {e.value:g} is outside the service's rating "
+                                     f"scale [{lo:g}, {hi:g}] (the `rating_range` setting)")
 
 
 def _row(e: EventCreate) -> EventRow:
@@ -21,7 +33,8 @@ def _row(e: EventCreate) -> EventRow:
 
 
 @router.post("", status_code=201, response_model=EventPublic, operation_id="add_event")
-def add_event(body: EventCreate, engine: EngineDep) -> EventPublic:
+def add_event(body: EventCreate, engine: EngineDep, settings: SettingsDep) -> EventPublic:
+    _check_ratings([body], settings, "")
     row = _row(body)
     seq = engine.add_events([row])[0]
     return EventPublic(user_id=row.user, item_id=row.item, kind=row.kind, value=row.value,
@@ -34,5 +47,6 @@ def add_events(body: EventBatch, engine: EngineDep, settings: SettingsDep) -> Wr
     if len(body.events) > settings.max_batch:
         raise HTTPException(422,
                             f"a batch holds at most {settings.max_batch} records")
+    _check_ratings(body.events, settings, "events")
     seqs = engine.add_events([_row(e) for e in body.events])
     return WriteResult(count=len(seqs), ids=[str(s) for s in seqs], seq=max(seqs))
