@@ -41,7 +41,8 @@ def test_wanted_and_avoided_parts(text: str, wanted: str, avoid: tuple[str, ...]
 
 @pytest.mark.parametrize(
     "text",
-    ["No Country for Old Men", "Nothing Hill", "Notting Hill", "nothing gory", "space opera",
+    ["No Country for Old Men", "Nothing Hill", "Notting Hill", "space opera",
+     "Not Another Teen Movie", "No Time to Die", "No Metal", "none", "no",
      # two short-cue clauses and nothing plainly wanted: ambiguous, so left to the encoder
      "No Country for Old Men, nothing gory", "别告诉她", "不想长大", "我的不要脸朋友",
      # words that begin with a cue but refuse nothing, and titles that begin with a cue
@@ -51,6 +52,16 @@ def test_wanted_and_avoided_parts(text: str, wanted: str, avoid: tuple[str, ...]
 )
 def test_texts_without_a_clear_negation_stay_whole(text: str) -> None:
     assert parse_intent(text) == QueryIntent(text.strip())
+
+
+@pytest.mark.parametrize("text,avoid", [
+    ("no metal", "metal"), ("not metal", "metal"), ("nothing gory", "gory"),
+    ("no jazz please", "jazz"), ("nothing with vocals", "vocals"),
+])
+def test_a_lone_short_refusal_in_lower_case_is_a_refusal(text: str, avoid: str) -> None:
+    """A reviewer's "no metal" returned ten metal tracks: the whole sentence went to the
+    encoder, which does not negate."""
+    assert parse_intent(text) == QueryIntent("", (avoid,))
 
 
 def test_a_short_cue_counts_next_to_a_wanted_clause() -> None:

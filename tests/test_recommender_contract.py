@@ -71,6 +71,45 @@ def test_profile_only_uses_people_like_you(rec: Recommender) -> None:
     assert "gender=F" in recs[0].explanation
 
 
+def _leaning_on_profiles(rec: Recommender) -> Recommender:
+    """As a hand-over learned on replayed users who all had a profile: no weight on plain
+    popularity, much on the profile's groups (what a reviewer's music log learned)."""
+    from dayone.recommender.config import BlendWeights
+
+    lean = BlendWeights(popularity=0.0, demographic=7.2, attributes_text=0.01, text=1.8)
+    rec.config = rec.config.model_copy(update={"handover": [lean] * 4})
+    return rec
+
+
+def test_a_visitor_who_says_nothing_gets_what_is_popular(rec: Recommender) -> None:
+    recs = _leaning_on_profiles(rec).recommend({}, n=4)
+    assert {r.source for r in recs} == {"popularity"}, [r.source for r in recs]
+    assert all(r.score > 0 for r in recs)
+    assert "s4" not in ids(recs) and "l4" not in ids(recs)  # liked by 3, the others by 6
+
+
+def test_an_age_reads_the_same_as_a_number_or_as_text(rec: Recommender) -> None:
+    """A CSV gives "25", JSON gives 25: both are the 25-34 band the log's users are in."""
+    rec = _leaning_on_profiles(rec)
+    as_number = rec.recommend({"attributes": {"age": 27}}, n=4)
+    as_text = rec.recommend({"attributes": {"age": "27"}}, n=4)
+    assert ids(as_number) == ids(as_text)
+    assert as_number[0].source == "demographic-popularity"
+    assert all(i.startswith("s") for i in ids(as_number)), "the 25-34 band loves space"
+
+
+def test_a_sentence_that_only_refuses_gets_the_rest(rec: Recommender) -> None:
+    """"no space station" alone: anything but that film (the encoder alone reads the
+    sentence as "space station", and a reviewer's "no metal" gave ten metal tracks)."""
+    assert ids(rec.recommend({"text": "space station"}, n=1)) == ["s1"]
+    assert "s1" not in ids(rec.recommend({"text": "no space station"}, n=8))
+
+
+def test_a_refusal_that_is_a_title_in_the_catalogue_stays_a_query(rec: Recommender) -> None:
+    rec.add_items([{"id": "nsa", "title": "no strings attached", "genres": ["Romance"]}])
+    assert ids(rec.recommend({"text": "no strings attached"}, n=1)) == ["nsa"]
+
+
 def test_every_result_has_source_and_explanation(rec: Recommender) -> None:
     for ctx in ("love", {"history": [{"item": "s2", "rating": 4}]}, {"attributes": {"age": 50}}):
         for r in rec.recommend(ctx, n=5):

@@ -19,7 +19,9 @@ The rules are deliberately plain, so their mistakes are predictable:
   joining word or a space ("想看科技新闻但不要娱乐八卦", "健康 不要减肥"), never mid-phrase;
 - the short cues "no", "not", "nothing" and "none", and every Chinese cue, count only when
   another clause says what *is* wanted, so a lone title such as "No Country for Old Men" or
-  《别告诉她》 stays a plain query; a Chinese cue after the speaker ("我不想看体育") counts alone.
+  《别告诉她》 stays a plain query; a Chinese cue after the speaker ("我不想看体育") counts alone,
+  and so does a whole sentence of a short cue and one or two lower-case words ("no metal",
+  "not jazz please"), unless those words are a title in the catalogue;
 Anything the rules do not recognise stays in the wanted text, which is what the encoder saw
 before, so a missed negation costs no more than it always did.
 """
@@ -97,6 +99,8 @@ def parse_intent(text: str) -> QueryIntent:
             avoid.extend(_phrase(r) for r in right if _phrase(r))
         elif not rest:
             continue
+        elif len(clauses) == 1 and cue in _WEAK_EN and _short_refusal(clause, rest):
+            avoid.append(_polite(rest))  # "no metal", "not jazz please": nothing else to want
         elif cue in _WEAK_EN or cue in _CUES_ZH or (len(clauses) == 1 and _title_case(clause)):
             weak.append(clause)
         else:
@@ -125,6 +129,22 @@ def _leading_cue(clause: str) -> tuple[str | None, str]:
     if hit:
         return ("我" if spoken != zh else hit.group(0)), _phrase(spoken[hit.end():])
     return None, clause
+
+
+_POLITE = re.compile(r"\s+(?:please|pls|thanks|thank you)$", re.IGNORECASE)
+
+
+def _polite(text: str) -> str:
+    return _POLITE.sub("", text).strip()
+
+
+def _short_refusal(clause: str, rest: str) -> bool:
+    """A whole sentence of a short cue and one or two words, not written as a title:
+    "no metal", "not jazz please", "nothing scary". Titles that open with the cue are longer
+    or capitalised ("No Country for Old Men", "Not Another Teen Movie", "No Time to Die"); a
+    two-word title typed in lower case is caught later, against the catalogue's titles
+    (`Recommender.text_queries`)."""
+    return 1 <= len(_polite(rest).split()) <= 2 and not _title_case(clause) and clause[:1].islower()
 
 
 def _title_case(clause: str) -> bool:

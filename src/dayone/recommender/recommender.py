@@ -431,10 +431,22 @@ class Recommender:
         attrs = dict(attributes or {})
         if not text or not text.strip():
             return (self.describer.query(attrs, None) if attrs else None), ()
-        intent = parse_intent(text) if self.config.parse_negation else QueryIntent(text.strip())
+        intent = self._intent(text)
         if not intent.wanted and not attrs:
             return None, intent.avoid
         return self.describer.query(attrs, intent.wanted or None), intent.avoid
+
+    def _intent(self, text: str) -> QueryIntent:
+        """`parse_intent`, except that a sentence read as a refusal alone ("no strings
+        attached") stays a plain query when it is, word for word, a title in the catalogue."""
+        if not self.config.parse_negation:
+            return QueryIntent(text.strip())
+        intent = parse_intent(text)
+        if not intent.wanted and intent.avoid and self.config.title_lead:
+            named = self.titles.named(text.strip())
+            if named and max(named.values()) >= 1.0:
+                return QueryIntent(text.strip())
+        return intent
 
     def texts_to_encode(self, attributes: Mapping[str, Any] | None, text: str | None) -> list[str]:
         """Every query-side text a profile's words need encoded (wanted part, avoided phrases)."""
@@ -445,8 +457,7 @@ class Recommender:
         """The visitor's own wanted words, without the template's framing or avoided parts."""
         if not text or not text.strip():
             return None
-        intent = parse_intent(text) if self.config.parse_negation else QueryIntent(text.strip())
-        return intent.wanted or None
+        return self._intent(text).wanted or None
 
     def named_rows(self, text: str | None) -> dict[int, float]:
         """Rows of the items whose title the visitor's words name (row -> word overlap), when
@@ -754,6 +765,14 @@ class Recommender:
                 weights["demographic"] = w.demographic / (1.0 + 0.15 * n_pos) if ramp else w.demographic
                 if ramp and "popularity" in weights:  # the specific prior takes over from the global one
                     weights["popularity"] *= 0.5
+        if ("demographic" not in parts and "popularity" in weights and self.population.groups
+                and "text" not in parts and not hrows.size):
+            # the log knows who people are, this visitor said nothing that places them (no
+            # profile that matches a group, no picks, no wanted words): "popular with people
+            # like you" is plain "popular" then. Without this a hand-over that learned to lean
+            # on the profile (all its replayed users had one) ranked such a visitor in
+            # catalogue order
+            weights["popularity"] += w.demographic / (1.0 + 0.15 * n_pos) if ramp else w.demographic
         if "text" in parts and self.config.text_gate:
             # the sentence decides what is in play: every other part counts in proportion to
             # how far above the median item the item matches it, so the crowd orders the
