@@ -110,6 +110,21 @@ def test_a_refusal_that_is_a_title_in_the_catalogue_stays_a_query(rec: Recommend
     assert ids(rec.recommend({"text": "no strings attached"}, n=1)) == ["nsa"]
 
 
+def test_items_similar_to_a_new_item_come_from_its_description(rec: Recommender) -> None:
+    """A hand-over that learned to leave description likeness out after one pick (as a
+    music review's did) left a new item, which has no co-occurrence yet, similar to nothing:
+    catalogue order at score 0, other new items first."""
+    from dayone.recommender.config import BlendWeights
+
+    one_pick = BlendWeights(history=0.0, cooccurrence=2.4, text=0.9, popularity=0.0)
+    rec.config = rec.config.model_copy(update={"handover": [one_pick] * 4})
+    rec.add_items([{"id": "new", "title": "rocket crew lost on a space station orbit"},
+                   {"id": "other", "title": "a wedding in paris", "genres": ["Romance"]}])
+    sims = rec.similar_items("new", n=2)
+    assert ids(sims) == ["s1", "s3"] and sims[1].score > 0, [(r.item, r.score) for r in sims]
+    assert {r.source for r in sims} == {"history-similarity"}
+
+
 def test_every_result_has_source_and_explanation(rec: Recommender) -> None:
     for ctx in ("love", {"history": [{"item": "s2", "rating": 4}]}, {"attributes": {"age": 50}}):
         for r in rec.recommend(ctx, n=5):

@@ -1082,6 +1082,17 @@ class Recommender:
             for name in ("popularity", "quality", "demographic", *crowd):
                 if name in scored.weights:
                     scored.weights[name] = 0.0
+            if "history" in scored.weights:
+                # likeness of the descriptions always counts: a hand-over may learn to leave it
+                # out after one pick (co-occurrence says more there), which left an item added
+                # after the build, with no co-occurrence yet, "similar" to nothing at all
+                scored.weights["history"] = max(scored.weights["history"], BlendWeights().history)
+            (row,) = self.index.rows([item_or_text])
+            if "taste" in scored.weights and not self.population.seen[row]:
+                # an item nobody has met has only factors read from its description, as every
+                # other new item does; those lie close together whatever the items are about,
+                # so new items came out "similar" to each other (jazz to k-pop) on them
+                scored.weights["taste"] = 0.0
         else:
             if not item_or_text.strip():
                 raise ValueError("give an item id or a non-empty text")
