@@ -100,7 +100,8 @@ def interactions_frame(rows: Sequence[Interaction]) -> pd.DataFrame:
 
 
 def preference(df: pd.DataFrame, rating_threshold: float | None = None,
-               rating_range: tuple[float, float] | None = None) -> np.ndarray:
+               rating_range: tuple[float, float] | None = None,
+               weight_scale: float | None = None) -> np.ndarray:
     """A signed preference per row in [-1, 1]: >0 liked, <0 disliked, small >0 merely seen.
 
     Explicit signals win: `liked`, then `rating` (centred on the threshold, default the midpoint
@@ -109,7 +110,18 @@ def preference(df: pd.DataFrame, rating_threshold: float | None = None,
     batch of one rating has no range of its own, and a lone 1-star must not read as a like.
     """
     return preference_arrays(df["rating"].to_numpy(dtype=float), df["weight"].to_numpy(dtype=float),
-                             df["liked"].to_numpy(dtype=float), rating_threshold, rating_range)
+                             df["liked"].to_numpy(dtype=float), rating_threshold, rating_range,
+                             weight_scale)
+
+
+def weight_scale(weights: np.ndarray) -> float | None:
+    """The strength at which an implicit interaction counts fully: the 90th percentile of the
+    log's positive weights. A percentile, not the maximum, so that one listener's 11,000
+    plays (or a stray 1e12) does not shrink everyone else's to "barely engaged"; and one
+    number for the whole log, kept by the model, so an event that arrives alone later is
+    read on the same scale as the build's."""
+    w = weights[np.isfinite(weights) & (weights > 0)]
+    return float(np.percentile(w, 90)) if w.size else None
 
 
 def default_like_threshold(ratings: np.ndarray) -> float:
@@ -137,6 +149,8 @@ def liked_mask(df: pd.DataFrame, rating_threshold: float | None = None) -> np.nd
     if has_r.any():
         thr = rating_threshold if rating_threshold is not None else default_like_threshold(ratings[has_r])
         mask[has_r] = ratings[has_r] >= thr
+    weights = df["weight"].to_numpy(dtype=float)
+    mask[~has_r & (weights == 0)] = False  # listed but never played: no like
     has_l = ~np.isnan(liked)
     mask[has_l] = liked[has_l] > 0.5
     return mask
@@ -144,7 +158,10 @@ def liked_mask(df: pd.DataFrame, rating_threshold: float | None = None) -> np.nd
 
 def preference_arrays(ratings: np.ndarray, weights: np.ndarray, liked: np.ndarray,
                       rating_threshold: float | None = None,
-                      rating_range: tuple[float, float] | None = None) -> np.ndarray:
+                      rating_range: tuple[float, float] | None = None,
+                      weight_scale: float | None = None) -> np.ndarray:
+    """`preference` on arrays. `weight_scale` is the strength that counts fully (`weight_scale`
+    of the log); without one the batch's own largest does, as before any log is known."""
     n = ratings.shape[0]
     pref = np.full(n, 0.5, dtype=np.float64)
     if n == 0:
@@ -160,7 +177,9 @@ def preference_arrays(ratings: np.ndarray, weights: np.ndarray, liked: np.ndarra
     has_w = ~np.isnan(weights) & ~has_r
     if has_w.any():
         w = np.log1p(np.maximum(weights[has_w], 0.0))
-        pref[has_w] = 0.3 + 0.7 * w / max(float(w.max()), 1e-9)
+        full = np.log1p(weight_scale) if weight_scale else float(w.max())
+        # a zero strength (listed, never played) is no sign of liking: neutral
+        pref[has_w] = np.where(w > 0, 0.3 + 0.7 * np.minimum(w / max(full, 1e-9), 1.0), 0.0)
     has_l = ~np.isnan(liked)
     pref[has_l] = np.where(liked[has_l] > 0.5, 1.0, -1.0)
     return pref

@@ -58,7 +58,9 @@ def sign_history(history: list[HistoryEntry], scale: RatingScale) -> SignedHisto
             if abs(p) < 0.05:  # a rating exactly at the user's mean still says "watched it"
                 p = 0.05
         elif h.weight is not None:
-            p = 0.3 + 0.7 * float(np.log1p(h.weight)) / max(wmax, 1e-9)
+            # relative to the user's own strongest: their favourite counts fully, whatever the
+            # scale; a zero strength (listed, never played) says nothing either way
+            p = 0.3 + 0.7 * float(np.log1p(h.weight)) / max(wmax, 1e-9) if h.weight > 0 else 0.0
         else:
             p = 0.5
         out.items.append(h.item)

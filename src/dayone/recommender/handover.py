@@ -124,7 +124,7 @@ def learn_handover(
     df = rec.interactions
     if not len(df):
         return {"learned": False, "reason": "no interactions"}
-    prefs = preference(df, rec.config.rating_threshold)
+    prefs = preference(df, rec.config.rating_threshold, weight_scale=rec._weight_scale)
     # a replayed user's picks are counted as the visitor's will be (the preference sign picks
     # the evidence bucket), but only clear likes are targets (`liked_mask` says why)
     df = df.assign(_pref=prefs, _target=liked_mask(df, rec.config.rating_threshold))

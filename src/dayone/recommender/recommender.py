@@ -28,6 +28,7 @@ from dayone.data.interactions import (
     normalise_interactions,
     preference,
     preference_arrays,
+    weight_scale,
 )
 from dayone.data.users import UserTable
 from dayone.descriptions import Describer
@@ -197,6 +198,7 @@ class Recommender:
         # the interaction log: frames from bulk loads and short lists of online events
         self._log: list[pd.DataFrame | list[Interaction]] = [empty_interactions()]
         self._rating_range: tuple[float, float] | None = None
+        self._weight_scale: float | None = None  # the log's full-strength weight (`weight_scale`)
         self._query_cache: dict[str, np.ndarray] = {}
         self._ref_cache: tuple[tuple[int, int], np.ndarray, bool, np.ndarray] | None = None
         # each item's short field values (genres, tags) and title words, for visitors' sentences
@@ -350,7 +352,8 @@ class Recommender:
                 r = ratings[~np.isnan(ratings)]
                 self.scale = RatingScale(mean=float(r.mean()), spread=float(max(r.std(), 0.5)))
                 self._rating_range = (float(r.min()), float(r.max()))
-            prefs = preference(df, self.config.rating_threshold)
+            self._weight_scale = weight_scale(df["weight"].to_numpy(dtype=float))
+            prefs = preference(df, self.config.rating_threshold, weight_scale=self._weight_scale)
             explicit = ~np.isnan(ratings) | df["liked"].notna().to_numpy()
             if explicit.any():  # +1/+2: a log of only likes must not make a dislike impossible
                 n_liked = int(liked_mask(df[explicit], self.config.rating_threshold).sum())
@@ -551,6 +554,7 @@ class Recommender:
         prefs = preference_arrays(
             np.array([r.rating for r in batch], dtype=float), np.array([r.weight for r in batch], dtype=float),
             np.array([r.liked for r in batch], dtype=float), self.config.rating_threshold, self._rating_range,
+            self._weight_scale,
         )
         rows = self.index.rows([r.item for r in batch])
         touched: set[str] = set()
@@ -797,7 +801,7 @@ class Recommender:
             np.array([nan if h.rating is None else h.rating for h in history], dtype=float),
             np.array([nan if h.weight is None else h.weight for h in history], dtype=float),
             np.array([nan if h.liked is None else float(h.liked) for h in history], dtype=float),
-            self.config.rating_threshold, self._rating_range,
+            self.config.rating_threshold, self._rating_range, self._weight_scale,
         )
 
     def _neighbour_part(
