@@ -32,6 +32,7 @@ from dayone.data.interactions import (
 )
 from dayone.data.users import UserTable
 from dayone.descriptions import Describer
+from dayone.descriptions.common_words import common_words, without_common_words
 from dayone.descriptions.intent import QueryIntent, parse_intent
 from dayone.encoders import Encoder, get_encoder
 from dayone.encoders.choice import choose_encoder, record_texts
@@ -199,6 +200,7 @@ class Recommender:
         self._log: list[pd.DataFrame | list[Interaction]] = [empty_interactions()]
         self._rating_range: tuple[float, float] | None = None
         self._weight_scale: float | None = None  # the log's full-strength weight (`weight_scale`)
+        self._common: tuple[int, frozenset[str]] | None = None  # (catalogue size, `common_words`)
         self._query_cache: dict[str, np.ndarray] = {}
         self._ref_cache: tuple[tuple[int, int], np.ndarray, bool, np.ndarray] | None = None
         # each item's short field values (genres, tags) and title words, for visitors' sentences
@@ -435,9 +437,22 @@ class Recommender:
         if not text or not text.strip():
             return (self.describer.query(attrs, None) if attrs else None), ()
         intent = self._intent(text)
+        avoid = tuple(dict.fromkeys(without_common_words(a, self._common_words()) for a in intent.avoid))
         if not intent.wanted and not attrs:
-            return None, intent.avoid
-        return self.describer.query(attrs, intent.wanted or None), intent.avoid
+            return None, avoid
+        return self.describer.query(attrs, intent.wanted or None), avoid
+
+    def _common_words(self) -> frozenset[str]:
+        """The words most of the catalogue's descriptions hold (`common_words`), from a sample
+        of up to 2,000 live items, recomputed once the catalogue has grown or shrunk by a
+        tenth: a request may ask for them, so they must not cost a pass over the catalogue."""
+        ids = self.index.ids()
+        if self._common is not None and abs(len(ids) - self._common[0]) <= 0.1 * self._common[0]:
+            return self._common[1]
+        step = max(1, len(ids) // 2000)
+        texts = (self.describe_item(self.catalog.fields(i)) for i in ids[::step])
+        self._common = (len(ids), common_words(texts))
+        return self._common[1]
 
     def _intent(self, text: str) -> QueryIntent:
         """`parse_intent`, except that a sentence read as a refusal alone ("no strings
