@@ -125,6 +125,21 @@ def test_a_sentence_names_a_title_by_most_of_its_words() -> None:
     assert titles.named("the magnificent seven") == {}
 
 
+def test_names_are_found_without_their_accents() -> None:
+    """Visitors type "Beyonce" and "Bjork": a music review found neither."""
+    titles = TitleWords()
+    titles.add([0, 1, 2], [{"title": "Crème Brûlée"}, {"title": "Jóga"}, {"title": "방탄소년단 소개"}])
+    assert titles.named("creme brulee") == {0: 1.0}
+    assert titles.named("Joga") == {1: 1.0}
+    assert titles.named("방탄소년단 소개") == {2: 1.0}, "other scripts still match as typed"
+    enc = TableEncoder({"Beyoncé": [1, 0], "Bjørk": [0, 1]})
+    fv = FieldValues(2)
+    fv.add([0, 1], [{"artist": "Beyoncé"}, {"artist": "Bjørk"}], enc.encode)
+    assert fv.closest(np.array([1.0, 0.0]), 0, "some beyonce please") == ("Beyoncé", pytest.approx(1.0))
+    assert fv.closest(np.array([0.0, 1.0]), 1, "bjork") == ("Bjørk", pytest.approx(1.0))
+    assert fv.has_value("beyonce")
+
+
 def _films() -> list[dict[str, Any]]:
     return [
         {"id": "burnt", "title": "Burnt (2015)", "genres": ["Drama"]},

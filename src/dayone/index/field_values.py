@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -51,6 +52,29 @@ _LIST_MARKS = re.compile(r"\s*[|、]\s*")
 _JOINERS = re.compile(r"\s+(?:&|and)\s+", re.IGNORECASE)
 _YEAR = re.compile(r"\s*\(\d{4}\)\s*$")
 _WORD = re.compile(r"\w+")
+# letters NFKD does not take apart
+_LATIN_EXTRA = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d", "ð": "d", "þ": "th"})
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents on Latin letters ("Beyoncé", "Bjørk" -> "beyonce",
+    "bjork"), since visitors type names without them; other scripts are left alone (NFKD
+    would take Korean syllables apart)."""
+    low = text.lower()
+    if low.isascii():
+        return low
+    out = []
+    for ch in low.translate(_LATIN_EXTRA):
+        if ord(ch) < 0x2B0 or 0x1E00 <= ord(ch) <= 0x1EFF:
+            out.append("".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def words(text: str) -> frozenset[str]:
+    """The folded words of a text, as titles, makers and typed sentences are compared."""
+    return frozenset(_WORD.findall(_fold(text)))
 
 
 def _value(x: object) -> str | None:
@@ -169,8 +193,8 @@ class FieldValues:
         return value in self._vid
 
     def has_value(self, text: str) -> bool:
-        """Whether `text` is one of the values, ignoring case and spacing."""
-        return " ".join(text.split()).lower() in self._lower
+        """Whether `text` is one of the values, ignoring case, accents and spacing."""
+        return _fold(" ".join(text.split())) in self._lower
 
     @property
     def vectors(self) -> np.ndarray:
@@ -194,7 +218,7 @@ class FieldValues:
         for v in values:
             self._vid[v] = len(self.values)
             self.values.append(v)
-            self._lower.add(v.lower())
+            self._lower.add(_fold(v))
         vecs = np.asarray(vectors, dtype=np.float32).reshape(len(values), self.dim)
         norms = np.linalg.norm(vecs, axis=1, keepdims=True)
         self._vectors = np.vstack([self._vectors, vecs / np.where(norms > 0, norms, 1.0)])
@@ -226,7 +250,7 @@ class FieldValues:
                     for v in _values_in(raw):
                         if v in self._vid and self._vid[v] not in self._maker_words:
                             vid = self._vid[v]
-                            self._maker_words[vid] = frozenset(_WORD.findall(v.lower()))
+                            self._maker_words[vid] = words(v)
                             for w in self._maker_words[vid]:
                                 self._maker_by_word.setdefault(w, set()).add(vid)
         if len(self._maker_words) != self._maker_ids.size:
@@ -308,14 +332,14 @@ class FieldValues:
 
 def typed_words(text: str | None) -> frozenset[str] | None:
     """The lower-cased words of a visitor's text (None without text)."""
-    return frozenset(_WORD.findall(text.lower())) if text else None
+    return words(text) if text else None
 
 
 def title_words(fields: Mapping[str, Any]) -> frozenset[str]:
     """The lower-cased words of an item's title, without a trailing "(1995)"."""
     for key in TITLE_KEYS:
         if fields.get(key):
-            return frozenset(_WORD.findall(_YEAR.sub("", str(fields[key])).lower()))
+            return words(_YEAR.sub("", str(fields[key])))
     return frozenset()
 
 
@@ -374,7 +398,7 @@ class TitleWords:
         hit = self._memo.get(text)
         if hit is not None:
             return hit
-        query = frozenset(_WORD.findall(text.lower()))
+        query = words(text)
         q = len(query)
         out: dict[int, float] = {}
         need = math.ceil(NAMED_OVERLAP * q - 1e-9)  # words of the query a named title holds
