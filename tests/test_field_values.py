@@ -34,8 +34,11 @@ def test_values_are_short_strings_of_list_and_scalar_fields() -> None:
         "note": "one two three four five six seven",
     }
     assert values_of(fields) == ["Action", "Crime", "slow burn", "Acme"]
-    assert values_of({"genres": "Adventure|Animation|Children", "tags": ["a|b"]}) == [
-        "Adventure", "Animation", "Children", "a", "b"]  # "|" separates values in one string
+    assert values_of({"genres": "Adventure|Animation|Children", "tags": ["ab|cde"]}) == [
+        "Adventure", "Animation", "Children", "cde"]  # "|" separates values in one string
+    # flags and two-letter codes meet no sentence by meaning ("Sigur Ros" met "ko")
+    assert values_of({"language": "ko", "instrumental": "false", "genres": ["k-pop", "R&B"],
+                      "tags": ["流行", "乐"]}) == ["k-pop", "R&B", "流行", "乐"]
 
 
 def test_a_value_too_long_to_be_one_gives_its_short_pieces() -> None:

@@ -77,6 +77,9 @@ def words(text: str) -> frozenset[str]:
     return frozenset(_WORD.findall(_fold(text)))
 
 
+_FLAG_WORDS = frozenset({"true", "false", "yes", "no", "none", "null", "nan", "n/a", "na", "unknown"})
+
+
 def _value(x: object) -> str | None:
     """A field value worth matching: a short string that is not a number."""
     if isinstance(x, bool) or not isinstance(x, str):
@@ -85,6 +88,10 @@ def _value(x: object) -> str | None:
     if not s or len(s) > MAX_VALUE_CHARS or len(s.split()) > MAX_VALUE_WORDS:
         return None
     if len(_CJK.findall(s)) > MAX_VALUE_CJK:
+        return None
+    # a flag or a two-letter code ("true", "ko", "en"): no meaning for a sentence to meet, and
+    # a near neighbour of many typed words ("Sigur Ros" matched Korean songs through "ko")
+    if s.lower() in _FLAG_WORDS or (s.isascii() and len(s) < 3):
         return None
     # years, sizes, dates and times (2025-04-07T08:00:00Z): the encoder reads them poorly
     if re.fullmatch(r"[\d\s.,:/+-]+|\d{4}-\d\d-\d\d[T ][\d:.]+(?:Z|[+-]\d\d:?\d\d)?", s):
