@@ -275,6 +275,18 @@ def test_ratings_off_the_declared_scale_are_refused(tmp_path: Path) -> None:
         tiny_settings(tmp_path, rating_range=(5, 1))
 
 
+def test_a_misspelt_query_parameter_is_refused(client: TestClient) -> None:
+    """`?categry=` used to return the unfiltered list, which looks like a working filter."""
+    client.put(f"{API}/users/q", json={"attributes": {"age": 9}})
+    r = client.get(f"{API}/users/q/recommendations", params={"n": 2, "categry": "Horror"})
+    assert r.status_code == 422
+    assert "categry" in r.json()["detail"] and "category" in r.json()["detail"]
+    ok = client.get(f"{API}/users/q/recommendations", params={"n": 2, "category": "Horror"})
+    assert ok.status_code == 200
+    assert client.get(f"{API}/items/m1/similar", params={"category": "Horror"}).status_code == 422
+    assert client.get("/health/ready", params={"verbose": 1}).status_code == 200  # probes stay lenient
+
+
 def test_batch_with_an_unknown_item_writes_nothing(client: TestClient) -> None:
     r = client.post(f"{API}/events/batch", json={"events": [
         {"user_id": "w", "item_id": "m1", "kind": "like"},

@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request, status
+from fastapi import Depends, FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -28,6 +28,7 @@ from dayone.encoders import Encoder, get_encoder
 from dayone.encoders.choice import choose_encoder
 from dayone.recommender.config import RecommenderConfig
 from dayone.recommender.recommender import UnknownItemError
+from dayone.service.deps import reject_unknown_query
 from dayone.service.engine import Engine, NotFound, Seed
 from dayone.service.observability import (
     BodyLimitMiddleware,
@@ -168,7 +169,7 @@ def create_app(
     # routes are matched in order, one pattern at a time: the hot read paths go first
     for r in (recommendations.router, users.router, events.router, items.router,
               items.categories_router, models.router):
-        app.include_router(r, prefix=API_PREFIX)
+        app.include_router(r, prefix=API_PREFIX, dependencies=[Depends(reject_unknown_query)])
     app.include_router(health.router)
     _install_error_handlers(app)
 

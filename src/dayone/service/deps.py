@@ -8,7 +8,7 @@ the 2-core machine (profiled with yappi), more than ranking a known user.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
 
@@ -30,6 +30,35 @@ async def get_engine(request: Request) -> Engine:
     if engine is None or not engine.ready:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the model is still loading")
     return engine
+
+
+_KNOWN_QUERY: dict[int, frozenset[str]] = {}
+
+
+def _query_names(dependant: Any) -> set[str]:
+    names = {f.alias for f in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+async def reject_unknown_query(request: Request) -> None:
+    """A misspelt query parameter is a 422, as an unknown body key is: `?categry=es` used to
+    return the unfiltered list, which looks like a working filter."""
+    if not request.query_params:
+        return
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = _KNOWN_QUERY.get(id(route))
+    if known is None:
+        known = _KNOWN_QUERY[id(route)] = frozenset(_query_names(dependant))
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        takes = ", ".join(sorted(known)) if known else "none"
+        raise HTTPException(422,
+                            f"unknown query parameter(s): {', '.join(unknown)} (this route takes: {takes})")
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
