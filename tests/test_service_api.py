@@ -169,8 +169,13 @@ def test_similar_items_search_categories_and_users_for_item(client: TestClient) 
     r = client.post(f"{API}/items/search", json={"text": "horror ghosts", "n": 2})
     assert ids(r.json())[0] == "m9" and r.json()["strategy"]
     assert client.post(f"{API}/items/search", json={"text": "   "}).status_code == 422
-    cats = {c["name"]: c["count"] for c in client.get(f"{API}/categories").json()["data"]}
-    assert cats["horror"] == 2 and cats["sci-fi"] == 3
+    cats = {c["name"]: (c["count"], c["fields"]) for c in client.get(f"{API}/categories").json()["data"]}
+    assert cats["horror"] == (2, ["genres"]) and cats["sci-fi"] == (3, ["genres"])
+    # the filters reach "similar" and search too
+    r = client.get(f"{API}/items/m1/similar", params={"n": 5, "category": "animation"})
+    assert set(ids(r.json())) == {"m3", "m11"}
+    r = client.post(f"{API}/items/search", json={"text": "horror ghosts", "n": 3, "category": ["comedy"]})
+    assert r.status_code == 200 and "m9" not in ids(r.json()) and set(ids(r.json())) <= {"m4", "m5", "m11"}
     client.put(f"{API}/users/fan", json={"text": "I love horror ghosts", "attributes": {}})
     client.put(f"{API}/users/kid", json={"text": "animated children comedy", "attributes": {}})
     r = client.get(f"{API}/items/m9/users", params={"n": 2})
@@ -283,7 +288,7 @@ def test_a_misspelt_query_parameter_is_refused(client: TestClient) -> None:
     assert "categry" in r.json()["detail"] and "category" in r.json()["detail"]
     ok = client.get(f"{API}/users/q/recommendations", params={"n": 2, "category": "Horror"})
     assert ok.status_code == 200
-    assert client.get(f"{API}/items/m1/similar", params={"category": "Horror"}).status_code == 422
+    assert client.get(f"{API}/items/m1/similar", params={"genre": "Horror"}).status_code == 422
     assert client.get("/health/ready", params={"verbose": 1}).status_code == 200  # probes stay lenient
 
 
@@ -309,8 +314,14 @@ def test_recommend_for_known_user_filters(client: TestClient) -> None:
     assert set(ids(r)) == {"m1", "m4"}
     r = client.get(f"{API}/users/k/recommendations", params={"exclude": ["m3"], "n": 3}).json()
     assert "m3" not in ids(r)
-    r = client.get(f"{API}/users/k/recommendations", params={"category": "no-such"}).json()
-    assert r == {"data": [], "count": 0, "strategy": "empty", "model_version": 0}
+    # every term is required; "field:value" names the field
+    r = client.get(f"{API}/users/k/recommendations", params={"category": ["genres:animation", "Comedy"]}).json()
+    assert ids(r) == ["m11"]
+    assert client.get(f"{API}/users/k/recommendations", params={"category": "category:comedy"}).status_code == 422
+    # a term no item carries is a typo until shown otherwise: 422 with the near misses
+    r = client.get(f"{API}/users/k/recommendations", params={"category": "documentry"})
+    assert r.status_code == 422 and r.json()["did_you_mean"][0] == "documentary"
+    assert client.get(f"{API}/users/k/recommendations", params={"category": ""}).status_code == 422
     assert client.get(f"{API}/users/nobody/recommendations").status_code == 404
     assert client.get(f"{API}/users/k/recommendations", params={"n": 101}).status_code == 422
     assert client.get(f"{API}/users/k/recommendations", params={"candidates": ["ghost"]}).status_code == 404

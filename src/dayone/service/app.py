@@ -29,7 +29,7 @@ from dayone.encoders.choice import choose_encoder
 from dayone.recommender.config import RecommenderConfig
 from dayone.recommender.recommender import UnknownItemError
 from dayone.service.deps import reject_unknown_query
-from dayone.service.engine import Engine, NotFound, Seed
+from dayone.service.engine import Engine, NotFound, Seed, UnknownCategory
 from dayone.service.observability import (
     BodyLimitMiddleware,
     JsonBodyMiddleware,
@@ -254,6 +254,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:
         return JSONResponse({"detail": str(exc), "ids": exc.ids},
                             status_code=status.HTTP_404_NOT_FOUND)
+
+    @app.exception_handler(UnknownCategory)
+    async def unknown_category(_: Request, exc: UnknownCategory) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "did_you_mean": exc.close}, status_code=422)
 
     @app.exception_handler(UnknownItemError)
     async def unknown_item(_: Request, exc: UnknownItemError) -> JSONResponse:

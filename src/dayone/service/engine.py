@@ -54,6 +54,17 @@ class NotFound(LookupError):
         super().__init__(f"unknown {what} id(s): {shown}")
 
 
+class UnknownCategory(ValueError):
+    """A category filter no item carries (the API turns this into 422, with near misses)."""
+
+    def __init__(self, term: str, close: Sequence[str]) -> None:
+        self.term = term
+        self.close = list(close)
+        hint = f"; did you mean {', '.join(repr(c) for c in self.close)}?" if self.close else ""
+        super().__init__(f"no item carries category {term!r} (GET /api/v1/categories lists them; "
+                         f"'field:value' names the field){hint}")
+
+
 class RWLock:
     """Many readers or one writer; a waiting writer blocks new readers (no starvation)."""
 
@@ -227,7 +238,8 @@ class Engine:
         self.rec: Recommender | None = None
         self.applied_seq = 0
         self._local_seqs: set[int] = set()
-        self._categories: dict[str, set[str]] = {}
+        self._categories: dict[str, set[str]] = {}  # "value" and "field:value" -> item ids
+        self._category_fields: dict[str, set[str]] = {}  # value -> the fields it was seen in
         self.state = ModelState(0, 0.0, 0, None)
         self._refit_thread: threading.Thread | None = None
         # why the last refit failed (None after a success), for GET /models/current; a caller
@@ -434,21 +446,24 @@ class Engine:
             raise RuntimeError("the model is not loaded yet")
         return self.rec
 
-    def _category_values(self, fields: dict[str, Any]) -> set[str]:
-        out: set[str] = set()
+    def _category_values(self, fields: dict[str, Any]) -> set[tuple[str, str]]:
+        """(field, value) pairs of the item's category fields, values lower-cased."""
+        out: set[tuple[str, str]] = set()
         for key in self.category_fields:
             v = fields.get(key)
-            if isinstance(v, str):
-                out.update(p.strip().lower() for p in v.split("|") if p.strip())
-            elif isinstance(v, list):
-                for p in v:
-                    out.update(x.strip().lower() for x in str(p).split("|") if x.strip())
+            parts = [v] if isinstance(v, str) else [str(p) for p in v] if isinstance(v, list) else []
+            for p in parts:
+                out.update((key.lower(), x.strip().lower()) for x in p.split("|") if x.strip())
         return out
 
     def _index_categories(self, item_id: str, fields: dict[str, Any]) -> None:
+        """Each value is filed twice: bare ("es": in any category field) and qualified by its
+        field ("language:es"), so a filter can say which field it means."""
         self._unindex_categories(item_id)
-        for c in self._category_values(fields):
-            self._categories.setdefault(c, set()).add(item_id)
+        for key, value in self._category_values(fields):
+            self._categories.setdefault(value, set()).add(item_id)
+            self._categories.setdefault(f"{key}:{value}", set()).add(item_id)
+            self._category_fields.setdefault(value, set()).add(key)
 
     def _unindex_categories(self, item_id: str) -> None:
         for members in self._categories.values():
@@ -456,13 +471,21 @@ class Engine:
 
     def _rebuild_categories(self) -> None:
         self._categories = {}
+        self._category_fields = {}
         rec = self._rec
         for item_id in rec.catalog.ids:
             self._index_categories(item_id, rec.catalog.fields(item_id))
 
-    def categories(self) -> dict[str, int]:
+    def categories(self) -> list[tuple[str, int, list[str]]]:
+        """(value, items carrying it, the fields it appears in), for the bare values."""
         with self.lock.read():
-            return {c: len(m) for c, m in sorted(self._categories.items()) if m}
+            out = []
+            for value, fields in sorted(self._category_fields.items()):
+                members = self._categories.get(value, set())
+                if members:
+                    live = sorted(f for f in fields if self._categories.get(f"{f}:{value}"))
+                    out.append((value, len(members), live))
+            return out
 
     # ------------------------------------------------------------------ writes
     def _prewarm_items(self, rows: Sequence[ItemRow]) -> None:
@@ -645,7 +668,10 @@ class Engine:
         return UserContext(text=text, attributes=attributes,
                            history=[event_to_history(i, k, v) for i, k, v in picked])
 
-    def _candidates(self, category: str | None, candidates: Sequence[str] | None) -> list[str] | None:
+    def _candidates(self, category: str | Sequence[str] | None,
+                    candidates: Sequence[str] | None) -> list[str] | None:
+        """The items a filter leaves: `candidates` if given, carrying *every* category term
+        (a bare value in any category field, or "field:value" in that field)."""
         rec = self._rec
         pool: list[str] | None = None
         if candidates is not None:
@@ -653,10 +679,21 @@ class Engine:
             if missing:
                 raise NotFound("item", missing)
             pool = list(dict.fromkeys(candidates))
-        if category is not None:
-            members = self._categories.get(category.strip().lower(), set())
+        terms = [category] if isinstance(category, str) else list(category or ())
+        for term in terms:
+            key = term.strip().lower()
+            members = self._categories.get(key)
+            if not members:
+                raise UnknownCategory(term, self._category_hint(key))
             pool = sorted(members) if pool is None else [c for c in pool if c in members]
         return pool
+
+    def _category_hint(self, key: str) -> list[str]:
+        """Known category terms closest to a term no item carries (a typo, usually)."""
+        import difflib
+
+        live = [k for k, m in self._categories.items() if m]
+        return difflib.get_close_matches(key, live, n=3, cutoff=0.6)
 
     def recommend(
         self,
@@ -664,7 +701,7 @@ class Engine:
         n: int = 10,
         exclude: Sequence[str] = (),
         exclude_seen: bool = True,
-        category: str | None = None,
+        category: str | Sequence[str] | None = None,
         candidates: Sequence[str] | None = None,
     ) -> tuple[list[Recommendation], int]:
         self.sync_if_behind()
@@ -716,20 +753,28 @@ class Engine:
                 raise NotFound("item", missing)
             return rec.predict_likes(context(), item_ids), self.state.version
 
-    def similar_items(self, item_id: str, n: int, exclude: Sequence[str] = ()
-                      ) -> tuple[list[Recommendation], int]:
+    def similar_items(self, item_id: str, n: int, exclude: Sequence[str] = (),
+                      category: Sequence[str] | None = None) -> tuple[list[Recommendation], int]:
         self.sync_if_behind()
         with self.lock.read():
             rec = self._rec
             if item_id not in rec.catalog:
                 raise NotFound("item", [item_id])
-            return rec.similar_items(item_id, n=n, exclude=list(exclude)), self.state.version
+            pool = self._candidates(category, None)
+            if pool is None:
+                return rec.similar_items(item_id, n=n, exclude=list(exclude)), self.state.version
+            # the whole ranking, then the filter: "similar" scores every item anyway
+            keep = set(pool)
+            ranked = rec.similar_items(item_id, n=len(rec.catalog), exclude=list(exclude))
+            return [r for r in ranked if r.item in keep][:n], self.state.version
 
-    def similar_to_text(self, text: str, n: int) -> tuple[list[Recommendation], int]:
+    def similar_to_text(self, text: str, n: int, category: Sequence[str] | None = None
+                        ) -> tuple[list[Recommendation], int]:
         """Items matching a free-text query: a visitor who typed only this text."""
         self.sync_if_behind()
         with self.lock.read():
-            return self._rec.recommend(UserContext(text=text), n=n), self.state.version
+            pool = self._candidates(category, None)
+            return self._rec.recommend(UserContext(text=text), n=n, candidates=pool), self.state.version
 
     def users_for_item(self, item_id: str, n: int) -> tuple[list[UserMatch], int]:
         self.sync_if_behind()

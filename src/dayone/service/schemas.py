@@ -119,6 +119,8 @@ class ItemBatch(Strict):
 class CategoryPublic(Strict):
     name: str
     count: int
+    fields: list[str] = Field(default_factory=list, description="the category fields that hold "
+                              "this value: filter on one with 'field:name'")
 
 
 class IdBatch(Strict):
@@ -136,9 +138,15 @@ class WriteResult(Strict):
     seq: int
 
 
+CategoryTerm = Annotated[str, Field(min_length=1, max_length=200)]
+CategoryFilter = CategoryTerm | Annotated[list[CategoryTerm], Field(min_length=1, max_length=20)] | None
+
+
 class TextQuery(Strict):
     text: Annotated[str, Field(min_length=1, max_length=5000, pattern=r"\S")]
     n: int = Field(10, ge=1, le=100)
+    category: CategoryFilter = Field(None, description="as in recommendations: a category value, "
+                                     "'field:value', or a list of them all required")
 
 
 # -- users ------------------------------------------------------------------------------------
@@ -232,8 +240,11 @@ class Filters(Strict):
     n: int = Field(10, ge=1, le=100)
     exclude_seen: bool = Field(True, description="leave out items already in the history")
     exclude: list[Id] = Field(default_factory=list, max_length=10_000)
-    category: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
-        None, description="only items that carry this value in a category field (category, categories, genre, genres; one whole value, any case, as GET /categories lists them)"
+    category: CategoryFilter = Field(
+        None, description="only items that carry this value in one of the service's category fields "
+        "(`category_fields`; one whole value, any case, as GET /categories lists them), or "
+        "'field:value' for that field only ('language:es'); a list keeps the items that carry "
+        "every term. A term no item carries is a 422 naming near misses"
     )
     candidates: list[Id] | None = Field(
         None, max_length=10_000, description="only rank among these item ids"

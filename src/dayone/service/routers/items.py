@@ -29,6 +29,9 @@ router = APIRouter(prefix="/items", tags=["items"], dependencies=[ReadAccess])
 categories_router = APIRouter(tags=["items"], dependencies=[ReadAccess])
 
 N = Annotated[int, Query(ge=1, le=100, description="how many results")]
+CategoryQuery = Annotated[list[str] | None, Query(
+    max_length=20, description="only items that carry this value in a category field, or "
+    "'field:value' for one field ('language:es'); repeat it to require every term")]
 
 
 def check_unique(ids: list[str], where: str) -> None:
@@ -89,7 +92,8 @@ def list_items(
 @router.post("/search", response_model=RecommendationList, operation_id="search_items")
 async def search_items(body: TextQuery, engine: EngineDep) -> Response:
     """Items whose descriptions match a free-text query (the encoder reads the text)."""
-    recs, version = engine.similar_to_text(body.text, body.n)
+    cats = [body.category] if isinstance(body.category, str) else body.category
+    recs, version = engine.similar_to_text(body.text, body.n, cats)
     return respond(rec_list(engine, recs, version))
 
 
@@ -121,8 +125,8 @@ def delete_item(item_id: str, engine: EngineDep) -> Response:
 
 @router.get("/{item_id}/similar", response_model=RecommendationList,
             operation_id="similar_items")
-async def similar_items(item_id: str, engine: EngineDep, n: N = 10) -> Response:
-    recs, version = engine.similar_items(item_id, n)
+async def similar_items(item_id: str, engine: EngineDep, n: N = 10, category: CategoryQuery = None) -> Response:
+    recs, version = engine.similar_items(item_id, n, category=category)
     return respond(rec_list(engine, recs, version))
 
 
@@ -150,5 +154,5 @@ def _check_id(item_id: str) -> None:
                        operation_id="list_categories")
 def list_categories(engine: EngineDep) -> ListPublic[CategoryPublic]:
     """Values of the category fields with their item counts (what `category=` filters on)."""
-    data = [CategoryPublic(name=k, count=v) for k, v in engine.categories().items()]
+    data = [CategoryPublic(name=k, count=v, fields=f) for k, v, f in engine.categories()]
     return ListPublic[CategoryPublic](data=data, count=len(data))

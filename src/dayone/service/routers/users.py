@@ -14,7 +14,7 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from dayone.profiles import UserContext
 from dayone.service.deps import EngineDep, ReadAccess, SettingsDep, WriteAccess
 from dayone.service.routers.common import rec_list, respond, strategy_of
-from dayone.service.routers.items import check_unique
+from dayone.service.routers.items import CategoryQuery, check_unique
 from dayone.service.schemas import (
     EventPublic,
     ExplainPublic,
@@ -120,7 +120,7 @@ async def recommend_for_user(
     engine: EngineDep,
     n: Annotated[int, Query(ge=1, le=100)] = 10,
     exclude_seen: Annotated[bool, Query(description="leave out items the user interacted with")] = True,
-    category: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    category: CategoryQuery = None,
     exclude: Annotated[list[Id] | None, Query(max_length=1000)] = None,
     candidates: Annotated[list[Id] | None, Query(max_length=1000,
                                                  description="only rank these item ids")] = None,
