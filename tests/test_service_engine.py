@@ -108,7 +108,7 @@ def test_writes_during_a_background_refit_are_kept_once(tmp_path) -> None:  # ty
             return built
 
         engine._build_from_store = build_then_write
-        assert c.post("/api/v1/models/refit", json={"wait": True}).status_code == 202
+        assert c.post("/api/v1/models/refit", json={"wait": True}).status_code == 200
         info = c.get("/api/v1/models/current").json()
         assert info["version"] == 1 and info["n_events"] == 3 and info["n_items"] == 13
         assert c.get("/api/v1/users/r").json()["n_events"] == 2

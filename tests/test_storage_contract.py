@@ -102,6 +102,8 @@ def test_users_and_events_in_order(store: Store) -> None:
     evs = store.events_for_user("u1")
     assert [(e.item, e.kind, e.value) for e in evs] == [("a", "like", None), ("b", "rating", 4.5)]
     assert [e.item for e in store.events_for_user("u1", limit=1)] == ["b"]
+    assert [e.item for e in store.events_for_user("u1", limit=1, skip_recent=1)] == [evs[-2].item]
+    assert store.count_user_events("u1") == len(evs) and store.count_user_events("nobody") == 0
     assert store.count_events() == 3
     assert [e.user for e in store.iter_events()] == ["u1", "u1", "u2"]
     assert store.delete_users(["u1"]) == ["u1"] and store.get_user("u1") is None

@@ -144,7 +144,7 @@ CategoryFilter = CategoryTerm | Annotated[list[CategoryTerm], Field(min_length=1
 
 class TextQuery(Strict):
     text: Annotated[str, Field(min_length=1, max_length=5000, pattern=r"\S")]
-    n: int = Field(10, ge=1, le=100)
+    n: int = Field(10, ge=1, le=100, strict=True)  # "3" is a client bug, as for `value`
     category: CategoryFilter = Field(None, description="as in recommendations: a category value, "
                                      "'field:value', or a list of them all required")
 
@@ -237,7 +237,7 @@ class SessionContext(Strict):
 
 
 class Filters(Strict):
-    n: int = Field(10, ge=1, le=100)
+    n: int = Field(10, ge=1, le=100, strict=True)  # "3" is a client bug, as for `value`
     exclude_seen: bool = Field(True, description="leave out items already in the history")
     exclude: list[Id] = Field(default_factory=list, max_length=10_000)
     category: CategoryFilter = Field(

@@ -150,9 +150,12 @@ class Store(Protocol):
         """Append events; returns their change-log seqs in input order."""
         ...
 
-    def events_for_user(self, user_id: str, limit: int | None = None) -> list[EventRow]:
-        """The user's events, oldest first (the most recent `limit` when given)."""
+    def events_for_user(self, user_id: str, limit: int | None = None, skip_recent: int = 0) -> list[EventRow]:
+        """The user's events, oldest first: the most recent `limit` (when given) after leaving
+        out the `skip_recent` most recent (paging backwards through a long history)."""
         ...
+
+    def count_user_events(self, user_id: str) -> int: ...
 
     def iter_events(self) -> Iterator[EventRow]: ...
 

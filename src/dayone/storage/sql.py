@@ -106,8 +106,9 @@ class Statements:
         self.user_events = f"SELECT {EVENT_COLUMNS} FROM events WHERE user_id={mark} ORDER BY seq"
         self.recent_user_events = (
             f"SELECT {EVENT_COLUMNS} FROM events WHERE user_id={mark} "
-            f"ORDER BY seq DESC LIMIT {mark}"
+            f"ORDER BY seq DESC LIMIT {mark} OFFSET {mark}"
         )
+        self.count_user_events = f"SELECT COUNT(*) FROM events WHERE user_id={mark}"
         self.all_events = f"SELECT {EVENT_COLUMNS} FROM events ORDER BY seq"
         self.count_events = "SELECT COUNT(*) FROM events"
 
@@ -303,12 +304,17 @@ class SqlStore:
 
         return list(self._write(run))
 
-    def events_for_user(self, user_id: str, limit: int | None = None) -> list[EventRow]:
-        if limit is None:
+    def events_for_user(self, user_id: str, limit: int | None = None, skip_recent: int = 0) -> list[EventRow]:
+        if limit is None and not skip_recent:
             rows = self._read(self._q.user_events, (user_id,))
         else:
-            rows = self._read(self._q.recent_user_events, (user_id, limit))[::-1]
+            big = 2**62  # "no limit" spelled as a number both backends take
+            rows = self._read(self._q.recent_user_events,
+                              (user_id, big if limit is None else limit, skip_recent))[::-1]
         return [EventRow(*r) for r in rows]  # EVENT_COLUMNS are in field order
+
+    def count_user_events(self, user_id: str) -> int:
+        return int(self._read(self._q.count_user_events, (user_id,))[0][0])
 
     def iter_events(self) -> Iterator[EventRow]:
         for r in self._read(self._q.all_events):

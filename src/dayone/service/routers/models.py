@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Response, status
 
 from dayone.recommender.handover import summarise_handover
 from dayone.service.deps import EngineDep, ReadAccess, WriteAccess
@@ -29,14 +29,17 @@ def current_model(engine: EngineDep) -> ModelInfo:
 
 
 @router.post("/refit", status_code=status.HTTP_202_ACCEPTED, response_model=ModelInfo,
-             operation_id="refit_model", dependencies=[WriteAccess])
-def refit_model(engine: EngineDep, body: RefitRequest | None = None) -> ModelInfo:
+             operation_id="refit_model", dependencies=[WriteAccess],
+             responses={200: {"model": ModelInfo, "description": "with `wait`: the refit is done"}})
+def refit_model(engine: EngineDep, response: Response, body: RefitRequest | None = None) -> ModelInfo:
     """Rebuild the learned parts (popularity, co-occurrence, rating scale, user vectors) from
     the store in the background; the current model serves until the new one swaps in. With
     `wait`, a failed refit answers 500 with the reason (`GET /models/current` shows the last
     failure either way)."""
     try:
         engine.refit(wait=bool(body and body.wait))
+        if body and body.wait:
+            response.status_code = status.HTTP_200_OK  # done, not merely accepted
     except RefitFailed as exc:
         raise HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR,
                             f"refit failed, the previous model keeps serving: {exc}") from exc

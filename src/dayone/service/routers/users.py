@@ -102,15 +102,18 @@ def delete_user(user_id: str, engine: EngineDep) -> Response:
 @router.get("/{user_id}/events", response_model=ListPublic[EventPublic],
             operation_id="list_user_events")
 def list_user_events(
-    user_id: str, engine: EngineDep, limit: Annotated[int, Query(ge=1, le=10_000)] = 100
+    user_id: str, engine: EngineDep, limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="skip this many of the most "
+                                 "recent events (page backwards)")] = 0,
 ) -> ListPublic[EventPublic]:
-    """The user's most recent events, oldest first."""
+    """The user's most recent `limit` events after `offset`, oldest first; `count` is how
+    many events the user has in all."""
     if engine.store.get_user(user_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown user id {user_id!r}")
-    rows = engine.store.events_for_user(user_id, limit)
+    rows = engine.store.events_for_user(user_id, limit, skip_recent=offset)
     data = [EventPublic(user_id=e.user, item_id=e.item, kind=e.kind, value=e.value,
                         ts=datetime.fromtimestamp(e.ts, UTC), seq=e.seq) for e in rows]
-    return ListPublic[EventPublic](data=data, count=len(data))
+    return ListPublic[EventPublic](data=data, count=engine.store.count_user_events(user_id))
 
 
 @router.get("/{user_id}/recommendations", response_model=RecommendationList,
