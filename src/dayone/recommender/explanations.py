@@ -32,6 +32,12 @@ def explain_at(rec: Recommender, scored: Scored, j: int) -> Recommendation:
         return Recommendation(item=item_id, score=0.0, source="catalogue-order",
                               explanation=say(lang(rec), "catalogue_order"), contributions={})
     source = "title" if row in scored.named else max(contrib, key=lambda k: contrib[k])
+    if source != "title" and contrib[source] <= NO_EVIDENCE:
+        # every part scores the item at (or below) nothing: naming the largest would invent a
+        # reason ("people who liked X also liked this" for an item nobody liked with X)
+        return Recommendation(item=item_id, score=float(scored.total[j]), source="catalogue-order",
+                              explanation=say(lang(rec), "no_evidence"),
+                              contributions={STRATEGY_LABELS[k]: round(v, 6) for k, v in contrib.items()})
     vote = scored.neighbour_vote
     nb = rec.population.neighbours
     # nobody shares the picks (or there are none, or those who do lack this item) and no
@@ -62,6 +68,10 @@ def explain_at(rec: Recommender, scored: Scored, j: int) -> Recommendation:
         explanation=explanation,
         contributions={k: round(v, 6) for k, v in labelled.items()},
     )
+
+# a part's contribution at or below which it is no reason to name (parts are on [0, 1] scales
+# times weights of order 1, so this is a thousandth of a full match)
+NO_EVIDENCE = 1e-3
 
 # an avoided phrase's share of the score below which the explanation says it pushed the
 # item down (the part is minus the item's relative match to the phrase, times avoid_weight)

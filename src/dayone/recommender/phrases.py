@@ -15,6 +15,7 @@ from typing import Any
 PHRASES: dict[str, dict[str, str]] = {
     "en": {
         "catalogue_order": "nothing is known yet: catalogue order",
+        "no_evidence": "nothing known about them points to it",
         "also_matches": "; it also matches your description {reason}",
         "through_value": "through \u201c{value}\u201d (similarity {sim:.2f})",
         "similarity": "(similarity {sim:.2f})",
@@ -71,6 +72,7 @@ PHRASES: dict[str, dict[str, str]] = {
     },
     "zh": {
         "catalogue_order": "尚无任何信息：按目录顺序",
+        "no_evidence": "已知的信息中没有指向它的线索",
         "also_matches": "；它也符合你的描述{reason}",
         "through_value": "（通过“{value}”，相似度 {sim:.2f}）",
         "similarity": "（相似度 {sim:.2f}）",
