@@ -56,7 +56,9 @@ def test_build_recommend_similar(files: dict[str, Path]) -> None:
     assert len(recs) == 2 and all(r["source"] and r["explanation"] for r in recs)
     assert recs[0]["item"] in {"b", "c"}
     out = runner.invoke(app, ["similar", str(model), "wedding love", "--n", "1"])
-    assert out.exit_code == 0 and "wedding love story" in out.output
+    assert out.exit_code == 0 and "wedding love story [e]" in out.output  # the id, to pick it next
+    out = runner.invoke(app, ["similar", str(model), "d ", "--n", "1"])  # a pasted id, stray space
+    assert out.exit_code == 0 and "[d]" not in out.output and "note:" not in out.output
     out = runner.invoke(app, ["similar", str(model), "B00TYPO", "--n", "1"])  # a mistyped id is not silent
     assert out.exit_code == 0 and "no item has the id 'B00TYPO'; matching it as text" in out.output
     # yes/no answers instead of a list, one line per asked item
@@ -91,6 +93,27 @@ def test_bad_arguments_are_clear(files: dict[str, Path]) -> None:
                               "--encoder", "hashing", "--language", "fr"])
     assert out.exit_code == 2 and "language: Input should be 'en' or 'zh' (got 'fr')" in out.output
     assert "errors.pydantic.dev" not in out.output
+
+
+def test_build_reads_a_users_file_keyed_by_the_interactions_user_column(files: dict[str, Path]) -> None:
+    """A music review's users.csv said user_id, as its plays file did; build demanded "id"."""
+    users = files["dir"] / "users.csv"
+    users.write_text("uid,age,country\nu1,19,KR\nu2,40,DE\nu3,25,KR\n")
+    model = files["dir"] / "model"
+    out = runner.invoke(app, ["build", str(files["items"]), "--out", str(model), "--id-field", "sku",
+                              "--interactions", str(files["events"]), "--user-field", "uid",
+                              "--item-field", "sku", "--rating", "stars", "--users", str(users),
+                              "--encoder", "hashing"])
+    assert out.exit_code == 0, out.output
+    users.write_text("person,age\nu1,19\n")
+    out = runner.invoke(app, ["build", str(files["items"]), "--out", str(files["dir"] / "m2"), "--id-field", "sku",
+                              "--users", str(users), "--users-id-field", "person", "--encoder", "hashing"])
+    assert out.exit_code == 0, out.output
+    items = files["dir"] / "dup.csv"
+    items.write_text("sku,name\na,x\na,y\n")
+    out = runner.invoke(app, ["build", str(items), "--out", str(files["dir"] / "m3"), "--id-field", "sku",
+                              "--encoder", "hashing"])
+    assert out.exit_code != 0 and "sku" in out.output and "duplicate item id" in out.output
 
 
 def test_build_takes_settings_from_a_json_file(files: dict[str, Path]) -> None:

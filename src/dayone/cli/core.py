@@ -89,6 +89,12 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(code=2)
 
 
+def _title_and_id(rec: Any) -> Any:
+    """"Crazy [trk0042]": two songs may share a title, and the id is what the next command
+    (`--pick`, `similar`) takes."""
+    return lambda item: f"{rec.catalog.title(item)} [{item}]"
+
+
 def _print_recs(recs: list[Any], titles: Any) -> None:
     for rank, r in enumerate(recs, start=1):
         typer.echo(f"  {rank:2d}. {titles(r.item)}  [{r.source}]  {r.explanation}")
@@ -186,6 +192,8 @@ def register(app: typer.Typer) -> None:
         interactions: Annotated[Path | None, typer.Option(help="interactions file", exists=True, dir_okay=False)] = None,
         users: Annotated[Path | None, typer.Option(help="user profiles file", exists=True, dir_okay=False)] = None,
         id_field: Annotated[str, typer.Option(help="item id column")] = "id",
+        users_id_field: Annotated[str | None, typer.Option(
+            help="user profiles: id column [default: id, or else the --user-field column]")] = None,
         text: Annotated[list[str] | None, typer.Option(
             help="item text column (repeatable); when given, only the named columns are kept")] = None,
         categorical: Annotated[list[str] | None, typer.Option(
@@ -242,7 +250,9 @@ def register(app: typer.Typer) -> None:
                 if interactions
                 else None
             )
-            table = load_users(users, UserMapping(), encoding) if users else None
+            table = (load_users(users, UserMapping(id=users_id_field or "id"), encoding,
+                                id_fallbacks=() if users_id_field else (user_field,))
+                     if users else None)
             rec = Recommender.build(catalog, df, table, config=config, show_progress=True)
             rec.save(str(out))
         except (DataError, ValueError) as exc:
@@ -296,7 +306,7 @@ def register(app: typer.Typer) -> None:
             for r in recs:
                 sys.stdout.write(json.dumps(r.model_dump()) + "\n")
         else:
-            _print_recs(recs, rec.catalog.title)
+            _print_recs(recs, _title_and_id(rec))
 
     @app.command()
     def similar(
@@ -309,13 +319,15 @@ def register(app: typer.Typer) -> None:
 
         try:
             rec = Recommender.load(str(model))
+            if item_or_text.strip() in rec.index:  # a pasted id with a stray space
+                item_or_text = item_or_text.strip()
             if item_or_text not in rec.index and len(item_or_text.split()) == 1:
                 # one word that is no id: a mistyped id would otherwise be answered as text
                 typer.echo(f"note: no item has the id {item_or_text!r}; matching it as text", err=True)
             recs = rec.similar_items(item_or_text, n=n)
         except (DataError, ValueError) as exc:
             _fail(exc)
-        _print_recs(recs, rec.catalog.title)
+        _print_recs(recs, _title_and_id(rec))
 
     @app.command()
     def doctor() -> None:

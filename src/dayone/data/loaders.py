@@ -16,7 +16,7 @@ import math
 import numbers
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -293,8 +293,12 @@ def items_from_records(
     m = mapping or ItemMapping()
     keep = m.text + m.categorical + m.numeric
     mapped: list[dict[str, Any]] = []
+    seen: set[str] = set()
     for row, rec in enumerate(records, start=1):
         item_id = record_id(rec, m.id, source, row)
+        if item_id in seen:  # named by the file's own column, not the catalogue's "id"
+            raise DataError(f"duplicate item id {item_id!r}", file=source, row=row, field=m.id)
+        seen.add(item_id)
         fields: dict[str, Any] = (
             {k: rec.get(k) for k in keep} if m.text else {k: v for k, v in rec.items() if k != m.id}
         )
@@ -342,16 +346,24 @@ def _attribute_value(value: Any, file: str, row: int, field: str) -> Any:
 
 
 def load_users(
-    path: str | Path, mapping: UserMapping | None = None, encoding: str = "utf-8"
+    path: str | Path, mapping: UserMapping | None = None, encoding: str = "utf-8",
+    id_fallbacks: Sequence[str] = (),
 ) -> UserTable:
     """Load user profiles; attributes default to every column except id and text.
 
     A JSONL record may also nest its attributes under an ``attributes`` object (bench format).
+    When the file has no column named as the mapping's id but has one of `id_fallbacks` (the
+    interactions' user column, say "user_id"), that one is the id.
     """
     m = mapping or UserMapping()
     src = str(path)
     table = UserTable()
-    for row, rec in enumerate(read_records(path, encoding), start=1):
+    records = read_records(path, encoding)
+    if records and m.id not in records[0]:
+        found = next((f for f in id_fallbacks if f in records[0]), None)
+        if found is not None:
+            m = m.model_copy(update={"id": found})
+    for row, rec in enumerate(records, start=1):
         user_id = record_id(rec, m.id, src, row)
         if user_id in table:
             raise DataError(f"duplicate user id {user_id!r}", file=src, row=row, field=m.id)
