@@ -114,3 +114,43 @@ def test_every_language_has_every_sentence_with_the_same_slots() -> None:
         assert set(table) == set(PHRASES["en"]), language
         for key, text in table.items():
             assert slots(text) <= slots(PHRASES["en"][key]), (language, key)
+
+
+def test_a_catalogue_partly_in_other_languages_gets_the_multilingual_model(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A course review's catalogue was a fifth Spanish, French and Portuguese: MiniLM sent a
+    French sentence to French courses whatever they taught."""
+    from dayone.encoders.choice import choose_encoder, other_language_share, text_language
+
+    monkeypatch.setattr("dayone.encoders.choice.multilingual_installed", lambda: True)
+    english = [f"A hands-on course on topic {k} with short videos and graded exercises" for k in range(16)]
+    foreign = ["Curso práctico de Python para el análisis de datos",
+               "Cours de prise de parole en public pour les débutants",
+               "Introdução ao SQL para análise de dados com exemplos"] + [
+              "Finanzas para no financieros: una guía con casos"]
+    assert [text_language(t) for t in foreign] == ["es", "fr", "pt", "es"]
+    assert text_language("Toy Story (1995). Genres: Animation") is None  # nothing to tell by
+    assert other_language_share(english + foreign) == pytest.approx(0.2)
+    assert choose_encoder("default", "en", english + foreign) == "multilingual"
+    films = english * 10 + ["Cité des enfants perdus, La", "Das Boot", "La vita è bella"]
+    assert choose_encoder("default", "en", films) == "default"
+    assert choose_encoder("default", "en", english) == "default"
+
+
+def test_the_service_judges_the_language_from_its_stored_items(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import dayone.service.app as app_mod
+    from dayone.service.settings import Settings
+    from dayone.storage import ItemRow, open_store
+
+    monkeypatch.setattr("dayone.encoders.choice.multilingual_installed", lambda: True)
+    monkeypatch.setattr(app_mod, "get_encoder", lambda name, *a, **k: HashingEncoder())
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    try:
+        store.upsert_items([ItemRow(f"c{k}", {"title": "Curso de Python para el análisis de datos"})
+                            for k in range(3)] + [ItemRow(f"e{k}", {"title": "A course on the cloud"})
+                                                  for k in range(7)])
+        engine = app_mod.engine_for(Settings(catalog="none"), store, None, None)
+    finally:
+        store.close()
+    assert engine.config.encoder == "multilingual"

@@ -25,7 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from dayone import __version__
 from dayone.data.errors import DataError
 from dayone.encoders import Encoder, get_encoder
-from dayone.encoders.choice import choose_encoder
+from dayone.encoders.choice import SAMPLE_ROWS, choose_encoder, record_texts
 from dayone.recommender.config import RecommenderConfig
 from dayone.recommender.recommender import UnknownItemError
 from dayone.service.deps import reject_unknown_query
@@ -191,8 +191,13 @@ def engine_for(settings: Settings, store: Store, encoder: Encoder | None, seed: 
     """The engine the settings describe, over an open store.
 
     The "default" encoder follows the catalogue's language (`dayone.encoders.choice`): a
-    Chinese catalogue (`language = "zh"`) gets the multilingual model."""
-    name = settings.encoder if encoder is not None else choose_encoder(settings.encoder, settings.language)
+    Chinese catalogue (`language = "zh"`), or one whose stored (or seed) items are mostly in a
+    non-Latin script or a tenth in another language, gets the multilingual model."""
+    name = settings.encoder
+    if encoder is None:
+        sample = (_catalogue_sample(store, seed or seed_for(settings.catalog), settings.catalog)
+                  if settings.encoder == "default" and settings.language == "en" else None)
+        name = choose_encoder(settings.encoder, settings.language, sample)
     return Engine(
         store,
         RecommenderConfig.model_validate({
@@ -209,6 +214,19 @@ def engine_for(settings: Settings, store: Store, encoder: Encoder | None, seed: 
         fresh_reads=settings.fresh_reads,
         **hooks,
     )
+
+
+def _catalogue_sample(store: Store, seed: Seed | None, catalog: str) -> list[str] | None:
+    """Texts of up to `SAMPLE_ROWS` items, to judge the catalogue's language: from the store,
+    or, before a first start has seeded it, from the seed file (the demo is English)."""
+    rows, _ = store.list_items(0, SAMPLE_ROWS)
+    if rows:
+        return record_texts([r.fields for r in rows])
+    if seed is None or catalog in ("demo", "none"):
+        return None
+    seeded = seed()
+    records = seeded[0] if isinstance(seeded, tuple) else seeded
+    return record_texts(records)
 
 
 def prepare_store(settings: Settings, encoder: Encoder | None = None, seed: Seed | None = None) -> int | None:
