@@ -125,6 +125,11 @@ def test_items_similar_to_a_new_item_come_from_its_description(rec: Recommender)
     assert {r.source for r in sims} == {"history-similarity"}
 
 
+def test_similar_to_a_typed_title_is_similar_to_that_item(rec: Recommender) -> None:
+    by_title = ids(rec.similar_items("space station crew adrift", n=3))
+    assert by_title == ids(rec.similar_items("s1", n=3)) and "s1" not in by_title
+
+
 def test_every_result_has_source_and_explanation(rec: Recommender) -> None:
     for ctx in ("love", {"history": [{"item": "s2", "rating": 4}]}, {"attributes": {"age": 50}}):
         for r in rec.recommend(ctx, n=5):

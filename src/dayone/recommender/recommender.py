@@ -1089,6 +1089,12 @@ class Recommender:
     ) -> list[Recommendation]:
         """Items like a catalogue item (by id) or like a piece of text."""
         banned = set(exclude or ())
+        if item_or_text not in self.index and self.config.title_lead:
+            # "Crazy": a text that is one item's whole title asks for items like that item
+            named = self.titles.named(item_or_text.strip()) if item_or_text.strip() else {}
+            whole = [row for row, overlap in named.items() if overlap >= 1.0]
+            if len(whole) == 1:
+                item_or_text = self.index.id_at(whole[0])
         if item_or_text in self.index:
             ctx = UserContext(history=[HistoryEntry(item=item_or_text, liked=True)])
             banned.add(item_or_text)
