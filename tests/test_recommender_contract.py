@@ -130,6 +130,23 @@ def test_similar_to_a_typed_title_is_similar_to_that_item(rec: Recommender) -> N
     assert by_title == ids(rec.similar_items("s1", n=3)) and "s1" not in by_title
 
 
+@pytest.mark.parametrize("refit_between", [False, True])
+def test_a_removed_item_added_again_gets_its_interactions_back(rec: Recommender, refit_between: bool) -> None:
+    """A course review deleted a course, published it again, and saw it offered to a learner
+    who had completed it (and its popularity was gone) until the next refit."""
+    (row,) = rec.index.rows(["s1"])
+    liked_before = float(rec.population.pos[row])
+    fields = rec.catalog.fields("s1")
+    rec.remove_items(["s1"])
+    if refit_between:
+        rec.refit(train_beginnings=False)
+    rec.add_items([{"id": "s1", **fields}])
+    (row,) = rec.index.rows(["s1"])
+    assert float(rec.population.pos[row]) == pytest.approx(liked_before)
+    assert "s1" in [h.item for h in rec.histories["u1"]]
+    assert "s1" not in ids(rec.recommend({"user_id": "u1"}, n=9))
+
+
 def test_every_result_has_source_and_explanation(rec: Recommender) -> None:
     for ctx in ("love", {"history": [{"item": "s2", "rating": 4}]}, {"attributes": {"age": 50}}):
         for r in rec.recommend(ctx, n=5):

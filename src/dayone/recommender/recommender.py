@@ -207,6 +207,8 @@ class Recommender:
         self.field_values = FieldValues(self.encoder.dim)
         self.titles = TitleWords()
         self._recent: deque[int] = deque(maxlen=RECENT_ITEMS)  # rows of the latest added items
+        # ids removed from the catalogue whose interactions the log keeps (`_restore_log`)
+        self._absent_with_log: set[str] = set()
         self._ann_cache: dict[bytes, np.ndarray] = {}
         self._added_since_ann_cache = 0
         self.histories: dict[str, list[HistoryEntry]] = {}
@@ -289,6 +291,7 @@ class Recommender:
             dup = next(i for i in ids if ids.count(i) > 1)
             raise DataError(f"duplicate item id {dup!r} in one batch", field="id")
         vectors = self.encoder.encode(texts, batch_size=self.config.batch_size, show_progress=show_progress)
+        back = [i for i in ids if i in self._absent_with_log]
         for rec, item_id in zip(records, ids, strict=True):
             self.catalog.upsert(item_id, {k: v for k, v in rec.items() if k != "id"})
         self.index.add(ids, vectors)
@@ -303,8 +306,37 @@ class Recommender:
         if self._added_since_ann_cache >= RECENT_ITEMS or len(ids) > RECENT_ITEMS:
             self._ann_cache.clear()
             self._added_since_ann_cache = 0
+        if back:
+            self._restore_log(back)
         self.version += 1
         return ids
+
+    def _restore_log(self, items: list[str]) -> None:
+        """An id removed and added again gets its logged interactions back at once, not at
+        the next refit: its counts (reset when it was removed) and, for the people who had
+        it, their histories (a refit since the removal left it out of them), so it is not
+        recommended to someone who already has it. A course review re-published a deleted
+        course and saw it offered to a learner who had completed it."""
+        self._absent_with_log.difference_update(items)
+        log = self.interactions
+        mine = log["item"].astype(str).isin(set(items)).to_numpy()
+        if not mine.any():
+            return
+        rows_log = log[mine]
+        prefs = preference(rows_log, self.config.rating_threshold, self._rating_range, self._weight_scale)
+        for (user, item, rating, ts), pref in zip(
+                rows_log[["user", "item", "rating", "ts"]].itertuples(index=False, name=None), prefs, strict=True):
+            profile = self.users.get(str(user))
+            (row,) = self.index.rows([str(item)])
+            self.population.observe(int(row), float(pref), None if rating != rating else float(rating),
+                                    profile.attributes if profile else None, ts=None if ts != ts else float(ts))
+        users = set(rows_log["user"].astype(str))
+        theirs = log[log["user"].astype(str).isin(users).to_numpy()]
+        theirs = theirs[theirs["item"].isin(set(self.index.ids())).to_numpy()]
+        if theirs["ts"].notna().any():
+            theirs = theirs.sort_values("ts", kind="stable")
+        self.histories.update(_histories(theirs))
+        self._rebuild_user_vectors(users)
 
     def _index_fields(self, ids: list[str]) -> None:
         """Record the items' field values and title words (`index/field_values.py`), encoding
@@ -338,6 +370,7 @@ class Recommender:
         # interactions with items removed since stay in the log (nothing is lost, and a
         # re-added id gets them back) but out of every statistic and history
         live = df["item"].isin(set(self.index.ids())).to_numpy()
+        self._absent_with_log = set(df["item"][~live].astype(str))
         if not live.all():
             df = df[live]
         n_rows = self._n_rows()
@@ -518,6 +551,7 @@ class Recommender:
 
     def remove_items(self, ids: Iterable[str]) -> None:
         ids = [i for i in ids if i in self.catalog]
+        self._absent_with_log.update(ids)  # their interactions stay in the log
         rows = self.index.rows(ids)
         for row in rows:
             self.population.reset_row(int(row))
