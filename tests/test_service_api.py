@@ -286,6 +286,15 @@ def test_ratings_off_the_declared_scale_are_refused(tmp_path: Path) -> None:
         tiny_settings(tmp_path, rating_range=(5, 1))
 
 
+def test_a_nested_field_is_one_clear_error_and_a_list_of_numbers_is_fine(client: TestClient) -> None:
+    r = client.post(f"{API}/items", json={"id": "n1", "fields": {"title": "Shoe", "size": {"eu": 42}}})
+    assert r.status_code == 422
+    errors = r.json()["detail"]
+    assert len(errors) == 1 and "field 'size'" in errors[0]["msg"], errors
+    r = client.post(f"{API}/items", json={"id": "n2", "fields": {"title": "Shoe", "sizes": [40, 41, 42.5]}})
+    assert r.status_code == 201 and client.get(f"{API}/items/n2").json()["fields"]["sizes"] == [40, 41, 42.5]
+
+
 def test_a_misspelt_query_parameter_is_refused(client: TestClient) -> None:
     """`?categry=` used to return the unfiltered list, which looks like a working filter."""
     client.put(f"{API}/users/q", json={"attributes": {"age": 9}})

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -47,6 +48,18 @@ def _no_id_field(fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+def _plain_values(fields: Any) -> Any:
+    """One clear error for a nested value, where the union of allowed types gave five to
+    seven ("not a valid string", "not a valid integer", ...) for one mistake."""
+    if isinstance(fields, dict):
+        for key, value in fields.items():
+            if isinstance(value, dict) or (isinstance(value, list)
+                                           and any(isinstance(v, dict | list) for v in value)):
+                raise ValueError(f"field {key!r}: a field is text, a number, true/false or a list "
+                                 "of those, not an object or a nested list")
+    return fields
+
+
 def _event_time(value: datetime) -> datetime:
     """Events are stored as Unix seconds: a time without a zone is UTC (never the server's
     local time, which differs between machines), and one outside 1970 to a day from now is a
@@ -71,9 +84,10 @@ def _check_value(kind: str, value: float | None) -> None:
 
 StoredId = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f]+$")]
 Id = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f]+$"), AfterValidator(_valid_id)]
-FieldValue = str | int | float | bool | list[str] | None
+# a list may hold numbers too (sizes, years): what a seed file or an export holds comes back in
+FieldValue = str | int | float | bool | list[str | int | float | bool] | None
 Fields = Annotated[dict[Annotated[str, Field(min_length=1, max_length=100)], FieldValue],
-                   Field(max_length=100), AfterValidator(_no_id_field)]
+                   Field(max_length=100), BeforeValidator(_plain_values), AfterValidator(_no_id_field)]
 AttrValue = str | int | float | bool | None
 Attributes = Annotated[dict[Annotated[str, Field(min_length=1, max_length=100)], AttrValue],
                        Field(max_length=100)]
