@@ -366,8 +366,9 @@ def test_session_recommendations(client: TestClient) -> None:
 
 def test_explain(client: TestClient) -> None:
     client.put(f"{API}/users/e", json={"attributes": {}, "text": "horror"})
+    client.post(f"{API}/events", json={"user_id": "e", "item_id": "m9", "kind": "click"})
     client.post(f"{API}/events", json={"user_id": "e", "item_id": "m9", "kind": "like"})
-    r = client.get(f"{API}/users/e/recommendations/m10/explain").json()
+    r = client.get(f"{API}/users/e/recommendations/m10/explain").json()  # two events, one item
     assert r["item"] == "m10" and r["rank"] == 1 and r["source"] and r["explanation"]
     assert r["evidence"]["history_items"] == 1 and r["evidence"]["contributions"]
     assert client.get(f"{API}/users/e/recommendations/m9/explain").json()["rank"] is None

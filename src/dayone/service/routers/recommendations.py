@@ -48,7 +48,7 @@ def explain_session(body: ExplainRequest, engine: EngineDep) -> ExplainPublic:
         explanation=one.explanation, rank=rank, strategy=strategy_of([one]),
         model_version=version,
         evidence={"text": body.context.text, "attributes": body.context.attributes,
-                  "history_items": len(body.context.items),
+                  "history_items": len({p if isinstance(p, str) else p.item_id for p in body.context.items}),
                   "contributions": one.contributions},
     )
 

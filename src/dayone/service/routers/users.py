@@ -151,5 +151,5 @@ def explain_for_user(user_id: str, item_id: str, engine: EngineDep) -> ExplainPu
         explanation=one.explanation, rank=rank, strategy=strategy_of([one]),
         model_version=version,
         evidence={"user_id": user_id, "text": c.text, "attributes": c.attributes,
-                  "history_items": len(c.history), "contributions": one.contributions},
+                  "history_items": len({h.item for h in c.history}), "contributions": one.contributions},
     )
