@@ -479,9 +479,10 @@ class Recommender:
         """The words most of the catalogue's descriptions hold (`common_words`), from a sample
         of up to 2,000 live items, recomputed once the catalogue has grown or shrunk by a
         tenth: a request may ask for them, so they must not cost a pass over the catalogue."""
-        ids = self.index.ids()
-        if self._common is not None and abs(len(ids) - self._common[0]) <= 0.1 * self._common[0]:
+        size = len(self.index)  # O(1): this runs on every text request
+        if self._common is not None and abs(size - self._common[0]) <= 0.1 * self._common[0]:
             return self._common[1]
+        ids = self.index.ids()
         step = max(1, len(ids) // 2000)
         texts = (self.describe_item(self.catalog.fields(i)) for i in ids[::step])
         self._common = (len(ids), common_words(texts))
