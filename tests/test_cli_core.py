@@ -55,6 +55,8 @@ def test_build_recommend_similar(files: dict[str, Path]) -> None:
     recs = [json.loads(line) for line in out.output.strip().splitlines()]
     assert len(recs) == 2 and all(r["source"] and r["explanation"] for r in recs)
     assert recs[0]["item"] in {"b", "c"}
+    out = runner.invoke(app, ["recommend", str(model), "--pick", "a:5", "--n", "6", "--json", "--keep-seen"])
+    assert out.exit_code == 0 and "a" in [json.loads(x)["item"] for x in out.output.strip().splitlines()]
     out = runner.invoke(app, ["similar", str(model), "wedding love", "--n", "1"])
     assert out.exit_code == 0 and "wedding love story [e]" in out.output  # the id, to pick it next
     out = runner.invoke(app, ["similar", str(model), "d ", "--n", "1"])  # a pasted id, stray space

@@ -279,6 +279,8 @@ def register(app: typer.Typer) -> None:
         likes: Annotated[list[str] | None, typer.Option(
             "--likes", help="instead of a list: how likely the user is to like ITEM (repeatable)")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="print JSON lines")] = False,
+        keep_seen: Annotated[bool, typer.Option(
+            "--keep-seen", help="items already in the history may come back (replays: music, re-buys)")] = False,
     ) -> None:
         """Recommend for a user described on the command line, or (--likes) say how likely
         they are to like given items."""
@@ -293,7 +295,7 @@ def register(app: typer.Typer) -> None:
             if likes:
                 answers = rec.predict_likes(ctx, likes)
             else:
-                recs = rec.recommend(ctx, n=n)
+                recs = rec.recommend(ctx, n=n, exclude_history=not keep_seen)
         except (DataError, ValueError, UnknownItemError) as exc:
             _fail(exc)
         if likes:
