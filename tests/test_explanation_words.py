@@ -43,6 +43,19 @@ def test_no_reason_is_invented_for_an_item_nothing_points_to() -> None:
     assert far.explanation == "nothing known about them points to it" and far.source == "catalogue-order"
 
 
+def test_a_pick_that_was_only_taken_is_not_called_a_like() -> None:
+    """A course review read "which you liked" for a mere enrolment; a play is "played"."""
+    items = [{"id": "cal", "title": "Digital caliper, 6 inch"}, {"id": "cal2", "title": "Digital caliper, stainless"},
+             *FILLER]
+    for domain, verb in (("generic", "picked"), ("music", "played")):
+        rec = Recommender.build(Catalog.from_records(items), None,
+                                config=RecommenderConfig(learn_handover=False, domain=domain), encoder=HashingEncoder())
+        why = rec.explain({"history": [{"item": "cal", "weight": 3}]}, "cal2").explanation
+        assert why == f"similar to Digital caliper, 6 inch, which you {verb}"
+        liked = rec.explain({"history": [{"item": "cal", "liked": True}]}, "cal2").explanation
+        assert liked == "similar to Digital caliper, 6 inch, which you liked"
+
+
 def test_a_shop_says_bought() -> None:
     items = [{"id": "cal", "title": "Digital caliper, 6 inch"}, {"id": "cal2", "title": "Digital caliper, stainless"},
              *FILLER]

@@ -65,6 +65,9 @@ class Template(BaseModel):
     # bought this" in a shop; 买过 in a Chinese one), in the template's language as the
     # explanations are (`recommender/phrases.py`)
     liked_verb: str = "liked"
+    # the verb for one of the visitor's own picks that says only that they took it (a click, a
+    # purchase, a play; no like or rating): "similar to X, which you picked", not "liked"
+    picked_verb: str = "picked"
     other_fields: bool = False
     user: UserTemplate
     values: dict[str, dict[str, str]] = Field(default_factory=dict)

@@ -8,7 +8,7 @@ everything here reads a `Scored` request and the recommender's state, and change
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -108,6 +108,16 @@ def titled(rec: Recommender, item_id: str) -> str:
     return say(lang(rec), "title_mark", title=short_title(rec.catalog.title(item_id)))
 
 
+def own_verb(rec: Recommender, ctx: Any, item_id: str) -> str:
+    """"liked" for a pick the visitor liked or rated, "picked" (the domain's word) for one they
+    only took: a course review read "which you liked" for a mere enrolment."""
+    template = rec.describer.template
+    for h in reversed(ctx.history):
+        if h.item == item_id:
+            return template.liked_verb if (h.liked or h.rating is not None) else template.picked_verb
+    return template.liked_verb
+
+
 def sentence(rec: Recommender, source: str, scored: Scored, row: int, j: int) -> str:
     ctx = scored.context
     verb = rec.describer.template.liked_verb
@@ -128,7 +138,7 @@ def sentence(rec: Recommender, source: str, scored: Scored, row: int, j: int) ->
         if liked.size:
             sims = rec.index._mat[liked] @ rec.index._mat[row]
             best = rec.index.id_at(int(liked[int(np.argmax(sims))]))
-            return say(lg, "history", title=titled(rec, best), verb=verb)
+            return say(lg, "history", title=titled(rec, best), verb=own_verb(rec, ctx, best))
         return say(lg, "history_unlike")
     if source == "cooccurrence" and rec.population.cooc is not None:
         liked = scored.history_rows[(scored.history_prefs > 0) & (scored.history_rows < rec.population.cooc.shape[0])]
