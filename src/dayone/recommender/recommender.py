@@ -324,10 +324,10 @@ class Recommender:
             return
         rows_log = log[mine]
         prefs = preference(rows_log, self.config.rating_threshold, self._rating_range, self._weight_scale)
-        for (user, item, rating, ts), pref in zip(
-                rows_log[["user", "item", "rating", "ts"]].itertuples(index=False, name=None), prefs, strict=True):
+        rows = self.index.rows(rows_log["item"].astype(str).tolist())
+        for (user, rating, ts), row, pref in zip(
+                rows_log[["user", "rating", "ts"]].itertuples(index=False, name=None), rows, prefs, strict=True):
             profile = self.users.get(str(user))
-            (row,) = self.index.rows([str(item)])
             self.population.observe(int(row), float(pref), None if rating != rating else float(rating),
                                     profile.attributes if profile else None, ts=None if ts != ts else float(ts))
         users = set(rows_log["user"].astype(str))

@@ -32,9 +32,6 @@ async def get_engine(request: Request) -> Engine:
     return engine
 
 
-_KNOWN_QUERY: dict[int, frozenset[str]] = {}
-
-
 def _query_names(dependant: Any) -> set[str]:
     names = {f.alias for f in dependant.query_params}
     for sub in dependant.dependencies:
@@ -51,9 +48,12 @@ async def reject_unknown_query(request: Request) -> None:
     dependant = getattr(route, "dependant", None)
     if dependant is None:
         return
-    known = _KNOWN_QUERY.get(id(route))
+    # kept on the route itself: an id()-keyed table could hand a new app's route the names of
+    # a collected one that had the same address
+    known = getattr(route, "_dayone_query_names", None)
     if known is None:
-        known = _KNOWN_QUERY[id(route)] = frozenset(_query_names(dependant))
+        known = frozenset(_query_names(dependant))
+        route._dayone_query_names = known  # type: ignore[union-attr]
     unknown = sorted(set(request.query_params) - known)
     if unknown:
         takes = ", ".join(sorted(known)) if known else "none"
