@@ -9,7 +9,8 @@ answers other shapes validly and better than popularity:
 - `mls-implicit-k5`: implicit strengths (`weight`), no timestamps and no order, no users.jsonl;
 - `mls-binary-64`: TALLRec-shaped like/dislike with 64 labelled examples from other users;
 - `mls-text-k1` / `mls-notext-k1`: new users who say what they like in free text (their own
-  tags) plus one rating, and the same requests without the text;
+  tags) plus one rating, and the same requests without the text; `mls-text-k0` /
+  `mls-notext-k0` the same with no rating at all (words or nothing);
 - `mls-newitem`: ml100k-newitem's shape (20% of the items cold, every cold item a candidate,
   truth with `negative` for auc_rated) but half-star ratings and no users.jsonl at all;
 - `mls-seq`: scientific-seq's shape (leave-last-out next item, whole catalogue, history not
@@ -300,13 +301,14 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"{args.data / name} not found")
     items, by_user = _load(args.data)
     names = ("mls-newuser-k3", "mls-implicit-k5", "mls-binary-64", "mls-text-k1", "mls-notext-k1",
-             "mls-newitem", "mls-seq")
+             "mls-text-k0", "mls-notext-k0", "mls-newitem", "mls-seq")
     for name in names:
         shutil.rmtree(args.out / name, ignore_errors=True)
     newuser_explicit(args.out, items, by_user)
     newuser_implicit(args.out, items, by_user)
     binary_fewshot(args.out, items, by_user)
     newuser_with_text(args.out, items, by_user, args.data)
+    newuser_with_text(args.out, items, by_user, args.data, k=0)
     newitem(args.out, items, by_user)
     sequential(args.out, items, by_user)
     print(f"wrote {', '.join(names)} under {args.out}")

@@ -391,6 +391,24 @@ def test_implicit_history_without_attributes_is_sequential_only_when_ordered(
     assert detect_scenario(task, m) == expected
 
 
+def test_requests_with_no_history_at_all_go_to_the_cold_user_ranker(tmp_path: Path) -> None:
+    """Ordered train data without users.jsonl looks sequential, but with every history empty
+    there is nothing to continue: new visitors known by words or nothing (the sequence
+    model answered them in catalogue order)."""
+    from dayone.rankers.base import InteractionMatrix
+
+    task_dir = make_sequential_task(tmp_path)
+    reqs = [json.loads(x) for x in (task_dir / "requests.jsonl").read_text().splitlines()]
+    for r in reqs:
+        r["exclude_history"] = True
+        r["history"] = []
+    _write(task_dir / "requests.jsonl", reqs)
+    task, _ = load_task(task_dir, "trained")
+    rows = task.train_interactions()
+    m = InteractionMatrix.build(task.catalogue, [(r.user, r.item, r.rating, r.ts) for r in rows])
+    assert detect_scenario(task, m) == "cold-user"
+
+
 # ------------------------------------------------------------------------------ input errors
 
 

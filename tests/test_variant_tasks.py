@@ -33,7 +33,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize(("name", "scenario"), [("mls-newuser-k3", "cold-user"),
                                                 ("mls-implicit-k5", "cold-user"),
-                                                ("mls-text-k1", "cold-user")])
+                                                ("mls-text-k1", "cold-user"),
+                                                ("mls-text-k0", "cold-user")])
 def test_ranking_variants_load_and_keep_held_out_users_out_of_train(
     built: Path, name: str, scenario: str
 ) -> None:

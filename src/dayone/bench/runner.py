@@ -281,6 +281,11 @@ def detect_scenario(task: BenchTask, m: InteractionMatrix | None) -> str:
     explicit = any(h.rating is not None or h.liked is not None for r in reqs for h in r.history)
     if explicit:
         return "cold-user"
+    if reqs and not any(r.history for r in reqs):
+        # nothing to continue from: brand-new visitors known only by a profile, words or
+        # nothing at all. The sequence model would rank them by popularity at best; the
+        # cold-user ranker also weighs their profile and is tuned on simulated empty starts
+        return "cold-user"
     if any(not r.exclude_history for r in reqs):
         return "sequential"  # repeat consumption: the next item, not a profile
     # Implicit data without user attributes is sequential only if the train data has an order

@@ -251,7 +251,13 @@ class SequentialRanker:
                 "strategy": "text zero-shot",
                 "lexical_weight": LEXICAL_WEIGHT if lexical else 0,
             }
-            return cls(n, _Fitted.fit([], n, E, 0.0, lexical), None, zs_info)
+            fitted = _Fitted.fit([], n, E, 0.0, lexical)
+            if m is not None and m.n_users:
+                # popularity is a population statistic, allowed without training; only a
+                # request with an empty history uses it (zero_shot_score ignores it), which
+                # otherwise got the catalogue in file order
+                fitted.pop = np.log1p(np.bincount(m.items, minlength=n).astype(float))
+            return cls(n, fitted, None, zs_info)
         seqs = sequences_of(m)
         # leave-last-out simulation: fit on sequences minus their last `holdout` items,
         # predict each last item from the rest
