@@ -91,6 +91,22 @@ def test_replay_targets_are_clear_likes_not_lukewarm_ratings() -> None:
     assert examples == 2 * report["validation_users"]
 
 
+def test_replayed_picks_fall_in_the_bucket_they_are_served_from() -> None:
+    """A first pick rated 3 on a scale whose ratings average near 5 is served as no like
+    (`sign_history`, relative to the user's shrunk mean), so its replay must train the no-like
+    weights; the log's fixed-midpoint signs used to file it under one like."""
+    catalog, df = clustered_world()
+    df = df.copy()
+    order = df.groupby("user").cumcount()
+    df["rating"] = np.where(order == 0, 3.0, 5.0)
+    df.loc[df.index[-1], "rating"] = 1.0
+    rec = Recommender.build(catalog, df, config=RecommenderConfig(beginnings=False), encoder=HashingEncoder())
+    report = rec.handover_report
+    assert report["learned"] is True
+    no_likes = next(b for b in report["buckets"] if b["bucket"] == 0)
+    assert no_likes["examples"] == 2 * report["validation_users"]  # k=0 and k=1
+
+
 def test_the_summary_says_what_each_bucket_learned_and_why_not() -> None:
     from dayone.recommender.handover import summarise_handover
 

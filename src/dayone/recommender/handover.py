@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dayone.data.interactions import liked_mask, preference
+from dayone.data.interactions import liked_mask
 from dayone.profiles import HistoryEntry, UserContext
+from dayone.profiles.builder import sign_history
 from dayone.recommender import likes
 from dayone.recommender.config import EVIDENCE_EDGES, BlendWeights, LikeWeights
 
@@ -124,10 +125,9 @@ def learn_handover(
     df = rec.interactions
     if not len(df):
         return {"learned": False, "reason": "no interactions"}
-    prefs = preference(df, rec.config.rating_threshold, weight_scale=rec._weight_scale)
-    # a replayed user's picks are counted as the visitor's will be (the preference sign picks
-    # the evidence bucket), but only clear likes are targets (`liked_mask` says why)
-    df = df.assign(_pref=prefs, _target=liked_mask(df, rec.config.rating_threshold))
+    # a replayed user's picks are signed as the visitor's will be (`sign_history` picks the
+    # evidence bucket), but only clear likes are targets (`liked_mask` says why)
+    df = df.assign(_target=liked_mask(df, rec.config.rating_threshold))
     sizes = df.groupby("user").size()
     eligible = sorted(sizes[sizes >= 6].index)
     if len(eligible) < min_users:
@@ -139,7 +139,7 @@ def learn_handover(
     # a shadow recommender whose population never saw the held-out users
     shadow = Recommender(rec.config.model_copy(update={"handover": None, "learn_handover": False}), rec.encoder)
     shadow.catalog, shadow.index, shadow.users = rec.catalog, rec.index, rec.users
-    shadow.interactions = df[~df["user"].isin(val)].drop(columns=["_pref", "_target"]).reset_index(drop=True)
+    shadow.interactions = df[~df["user"].isin(val)].drop(columns=["_target"]).reset_index(drop=True)
     shadow.population.ensure(rec._n_rows())
     shadow.refit(show_progress=show_progress)
 
@@ -167,7 +167,6 @@ def learn_handover(
             )
             for i, r, w, lk in zip(group["item"], group["rating"], group["weight"], group["liked"], strict=True)
         ]
-        pos = group["_pref"].to_numpy() > 0
         target = group["_target"].to_numpy()
         if n_user < LIKE_USERS:
             like_cases.extend(_like_cases(n_user, attrs, entries, target, like_rng))
@@ -198,7 +197,11 @@ def learn_handover(
                 if name in scored.parts:
                     mat[:, s_i] = scored.parts[name][idx]
             relevant = np.isin(scored.rows[idx], list(rel_rows))
-            n_pos = int(sum(1 for p in pos[:k] if p))
+            # the bucket a visitor with these picks is served from: the serving side's signs
+            # (relative to the shrunk user mean), not the log's fixed-midpoint ones, under
+            # which a first pick rated 3 of 5 trained the one-like weights but was served the
+            # no-like ones
+            n_pos = int(sum(1 for p in sign_history(entries[:k], rec.scale).prefs if p > 0))
             examples.append(_Example(_bucket(n_pos), mat, relevant, len(rel_rows)))
 
     base = np.array([getattr(rec.config.weights, n) for n in STRATEGIES], dtype=np.float64)
