@@ -279,3 +279,43 @@ def test_naming_categorical_columns_keeps_the_others(tmp_path: Path) -> None:
     # naming text columns still chooses what is described
     only = load_items(f, ItemMapping(text=["title"], categorical=["kind"])).fields("1")
     assert only == {"title": "Rocket", "kind": ["space", "sci-fi"]}
+
+
+def test_common_column_names_of_exports_are_recognised_and_the_rest_named(tmp_path: Path) -> None:
+    """A MovieLens `timestamp` or a shop's `customer_id,sku,qty,event_time` used to be dropped
+    without a word (file order taken as time, every rating a like)."""
+    f = write(tmp_path / "shop.csv",
+              "customer_id,sku,qty,event_time,channel\nc1,a,2,2024-01-02T10:00:00Z,web\nc2,b,1,2024-01-03T10:00:00Z,app\n")
+    df = load_interactions(f)
+    assert df["user"].tolist() == ["c1", "c2"] and df["item"].tolist() == ["a", "b"]
+    assert df["weight"].tolist() == [2.0, 1.0] and df["ts"].notna().all()
+    notes = " / ".join(df.attrs["notes"])
+    assert "'customer_id'" in notes and "'event_time'" in notes and "channel" in notes
+    ml = load_interactions(write(tmp_path / "ml.csv", "userId,movieId,rating,timestamp\n1,10,4,964982703\n"))
+    assert ml["ts"].tolist() == [964982703.0] and ml["rating"].tolist() == [4.0]
+    # a role the mapping names is kept as given, even where a recognised name exists
+    named = load_interactions(f, InteractionMapping(user="customer_id", item="sku", weight=None, ts="event_time"))
+    assert named["user"].tolist() == ["c1", "c2"]
+
+
+def test_an_interactions_file_without_rows_is_an_error(tmp_path: Path) -> None:
+    for name, text in (("empty.csv", ""), ("header.csv", "user,item,rating\n")):
+        with pytest.raises(DataError, match="no interaction rows") as err:
+            load_interactions(write(tmp_path / name, text))
+        assert err.value.file and err.value.file.endswith(name)
+
+
+def test_one_stray_rating_does_not_move_every_like() -> None:
+    """The default like threshold reads the scale past the rarest 0.1% at each end: a single
+    -3 among thousands of 1-5 ratings used to turn every 3 into a like."""
+    import numpy as np
+
+    from dayone.data.interactions import default_like_threshold
+    from dayone.rankers.base import default_like_threshold as bench_threshold
+
+    ratings = np.tile(np.array([1.0, 2.0, 3.0, 4.0, 5.0]), 400)
+    assert default_like_threshold(ratings) == 4.0 and bench_threshold(ratings) == 4.0
+    stray = np.append(ratings, -3.0)
+    assert default_like_threshold(stray) == 4.0 and bench_threshold(stray) == 4.0
+    # a small log keeps its plain ends
+    assert default_like_threshold(np.array([-3.0, 1.0, 5.0])) == 3.0

@@ -447,6 +447,31 @@ def test_interactions_without_timestamps_use_file_order(tmp_path):
         detect_and_load(tmp_path / "nothing-here")
 
 
+def test_evaluate_reads_a_companys_column_names_and_says_which_it_used(tmp_path):
+    """`evaluate` had no column options: a shop's export lost its times and ratings."""
+    from dayone.cli.main import app
+
+    data = synthetic()
+    pd.DataFrame(data.catalog.records()).assign(genres=lambda d: d.genres.str.join("|")).rename(
+        columns={"id": "product_code"}).to_csv(tmp_path / "items.csv", index=False)
+    data.interactions[["user", "item", "rating", "ts"]].rename(
+        columns={"user": "buyer", "item": "product_code", "rating": "score_1_5", "ts": "timestamp"}
+    ).to_csv(tmp_path / "ratings.csv", index=False)
+    cfg = small_config(protocols=["new-user"], strategies=["popularity"])
+    (tmp_path / "cfg.json").write_text(cfg.model_dump_json())
+    args = ["evaluate", str(tmp_path / "ratings.csv"), "--items", str(tmp_path / "items.csv"),
+            "--config", str(tmp_path / "cfg.json"), "--out", str(tmp_path / "rep"), "--id-field", "product_code",
+            "--user-field", "buyer", "--item-field", "product_code", "--rating", "score_1_5"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "ts column: 'timestamp'" in res.output
+    summary = json.loads((tmp_path / "rep" / "report.json").read_text())["data"]
+    assert summary["timestamps"] is True and "rating" in summary["signals"]
+    assert "a rating counts as liked from" in (tmp_path / "rep" / "report.md").read_text()
+    folder = CliRunner().invoke(app, ["evaluate", "demo", "--rating", "x", "--out", str(tmp_path / "o")])
+    assert folder.exit_code != 0 and "--items" in folder.output
+
+
 def test_skip_leaves_a_strategy_out_of_one_protocol_and_says_so():
     result = evaluate_data(
         synthetic(),

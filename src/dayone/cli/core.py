@@ -250,6 +250,8 @@ def register(app: typer.Typer) -> None:
                 if interactions
                 else None
             )
+            for note in df.attrs.get("notes", []) if df is not None else []:
+                typer.echo(f"interactions: {note}", err=True)
             table = (load_users(users, UserMapping(id=users_id_field or "id"), encoding,
                                 id_fallbacks=() if users_id_field else (user_field,))
                      if users else None)

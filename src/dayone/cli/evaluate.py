@@ -93,8 +93,26 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--per-user/--no-per-user", help="write per_user.parquet")
         ] = True,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+        user_field: Annotated[str | None, typer.Option(
+            help="interactions file: user column [default: user, or a recognised name such as user_id]")] = None,
+        item_field: Annotated[str | None, typer.Option(
+            help="interactions file: item column [default: item, or a recognised name such as item_id, sku]")] = None,
+        rating: Annotated[str | None, typer.Option(help="interactions file: rating column")] = None,
+        weight: Annotated[str | None, typer.Option(help="interactions file: implicit weight column")] = None,
+        liked: Annotated[str | None, typer.Option(help="interactions file: liked flag column")] = None,
+        ts: Annotated[str | None, typer.Option(
+            help="interactions file: time column (Unix seconds or ISO 8601) [default: ts, or timestamp, time, ...]")] = None,
+        id_field: Annotated[str, typer.Option(help="catalogue file: item id column")] = "id",
+        users_id_field: Annotated[str, typer.Option(help="user profiles file: id column")] = "id",
+        encoding: Annotated[str, typer.Option(help="text encoding of the files")] = "utf-8",
     ) -> None:
-        """Evaluate strategies under cold-start protocols and write a report with plots."""
+        """Evaluate strategies under cold-start protocols and write a report with plots.
+
+        An interactions file's columns are read by name: user, item, and any of rating,
+        weight, liked and ts; common other names (user_id, customer_id, sku, timestamp,
+        event_time, stars, quantity, ...) are recognised, and the options below name any
+        other. The report lists which columns were used and which were not."""
+        from dayone.data import InteractionMapping, ItemMapping, UserMapping
         from dayone.evaluation.bench import is_task_dir
 
         try:
@@ -115,6 +133,18 @@ def register(app: typer.Typer) -> None:
                 raise typer.BadParameter(
                     "--responses only applies to a bench task folder (with task.json)"
                 )
+            named = {k: v for k, v in (("user", user_field), ("item", item_field), ("rating", rating),
+                                       ("weight", weight), ("liked", liked), ("ts", ts)) if v}
+            files = {
+                "interaction_mapping": InteractionMapping(**named),
+                "item_mapping": ItemMapping(id=id_field),
+                "user_mapping": UserMapping(id=users_id_field),
+                "encoding": encoding,
+            }
+            if (named or id_field != "id" or users_id_field != "id") and items is None:
+                raise typer.BadParameter(
+                    "column options apply to an interactions file given with --items, not to a "
+                    "dataset folder", param_hint="--user-field/--item-field/--rating/--ts/--id-field")
             _data_mode(
                 data,
                 out,
@@ -132,6 +162,7 @@ def register(app: typer.Typer) -> None:
                 bootstrap,
                 per_user,
                 quiet,
+                files,
             )
         except DataError as e:
             typer.echo(f"error: {error_text(e)}", err=True)
@@ -158,6 +189,7 @@ def _data_mode(
     bootstrap: int | None,
     per_user: bool,
     quiet: bool,
+    files: dict[str, Any] | None = None,
 ) -> None:
     from dayone.evaluation.config import EvalConfig
     from dayone.evaluation.datasets import detect_and_load
@@ -200,12 +232,14 @@ def _data_mode(
         }
     )
     t0 = time.perf_counter()
-    ds = detect_and_load(data, items, users, domain)
+    ds = detect_and_load(data, items, users, domain, files=files)
     if not quiet:
         typer.echo(
             f"loaded {ds.name}: {len(ds.catalog)} items, {len(ds.interactions)} interactions ({time.perf_counter() - t0:.1f}s)",
             err=True,
         )
+        for note in ds.notes:
+            typer.echo(f"  {note}", err=True)
     result = evaluate_data(
         ds, cfg, progress=not quiet, log=None if quiet else (lambda m: typer.echo(m, err=True))
     )

@@ -127,9 +127,18 @@ def weight_scale(weights: np.ndarray) -> float | None:
 def default_like_threshold(ratings: np.ndarray) -> float:
     """The rating from which an item counts as clearly liked when none is configured: the top
     quarter of the observed scale (1-5 -> 4, 0-10 -> 7.5, 0.5-5 -> 3.875), the usual
-    "relevant" cut of rating data."""
-    lo, hi = float(np.min(ratings)), float(np.max(ratings))
+    "relevant" cut of rating data. The scale's ends are read past the rarest 0.1% at each
+    end (`rating_scale`), so one stray -3 in a 1-5 log does not move every like."""
+    lo, hi = rating_scale(ratings)
     return lo + 0.75 * (hi - lo)
+
+
+def rating_scale(ratings: np.ndarray) -> tuple[float, float]:
+    """The observed rating scale (low, high): the smallest and largest values once the rarest
+    0.1% of ratings at each end are set aside. Below 1,000 ratings that is the plain min and
+    max; above it a handful of outliers (a typo, a sentinel) cannot stretch the scale."""
+    r = np.asarray(ratings, dtype=float)
+    return float(np.quantile(r, 0.001, method="lower")), float(np.quantile(r, 0.999, method="higher"))
 
 
 def liked_mask(df: pd.DataFrame, rating_threshold: float | None = None) -> np.ndarray:

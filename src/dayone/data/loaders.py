@@ -72,6 +72,71 @@ class InteractionMapping(BaseModel):
     ts: str | None = None
 
 
+#: Other names each kind of interaction column goes by in exports (compared lower-case, without
+#: ``_``/``-``/spaces). Used only where the mapping leaves the role open: a MovieLens
+#: ``timestamp`` or a shop's ``customer_id``/``event_time`` used to be dropped without a word,
+#: and a ratings file read with file order as time and every rating as a like is a wrong
+#: result, not an error anyone sees.
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "user": ("user", "userid", "customerid", "customer", "visitorid", "memberid", "clientid", "uid"),
+    "item": ("item", "itemid", "productid", "product", "sku", "movieid", "asin", "articleid", "trackid",
+             "iid"),
+    "rating": ("rating", "stars", "starrating", "ratingvalue"),
+    "weight": ("weight", "playcount", "plays", "count", "quantity", "qty"),
+    "liked": ("liked", "like", "isliked"),
+    "ts": ("ts", "timestamp", "time", "datetime", "eventtime", "eventtimestamp", "createdat", "date"),
+}
+
+
+def _squash(name: str) -> str:
+    return re.sub(r"[\s_\-.]", "", name.lower())
+
+
+def resolve_interaction_columns(
+    columns: Sequence[str], mapping: InteractionMapping | None = None
+) -> tuple[InteractionMapping, list[str]]:
+    """The mapping with every role it leaves open filled from the file's column names
+    (`COLUMN_ALIASES`), and notes saying which columns were recognised and which are not used.
+
+    A role the mapping names is kept as given (a missing column then fails loudly). The user
+    and item roles count as open when they hold their defaults and the file has no such
+    column."""
+    m = mapping or InteractionMapping()
+    present = {str(c) for c in columns}
+    by_squash: dict[str, str] = {}
+    for c in columns:
+        by_squash.setdefault(_squash(str(c)), str(c))
+    chosen: dict[str, str | None] = {}
+    notes: list[str] = []
+    for role, aliases in COLUMN_ALIASES.items():
+        given = getattr(m, role)
+        default = InteractionMapping.model_fields[role].default
+        if given is not None and (given != default or given in present):
+            chosen[role] = given
+            continue
+        taken = set(chosen.values())
+        found = next((by_squash[a] for a in aliases if a in by_squash and by_squash[a] not in taken), None)
+        chosen[role] = found if found is not None else given
+        if found is not None and found != role:
+            notes.append(f"{role} column: {found!r} (recognised by its name)")
+    used = {v for v in chosen.values() if v}
+    unused = [str(c) for c in columns if str(c) not in used]
+    if unused:
+        notes.append(
+            f"columns not used: {', '.join(unused[:10])}{', ...' if len(unused) > 10 else ''} "
+            "(name one as the rating, weight, liked or time column to use it)"
+        )
+    return InteractionMapping(**chosen), notes
+
+
+def _column_names(records: Sequence[dict[str, Any]], sample: int = 1000) -> list[str]:
+    """Column names in first-seen order over the first rows (JSON rows may differ)."""
+    names: dict[str, None] = {}
+    for rec in records[:sample]:
+        names.update(dict.fromkeys(str(k) for k in rec))
+    return list(names)
+
+
 def _suffix(path: Path) -> str:
     name = path.name.lower()
     for suf in SUPPORTED:
@@ -394,7 +459,8 @@ def interactions_from_records(
     source: str = "<records>",
 ) -> pd.DataFrame:
     """Validate interaction rows: ids present, signals typed, items known to the catalogue."""
-    m = mapping or InteractionMapping()
+    records = records if isinstance(records, list) else list(records)
+    m, notes = resolve_interaction_columns(_column_names(records), mapping)
     cols: dict[str, list[Any]] = {c: [] for c in ("user", "item", "rating", "weight", "liked", "ts")}
     # a column named in the mapping that no row has is a misspelling, not "no ratings"
     named = {f: key for key in ("rating", "weight", "liked", "ts") if (f := getattr(m, key))}
@@ -425,7 +491,18 @@ def interactions_from_records(
     if cols["weight"] and any(w < 0 for w in cols["weight"] if not math.isnan(w)):
         bad = next(i for i, w in enumerate(cols["weight"]) if not math.isnan(w) and w < 0)
         raise DataError("weight must be >= 0", file=source, row=bad + 1, field=m.weight or "weight")
-    return normalise_interactions(pd.DataFrame(cols))
+    blank = _rows_without_signal(cols) if m.rating or m.weight or m.liked else 0
+    if blank:
+        notes.append(f"{blank} row(s) have no rating, weight or liked value and count as plain "
+                     "(implicit, positive) interactions")
+    df = normalise_interactions(pd.DataFrame(cols))
+    df.attrs["notes"] = notes
+    return df
+
+
+def _rows_without_signal(cols: dict[str, list[Any]]) -> int:
+    r, w, liked = (np.asarray(cols[k], dtype=float) for k in ("rating", "weight", "liked"))
+    return int((np.isnan(r) & np.isnan(w) & np.isnan(liked)).sum()) if len(r) else 0
 
 
 def load_interactions(
@@ -434,5 +511,10 @@ def load_interactions(
     catalog: Catalog | None = None,
     encoding: str = "utf-8",
 ) -> pd.DataFrame:
-    """Load interactions; with a catalogue, an unknown item is an error naming its row."""
-    return interactions_from_records(read_records(path, encoding), mapping, catalog, source=str(path))
+    """Load interactions; with a catalogue, an unknown item is an error naming its row. A file
+    with no rows is an error: given on purpose, it is a failed export, and an evaluation of it
+    would report nothing but n/a."""
+    records = read_records(path, encoding)
+    if not records:
+        raise DataError("no interaction rows (the file is empty or has only a header)", file=str(path))
+    return interactions_from_records(records, mapping, catalog, source=str(path))

@@ -263,13 +263,16 @@ def load_files(
     user_mapping: UserMapping | None = None,
     domain: str = "generic",
     name: str | None = None,
+    encoding: str = "utf-8",
 ) -> EvalData:
     """A team's own files, through the core loaders (CSV/TSV/JSONL/Parquet with mappings)."""
-    catalog = load_items(items, item_mapping)
-    df = load_interactions(interactions, interaction_mapping, catalog)
-    table = load_users(users, user_mapping) if users else UserTable()
+    catalog = load_items(items, item_mapping, encoding=encoding)
+    df = load_interactions(interactions, interaction_mapping, catalog, encoding=encoding)
+    table = load_users(users, user_mapping, encoding) if users else UserTable()
     has_ts = bool(df["ts"].notna().all()) and len(df) > 0
-    notes = [] if has_ts else ["no timestamps: file order is taken as time"]
+    notes = list(df.attrs.get("notes", []))
+    if not has_ts:
+        notes.append("no timestamps: file order is taken as time")
     if not has_ts:
         df = df.copy()
         df["ts"] = df.groupby("user").cumcount().astype(float)
@@ -306,6 +309,7 @@ def detect_and_load(
     users: str | Path | None = None,
     domain: str | None = None,
     unisrec_name: str | None = None,
+    files: dict[str, Any] | None = None,
 ) -> EvalData:
     """Pick the adapter from what the path holds: an ML-100K folder, a MovieLens "latest"
     folder (``demo`` names the packaged one), a UniSRec folder, or an interactions file (then
@@ -333,7 +337,7 @@ def detect_and_load(
         )
     if items is None:
         raise DataError("an interactions file needs --items (the catalogue file)", file=str(p))
-    return load_files(p, items, users, domain=domain or "generic")
+    return load_files(p, items, users, domain=domain or "generic", **(files or {}))
 
 
 def positive_mask(df: pd.DataFrame, threshold: float | None) -> np.ndarray:
@@ -356,3 +360,19 @@ def positive_mask(df: pd.DataFrame, threshold: float | None) -> np.ndarray:
     pos[has_l] = liked[has_l] > 0.5
     return pos
 
+
+
+def describe_positive(df: pd.DataFrame, threshold: float | None) -> str | None:
+    """The rule `positive_mask` applies to rated rows, in words for the report: a reader must
+    be able to see which ratings counted as likes (a stray rating once moved the cut)."""
+    r = df["rating"].to_numpy(dtype=float)
+    r = r[~np.isnan(r)]
+    if not r.size:
+        return None
+    if threshold is not None:
+        return f"a rating counts as liked from {threshold:g} (the configured threshold)"
+    from dayone.data.interactions import rating_scale
+
+    lo, hi = rating_scale(r)
+    return (f"a rating counts as liked from {default_like_threshold(r):g}: the top quarter of the "
+            f"observed scale {lo:g}-{hi:g} (--threshold to change)")

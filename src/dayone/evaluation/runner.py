@@ -20,7 +20,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from dayone.evaluation.config import EvalConfig
-from dayone.evaluation.datasets import EvalData
+from dayone.evaluation.datasets import EvalData, describe_positive
 from dayone.evaluation.metrics import (
     GAUC,
     CatalogueCoverage,
@@ -179,6 +179,9 @@ def evaluate_data(
     vectors = ItemVectors(data, opts)
     timings["item_vectors"] = time.perf_counter() - t1
     notes = [vectors.note] if vectors.note else []
+    positive = describe_positive(data.interactions, cfg.positive_threshold)
+    if positive:
+        notes.append(positive)
 
     total = sum(len(cases) for sp in splits for cases in sp.groups.values()) * len(factories)
     bar = tqdm(

@@ -117,9 +117,12 @@ class InteractionMatrix:
 def default_like_threshold(ratings: np.ndarray) -> float:
     """A like is a rating in the top ~40% of the scale (>= 4 on 1-5, >= 7 on 1-10).
 
-    Scale-relative rather than "4" so hidden datasets with other scales get a sensible default.
+    Scale-relative rather than "4" so hidden datasets with other scales get a sensible default;
+    the ends are read past the rarest 0.1% of ratings, so a few outliers cannot stretch it.
     """
-    lo, hi = float(np.min(ratings)), float(np.max(ratings))
+    from dayone.data.interactions import rating_scale
+
+    lo, hi = rating_scale(ratings)
     if hi <= lo:
         return hi
     return float(np.ceil(lo + 0.7 * (hi - lo) - 1e-9))
