@@ -218,6 +218,16 @@ def test_run_and_report(tmp_path):
     for png in ("curve_ndcg10.png", "bars_new-user.png", "bars_few-shot.png"):
         assert (tmp_path / png).stat().st_size > 1000 and png in md
     assert pd.read_parquet(paths["per_user"]).shape[0] == len(pu)
+    # the paired comparison with popularity: same requests, differences as in per_user
+    paired = {(r["protocol"], r["setting"], r["strategy"]): r for r in rep["paired"]}
+    vs_random = paired[("new-user", "k=0", "random")]
+    both = sel.set_index("request")["ndcg@10"]
+    rand = pu[(pu.protocol == "new-user") & (pu.setting == "k=0") & (pu.strategy == "random")]
+    expected = (rand.set_index("request")["ndcg@10"] - both).mean()
+    assert vs_random["difference"] == pytest.approx(expected) and vs_random["ci95"][1] < 0
+    assert vs_random["wins"] + vs_random["ties"] + vs_random["losses"] == vs_random["n"]
+    assert not any(r["strategy"] == "popularity" for r in rep["paired"])
+    assert "## Against popularity, paired" in md and "(worse)" in md
 
 
 def test_cli_on_files_and_bench_mode(tmp_path):

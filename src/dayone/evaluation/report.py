@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from dayone.evaluation.metrics import bootstrap_ci
 from dayone.evaluation.runner import CellResult, RunResult
 
 CURVE_METRICS = ["ndcg@10", "recall@20"]
@@ -165,6 +166,61 @@ def plot_bars(result: RunResult, protocol: str, out: Path) -> Path | None:
     return _save(plt, fig, out / f"bars_{_fname(protocol)}.png")
 
 
+BASELINE = "popularity"
+
+
+def paired_against_baseline(result: RunResult, baseline: str = BASELINE) -> list[dict[str, Any]]:
+    """Each strategy minus `baseline` on the same requests, per protocol and setting, on the
+    cell's primary metric: mean difference, its 95% bootstrap interval and wins/ties/losses.
+
+    Why: two strategies' separate intervals overlap long before their difference is in doubt
+    (both are scored on the same users), so "does it beat my fallback?" needs the paired
+    figure; a reviewer had to compute it from per_user.parquet by hand."""
+    df = result.per_user
+    if not len(df) or "request" not in df:
+        return []
+    out: list[dict[str, Any]] = []
+    for c in result.cells:
+        if c.kind == "binary" or c.strategy == baseline or c.error:
+            continue
+        metric = _primary(c)
+        if metric not in df:
+            continue
+        cell = df[(df["protocol"] == c.protocol) & (df["setting"] == c.setting)]
+        wide = cell.pivot_table(index="request", columns="strategy", values=metric, aggfunc="first")
+        if baseline not in wide or c.strategy not in wide:
+            continue
+        pair = wide[[c.strategy, baseline]].dropna()
+        if not len(pair):
+            continue
+        diff = (pair[c.strategy] - pair[baseline]).to_numpy(dtype=float)
+        lo, hi = bootstrap_ci(diff, max(result.config.bootstrap, 200), result.config.seed)
+        out.append({
+            "protocol": c.protocol, "setting": c.setting, "strategy": c.strategy, "against": baseline,
+            "metric": metric, "n": len(diff), "difference": float(diff.mean()), "ci95": [lo, hi],
+            "wins": int((diff > 1e-9).sum()), "ties": int((np.abs(diff) <= 1e-9).sum()),
+            "losses": int((diff < -1e-9).sum()),
+        })
+    return out
+
+
+def _paired_lines(rows: list[dict[str, Any]]) -> list[str]:
+    if not rows:
+        return []
+    L = [f"## Against {rows[0]['against']}, paired (same requests)", "",
+         "Difference of each strategy's primary metric minus the baseline's on the same requests; "
+         "an interval clear of 0 is a difference the data supports.", "",
+         "| protocol | setting | strategy | metric | n | difference [95% CI] | wins / ties / losses |",
+         "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lo, hi = r["ci95"]
+        verdict = " (better)" if lo > 0 else " (worse)" if hi < 0 else ""
+        L.append(f"| {r['protocol']} | {r['setting']} | {r['strategy']} | {r['metric']} | {r['n']} | "
+                 f"{r['difference']:+.4f} [{lo:+.3f}, {hi:+.3f}]{verdict} | "
+                 f"{r['wins']} / {r['ties']} / {r['losses']} |")
+    return L + [""]
+
+
 def report_json(result: RunResult, command: str | None = None) -> dict[str, Any]:
     import dayone
 
@@ -176,6 +232,7 @@ def report_json(result: RunResult, command: str | None = None) -> dict[str, Any]
         "config": result.config.model_dump(),
         "splits": result.splits,
         "results": [c.to_json() for c in result.cells],
+        "paired": paired_against_baseline(result),
         "timings_s": {k: round(v, 2) for k, v in result.timings.items()},
         "notes": result.notes,
     }
@@ -261,6 +318,7 @@ def _markdown(
             # few-shot has one split per training size: name it
             which = f" ({', '.join(sp['settings'])})" if per_protocol[sp["protocol"]] > 1 else ""
             L += [f"`{name}` on the `{sp['protocol']}` split{which}:", "", "```", *lines, "```", ""]
+    L += _paired_lines(rep.get("paired", []))
     for title, p in figs:
         L += [f"## {title}", "", f"![{title}]({p.name})", ""]
     by_proto: dict[str, list[CellResult]] = defaultdict(list)
