@@ -530,3 +530,18 @@ def test_the_report_says_what_the_recommender_learned(tmp_path):
     assert list(learned) == ["dayone"] and learned["dayone"][0].startswith("hand-over")
     md = write_report(result, tmp_path, command="dayone evaluate synthetic")["md"].read_text()
     assert "## What the strategies learned" in md and learned["dayone"][0] in md
+
+
+def test_few_shot_rows_are_labelled_with_the_examples_really_used():
+    """A pool smaller than an asked size was reported as N=256 with 160 examples behind it."""
+    from dayone.evaluation.protocols import make_splits
+
+    data = synthetic()
+    cfg = small_config(protocols=["few-shot"])
+    cfg = cfg.model_copy(update={"few_shot": cfg.few_shot.model_copy(update={"train_sizes": [0, 16, 100000, 200000]})})
+    splits = make_splits(data, cfg)
+    labels = [next(iter(sp.groups)) for sp in splits]
+    assert labels[:2] == ["N=0", "N=16"] and len(labels) == 3
+    n = int(labels[2].split()[0][2:])
+    assert labels[2] == f"N={n} (of 100000 asked)" and n < 100000
+    assert any(f"only {n} available" in note for note in splits[2].notes)

@@ -426,7 +426,15 @@ def few_shot_splits(data: EvalData, cfg: EvalConfig) -> list[Split]:
         for req, label, u in test
     ]
     splits = []
-    for n in c.train_sizes:
+    done: set[int] = set()
+    for asked in c.train_sizes:
+        # the label says how many examples were really there: a pool smaller than the asked
+        # size used to be reported as "N=256" with 160 examples behind it
+        n = min(asked, len(pool))
+        label = f"N={n}" if n == asked else f"N={n} (of {asked} asked)"
+        if n in done:
+            continue  # two asked sizes above the pool would be the same run twice
+        done.add(n)
         view = TrainingView(
             data.catalog,
             train_df if c.use_interactions else empty,
@@ -437,7 +445,7 @@ def few_shot_splits(data: EvalData, cfg: EvalConfig) -> list[Split]:
         )
         notes = [
             f"{len(cases)} test examples from held-out users, {sum(x[1] for x in test)} positive",
-            f"{min(n, len(pool))} labelled training examples",
+            f"{n} labelled training examples" + (f" (only {n} available; {asked} asked)" if n < asked else ""),
         ]
         if sampled:
             notes.append("negatives are sampled items the user never touched (implicit data)")
@@ -446,8 +454,8 @@ def few_shot_splits(data: EvalData, cfg: EvalConfig) -> list[Split]:
                 protocol="few-shot",
                 kind="binary",
                 view=view,
-                groups={f"N={n}": cases},
-                known={f"N={n}": float(c.history_len)},
+                groups={label: cases},
+                known={label: float(c.history_len)},
                 metrics=["auc", "gauc"],
                 notes=notes,
             )
