@@ -409,6 +409,58 @@ def test_requests_with_no_history_at_all_go_to_the_cold_user_ranker(tmp_path: Pa
     assert detect_scenario(task, m) == "cold-user"
 
 
+def test_a_profile_kept_only_in_users_jsonl_reaches_the_ranker(tmp_path: Path) -> None:
+    """A request naming only its user id lost the profile that users.jsonl holds."""
+    task_dir = make_cold_user_task(tmp_path)
+    reqs = [json.loads(x) for x in (task_dir / "requests.jsonl").read_text().splitlines()]
+    for r in reqs:
+        r["user"] = {"id": r["user"]["id"]}
+    reqs[0]["user"]["attributes"] = {"age": 99}
+    _write(task_dir / "requests.jsonl", reqs)
+    task, _ = load_task(task_dir, "trained")
+    assert task.requests[1].attributes == task.users[task.requests[1].user_id or ""]
+    assert task.requests[0].attributes["age"] == 99 and "gender" in task.requests[0].attributes
+    assert task.raw_requests()[1]["user"]["attributes"] == task.requests[1].attributes
+
+
+@pytest.mark.parametrize("repeats_in_train", [False, True])
+def test_history_items_that_stay_eligible_come_last_unless_people_repeat(
+    tmp_path: Path, enc: HashingEncoder, repeats_in_train: bool
+) -> None:
+    """`exclude_history: false` on a ratings task: the profile rankers put the visitor's own
+    items on top (each is the best match of its own profile), on data where nobody takes an
+    item twice."""
+    task_dir = make_cold_user_task(tmp_path)
+    reqs = [json.loads(x) for x in (task_dir / "requests.jsonl").read_text().splitlines()]
+    for r in reqs:
+        r["exclude_history"] = False
+        r["history"] = [{"item": f"i{k}", "rating": 5} for k in range(4)]
+        r["n"] = 40
+    _write(task_dir / "requests.jsonl", reqs)
+    if repeats_in_train:
+        train = [json.loads(x) for x in (task_dir / "train.jsonl").read_text().splitlines()]
+        _write(task_dir / "train.jsonl", train + [dict(row, ts=9999) for row in train[:30]])
+    out = tmp_path / "o.jsonl"
+    run_bench(task_dir, out, setting="zero-shot", encoder=enc, progress=False)
+    history = {f"i{k}" for k in range(4)}
+    early = [set(r["items"][:-4]) & history for r in _read(out)]
+    assert all(len(r["items"]) == 40 for r in _read(out))
+    if repeats_in_train:
+        assert any(early)  # taken again by others: left where the ranker put them
+    else:
+        assert not any(early)
+
+
+def test_a_candidate_that_is_not_a_string_is_named_by_its_place(tmp_path: Path) -> None:
+    task_dir = make_cold_user_task(tmp_path)
+    reqs = [json.loads(x) for x in (task_dir / "requests.jsonl").read_text().splitlines()]
+    reqs[2]["candidates"] = ["i1", "i2", 7]
+    _write(task_dir / "requests.jsonl", reqs)
+    with pytest.raises(DataError) as err:
+        load_task(task_dir, "trained")
+    assert (err.value.row, err.value.field) == (3, "candidates[2]")
+
+
 # ------------------------------------------------------------------------------ input errors
 
 

@@ -190,6 +190,10 @@ def _run_ranking(
     E = lazy.item_vectors(task, progress)
     scenario = scenario or detect_scenario(task, m)
     ranker = build_ranker(scenario, task, m, E, setting, seed)
+    # the sequence model weighs history items itself; the profile rankers score a history item
+    # as the best match of its own profile, so where history items stay eligible they came
+    # back on top even on data where nobody takes an item twice
+    reconsumed = scenario == "sequential" or (m is not None and has_repeats(m.users, m.items))
     lines = []
     batch = 256 if hasattr(ranker, "score_batch") else 1
     bar = tqdm(
@@ -211,7 +215,9 @@ def _run_ranking(
                 scores[k] = with_user_text(np.asarray(scores[k], dtype=np.float64), E @ q,
                                            user_text_weight)
             texts += len(said)
-        for req, s in zip(chunk, scores, strict=True):
+        for req, s, user in zip(chunk, scores, users, strict=True):
+            if not req.exclude_history and not reconsumed and not has_repeats(None, user.items):
+                s = history_last(np.asarray(s, dtype=np.float64), user.items)
             lines.append({"id": req.id, "items": top_allowed(req, task.catalogue, index, s)})
         bar.update(len(chunk))
     bar.close()
@@ -219,6 +225,29 @@ def _run_ranking(
     if texts:
         info["requests_with_text"] = texts
     return scenario, info, lines
+
+
+def has_repeats(users: np.ndarray | None, items: np.ndarray) -> bool:
+    """Whether some user took some item twice (the request's own history when `users` is
+    None): the sign that consumed items may come again (music, groceries)."""
+    if users is None:
+        return len(np.unique(items)) < len(items)
+    pairs = users.astype(np.int64) * (int(items.max(initial=0)) + 1) + items.astype(np.int64)
+    return len(np.unique(pairs)) < len(pairs)
+
+
+def history_last(scores: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """History items after every other item, in their own order (they stay eligible)."""
+    out = scores.copy()
+    if not len(items):
+        return out
+    others = np.ones(len(out), dtype=bool)
+    others[items] = False
+    rest = out[others & np.isfinite(out)]
+    floor = float(rest.min()) if rest.size else 0.0
+    order = np.argsort(-np.nan_to_num(out[items], nan=-np.inf), kind="stable")
+    out[items[order]] = floor - 1.0 - np.arange(len(order), dtype=np.float64)
+    return out
 
 
 def with_user_text(scores: np.ndarray, text_sims: np.ndarray, weight: float) -> np.ndarray:
