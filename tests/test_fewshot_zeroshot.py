@@ -113,6 +113,30 @@ def test_rated_histories_are_read_on_their_own_scale() -> None:
     np.testing.assert_allclose(by_ratings, by_flags)
 
 
+def test_strength_only_histories_say_how_easily_a_user_likes() -> None:
+    """Histories with only a `weight` (plays) had no like flag at all, so every request got
+    the same score (AUC 0.50 on a reviewer's play-count task). Strengths above the task's
+    median now count as likes: users who engage strongly get the higher scores."""
+    from dayone.rankers.fewshot.population import weight_like_threshold, with_like_flags
+
+    items = make_items()
+    ids = [it["id"] for it in items]
+    rng = np.random.default_rng(3)
+    reqs = []
+    for u in range(40):
+        keen = u % 2 == 0
+        hist = [{"item": ids[int(j)], "weight": int(rng.integers(20, 40) if keen else rng.integers(1, 5))}
+                for j in rng.choice(len(ids), 6, replace=False)]
+        reqs.append({"id": f"r{u}", "user": {"id": f"u{u}"}, "history": hist,
+                     "target": ids[int(rng.integers(len(ids)))], "candidates": None, "n": 1})
+    threshold = weight_like_threshold(reqs)
+    assert threshold is not None and 4 <= threshold < 20
+    assert all(e["liked"] for e in with_like_flags(reqs, None, threshold)[0]["history"])
+    scores = build_binary_scorer(items, [], "zero-shot", 0, encoder=KeywordEncoder())(reqs)
+    assert np.ptp(scores) > 0
+    assert scores[0::2].mean() > scores[1::2].mean()
+
+
 def test_implicit_histories_calibrate_on_sampled_negatives() -> None:
     """Every history flag is 'liked' (implicit data): the four usual terms are constant, so
     the cloze pairs hidden items with sampled untouched ones and calibrates reach terms.

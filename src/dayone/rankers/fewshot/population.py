@@ -61,23 +61,47 @@ def rating_like_threshold(rows: Iterable[Mapping[str, Any]]) -> float | None:
     return default_like_threshold(np.asarray(values)) if values else None
 
 
-def with_like_flags(rows: Iterable[dict[str, Any]], threshold: float | None) -> list[dict[str, Any]]:
-    """Copies of ``rows`` whose rated history entries carry ``liked`` (rating >= threshold).
+def weight_like_threshold(rows: Iterable[Mapping[str, Any]]) -> float | None:
+    """The strength above which a history entry with only a ``weight`` (plays, purchases)
+    counts as a like: the median strength over every such entry of the task. None without
+    any. Why: every like-rate feature needs a flag per entry, so a task whose histories hold
+    only strengths scored every request the same (AUC 0.50 against popularity's 0.52), while
+    how strongly a user engages says how easily they like."""
+    values = [
+        float(e["weight"])
+        for row in rows
+        for e in (row.get("history") or [])
+        if e.get("liked") is None and e.get("rating") is None and e.get("weight") is not None
+    ]
+    return float(np.median(values)) if values else None
+
+
+def with_like_flags(
+    rows: Iterable[dict[str, Any]], threshold: float | None, weight_threshold: float | None = None
+) -> list[dict[str, Any]]:
+    """Copies of ``rows`` whose rated history entries carry ``liked`` (rating >= threshold),
+    and whose strength-only entries carry it too (weight above `weight_threshold`).
 
     A hidden task may rate on 1-10 or 0.5-5 instead of MovieLens' 1-5; a fixed "> 3" would
     call nearly everything a like there.
     """
-    if threshold is None:
+    if threshold is None and weight_threshold is None:
         return list(rows)
+
+    def flag(e: dict[str, Any]) -> dict[str, Any]:
+        if e.get("liked") is not None:
+            return e
+        if e.get("rating") is not None:
+            return {**e, "liked": float(e["rating"]) >= threshold} if threshold is not None else e
+        if e.get("weight") is not None and weight_threshold is not None:
+            return {**e, "liked": float(e["weight"]) > weight_threshold}
+        return e
+
     out = []
     for row in rows:
         hist = row.get("history")
-        if hist and any(e.get("liked") is None and e.get("rating") is not None for e in hist):
-            row = {**row, "history": [
-                {**e, "liked": float(e["rating"]) >= threshold}
-                if e.get("liked") is None and e.get("rating") is not None else e
-                for e in hist
-            ]}
+        if hist:
+            row = {**row, "history": [flag(e) for e in hist]}
         out.append(row)
     return out
 

@@ -39,7 +39,13 @@ from .linear_head import (
     fit_head,
     predict_head,
 )
-from .population import Population, rating_like_threshold, user_prior_strength, with_like_flags
+from .population import (
+    Population,
+    rating_like_threshold,
+    user_prior_strength,
+    weight_like_threshold,
+    with_like_flags,
+)
 from .zeroshot import REACH_TERMS, TERMS, ZeroShotWeights, calibrate
 
 Scorer = Callable[[list[dict[str, Any]]], np.ndarray]
@@ -131,6 +137,7 @@ class BinaryFewShotScorer:
         self._ft_term: dict[str, float] = {}
         self.timings: dict[str, float] = {}
         self.like_threshold: float | None = None  # for rated histories; set by `prepare`
+        self.weight_threshold: float | None = None  # for strength-only histories; likewise
 
     # -- vectors -------------------------------------------------------------------------
     def _vectors(self, ids: set[str]) -> tuple[dict[str, np.ndarray], int]:
@@ -154,8 +161,9 @@ class BinaryFewShotScorer:
         """
         reqs = [as_dict(r) for r in requests]
         self.like_threshold = rating_like_threshold([*self.train, *reqs])
-        self.train = with_like_flags(self.train, self.like_threshold)
-        reqs = with_like_flags(reqs, self.like_threshold)
+        self.weight_threshold = weight_like_threshold([*self.train, *reqs])
+        self.train = with_like_flags(self.train, self.like_threshold, self.weight_threshold)
+        reqs = with_like_flags(reqs, self.like_threshold, self.weight_threshold)
         self._context = self._build_context(reqs)
         f_tr = self._context.transform(self.train)
         f_rq = self._context.transform(reqs)
@@ -214,7 +222,8 @@ class BinaryFewShotScorer:
 
     def featurize(self, requests: Sequence[Mapping[str, Any]]) -> tuple[FeatureSet, FeatureSet]:
         """Features of (train rows, requests) under a context built from this batch."""
-        requests = with_like_flags([as_dict(r) for r in requests], self.like_threshold)
+        requests = with_like_flags([as_dict(r) for r in requests], self.like_threshold,
+                                   self.weight_threshold)
         ctx = self._build_context(requests)
         return ctx.transform(self.train), ctx.transform(requests)
 
@@ -224,7 +233,7 @@ class BinaryFewShotScorer:
             return np.zeros(0)
         if self._context is None:
             self.prepare(reqs)
-        reqs = with_like_flags(reqs, self.like_threshold)
+        reqs = with_like_flags(reqs, self.like_threshold, self.weight_threshold)
         assert self._context is not None and self._sd is not None and self._sw is not None
         t0 = time.perf_counter()
         f_rq = self._context.transform(reqs)
