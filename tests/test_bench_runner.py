@@ -729,3 +729,21 @@ def test_a_visitors_free_text_changes_the_ranking(tmp_path: Path, enc: HashingEn
     assert sum(word in catalogue[i]["title"] for i in after[0]["items"]) > sum(
         word in catalogue[i]["title"] for i in before[0]["items"])
     _check_ranking(task, spoken)
+
+
+def test_item_text_reads_fields_it_does_not_know_by_name() -> None:
+    """A news catalogue (title, abstract, category) was encoded from its title alone; words in
+    any field count, while numbers, dates, links and identifiers stay out."""
+    from dayone.bench.encoding import item_text
+
+    text = item_text({"id": "n1", "title": "Storm hits coast", "abstract": "Winds of " + "x " * 60,
+                      "category": "weather", "keywords": ["storm", "coast", 3],
+                      "details": {"material": "steel", "sku": "X1"}, "url": "https://e.com/n1",
+                      "release_date": "01-Jan-1995", "year": 1995, "editor_id": "e7"})
+    assert text.startswith("Storm hits coast. Category: weather. Keywords: storm, coast. Material: steel")
+    assert "Winds of" in text
+    for absent in ("https", "1995", "X1", "e7"):
+        assert absent not in text
+    # a public task's fields read exactly as before
+    assert item_text({"id": "1", "title": "Toy Story (1995)", "year": 1995, "release_date": "01-Jan-1995",
+                      "genres": ["Animation"]}) == "Toy Story (1995). Genres: Animation"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,8 @@ def item_text(fields: dict[str, Any]) -> str:
     """A plain description of an item from whatever catalogue fields it has.
 
     Domain-agnostic on purpose (hidden datasets have other fields): the title first, then
-    creator, genres/categories and tags, then free text when it adds something.
+    creator, genres/categories and tags, any other short fields with words in them, then
+    free text (`text`/`description`, then any other long field).
     """
     title = str(fields.get("title") or fields.get("name") or "").strip()
     parts = [title] if title else []
@@ -101,6 +103,8 @@ def item_text(fields: dict[str, Any]) -> str:
             parts.append(f"{key.capitalize()}: {', '.join(map(str, value))}")
         elif isinstance(value, str) and value:
             parts.append(f"{key.capitalize()}: {value}")
+    short, long = _other_fields(fields)
+    parts += short
     text = fields.get("text") or fields.get("description")
     if isinstance(text, str) and text.strip():
         text = text.strip()
@@ -108,4 +112,54 @@ def item_text(fields: dict[str, Any]) -> str:
             parts = [text] + parts[1:]
         else:
             parts.append(text)
+    parts += long
     return ". ".join(p.rstrip(".") for p in parts if p) or str(fields.get("id", ""))
+
+
+#: Fields `item_text` reads by name, and names that hold no words worth encoding.
+_KNOWN = {"id", "title", "name", "author", "artist", "brand", "director", "genres", "categories",
+          "tags", "text", "description"}
+_NOT_WORDS = re.compile(r"(^|_)(id|ids|url|urls|link|links|href|image|images|img|thumbnail|"
+                        r"date|time|timestamp|ts|year|price|isbn|asin|sku|uuid)$|id$", re.I)
+_SHORT = 80
+
+
+def _other_fields(fields: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Words in the fields `item_text` does not know by name (a news `abstract`, a
+    `category`, a nested `details.material`), as short labelled parts and long free text.
+    Why: a reviewer's news catalogue (title, abstract, category, subcategory) was encoded
+    from its title alone and ranked below a TF-IDF floor that reads every field. Numbers,
+    dates, links and identifiers are left out: they are not words an encoder understands."""
+    short: list[str] = []
+    long: list[str] = []
+
+    def visit(key: str, value: Any, depth: int) -> None:
+        if _NOT_WORDS.search(key):
+            return
+        if isinstance(value, dict) and depth < 2:
+            for k, v in value.items():
+                visit(str(k), v, depth + 1)
+            return
+        if isinstance(value, list):
+            words = [str(v).strip() for v in value if isinstance(v, str) and _is_words(v)]
+            if words:
+                short.append(f"{_label(key)}: {', '.join(words)}")
+            return
+        if isinstance(value, str) and _is_words(value):
+            value = value.strip()
+            (short if len(value) <= _SHORT else long).append(
+                f"{_label(key)}: {value}" if len(value) <= _SHORT else value)
+
+    for key, value in fields.items():
+        if str(key) not in _KNOWN:
+            visit(str(key), value, 0)
+    return short, long
+
+
+def _is_words(value: str) -> bool:
+    v = value.strip()
+    return len(v) >= 2 and any(c.isalpha() for c in v) and not v.lower().startswith(("http://", "https://", "www."))
+
+
+def _label(key: str) -> str:
+    return key.replace("_", " ").strip().capitalize()
