@@ -430,6 +430,10 @@ def illegal(out: Path) -> None:
         task_json(f, "ranking", ["ndcg@10"], ["cold-user"])
 
 
+TASKS = {"news-cands", "news-mind", "liked-imp-k5", "r10-attrs-k3", "r10-attrs-k3-uf", "notitle-k1",
+         "binary-weight-64", "usertext-k0", "misc-gz", "illegal"}
+
+
 def news_mind(out: Path) -> None:
     """news-cands with MIND-style item fields (title, abstract, category, subcategory)."""
     src, dst = out / "news-cands", out / "news-mind"
@@ -462,6 +466,10 @@ def main() -> int:
                   file=sys.stderr)
             return 2
     out = Path(args[0] if args else "runs/shapes")
+    if out.exists() and any(f.name not in TASKS for f in out.iterdir()):
+        print(f"error: {out} holds other files than this script's tasks; give an empty or new folder",
+              file=sys.stderr)
+        return 2
     shutil.rmtree(out, ignore_errors=True)
     movies, by_user, tags, item_tags = load_mls()
     news_cands(out)

@@ -747,3 +747,11 @@ def test_item_text_reads_fields_it_does_not_know_by_name() -> None:
     # a public task's fields read exactly as before
     assert item_text({"id": "1", "title": "Toy Story (1995)", "year": 1995, "release_date": "01-Jan-1995",
                       "genres": ["Animation"]}) == "Toy Story (1995). Genres: Animation"
+    # Amazon-style metadata: codes, camelCase dates and long bullet lists
+    amazon = item_text({"id": "a", "title": "Drill", "also_buy": ["B00004Y2UT"], "releaseDate": "1 May 2020",
+                        "Date first available": "March 1, 2020", "similar": ["0439064872"],
+                        "feature": ["A long bullet about the motor and its many uses in the shop"] * 2,
+                        "description": "Cordless."})
+    assert amazon.startswith("Drill. Cordless. A long bullet")
+    for absent in ("B00004Y2UT", "2020", "0439064872"):
+        assert absent not in amazon

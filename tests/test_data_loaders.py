@@ -319,3 +319,36 @@ def test_one_stray_rating_does_not_move_every_like() -> None:
     assert default_like_threshold(stray) == 4.0 and bench_threshold(stray) == 4.0
     # a small log keeps its plain ends
     assert default_like_threshold(np.array([-3.0, 1.0, 5.0])) == 3.0
+
+
+def test_a_recognised_column_that_does_not_read_is_left_out_with_a_note(tmp_path: Path) -> None:
+    """A shop's `Quantity` holds returns as negative numbers and a `time` column may hold
+    "10:00" next to a `date`: guesses by name must not fail a load that read fine before."""
+    f = write(tmp_path / "retail.csv",
+              "customer_id,sku,quantity,date,time\nc1,a,2,2024-01-02,10:00\nc2,b,-1,2024-01-03,11:30\n")
+    df = load_interactions(f)
+    assert df["weight"].isna().all() and df["ts"].notna().all()  # `date` came first and reads
+    notes = " / ".join(df.attrs["notes"])
+    assert "'quantity' looked like the weight column but is not used: row 2 holds '-1'" in notes
+    only_time = load_interactions(write(tmp_path / "t.csv", "user,item,time\nu,a,10:00\n"))
+    assert only_time["ts"].isna().all() and "'time' looked like the ts column" in " ".join(only_time.attrs["notes"])
+    # a column the mapping names still fails loudly
+    with pytest.raises(DataError) as err:
+        load_interactions(f, InteractionMapping(user="customer_id", item="sku", weight="quantity"))
+    assert (err.value.row, err.value.field) == (2, "quantity")
+
+
+def test_times_in_milliseconds_are_read_as_such(tmp_path: Path) -> None:
+    df = load_interactions(write(tmp_path / "ms.csv", "user,item,timestamp\nu,a,1700000000000\nu,b,1700000060000\n"))
+    assert df["ts"].tolist() == [1700000000.0, 1700000060.0]
+    assert any("milliseconds" in n for n in df.attrs["notes"])
+
+
+def test_profiles_keyed_like_the_interactions_user_column_load(tmp_path: Path) -> None:
+    from dayone.evaluation.datasets import load_files
+
+    write(tmp_path / "items.csv", "id,title\na,A\nb,B\n")
+    write(tmp_path / "events.csv", "user_id,item_id,rating\nu1,a,5\nu2,b,3\n")
+    write(tmp_path / "users.csv", "user_id,age\nu1,30\nu2,40\n")
+    data = load_files(tmp_path / "events.csv", tmp_path / "items.csv", tmp_path / "users.csv")
+    assert len(data.users) == 2 and data.interactions["user"].tolist() == ["u1", "u2"]

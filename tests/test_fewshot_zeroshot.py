@@ -135,6 +135,10 @@ def test_strength_only_histories_say_how_easily_a_user_likes() -> None:
     scores = build_binary_scorer(items, [], "zero-shot", 0, encoder=KeywordEncoder())(reqs)
     assert np.ptp(scores) > 0
     assert scores[0::2].mean() > scores[1::2].mean()
+    # no spread at the middle (most purchases counted once): strengths are no verdict
+    once = [{"history": [{"item": "a", "weight": 1}, {"item": "b", "weight": 1}]},
+            {"history": [{"item": "a", "weight": 1}, {"item": "c", "weight": 3}]}]
+    assert weight_like_threshold(once) is None
 
 
 def test_implicit_histories_calibrate_on_sampled_negatives() -> None:

@@ -119,9 +119,17 @@ def item_text(fields: dict[str, Any]) -> str:
 #: Fields `item_text` reads by name, and names that hold no words worth encoding.
 _KNOWN = {"id", "title", "name", "author", "artist", "brand", "director", "genres", "categories",
           "tags", "text", "description"}
-_NOT_WORDS = re.compile(r"(^|_)(id|ids|url|urls|link|links|href|image|images|img|thumbnail|"
-                        r"date|time|timestamp|ts|year|price|isbn|asin|sku|uuid)$|id$", re.I)
+_NOT_WORDS = {"id", "ids", "url", "urls", "link", "links", "href", "image", "images", "img", "thumbnail",
+              "date", "time", "timestamp", "ts", "year", "price", "isbn", "asin", "sku", "uuid", "also",
+              "rank", "ranking"}
 _SHORT = 80
+_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_\-]{7,}$")  # B00004Y2UT, 0439064872: a code, not a word
+
+
+def _key_words(key: str) -> set[str]:
+    """`releaseDate`, `release_date`, `Date first available` -> their lower-case words."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", key)
+    return {w for w in re.split(r"[\s_\-.]+", spaced.lower()) if w}
 
 
 def _other_fields(fields: dict[str, Any]) -> tuple[list[str], list[str]]:
@@ -134,7 +142,7 @@ def _other_fields(fields: dict[str, Any]) -> tuple[list[str], list[str]]:
     long: list[str] = []
 
     def visit(key: str, value: Any, depth: int) -> None:
-        if _NOT_WORDS.search(key):
+        if _key_words(key) & _NOT_WORDS:
             return
         if isinstance(value, dict) and depth < 2:
             for k, v in value.items():
@@ -142,8 +150,11 @@ def _other_fields(fields: dict[str, Any]) -> tuple[list[str], list[str]]:
             return
         if isinstance(value, list):
             words = [str(v).strip() for v in value if isinstance(v, str) and _is_words(v)]
-            if words:
-                short.append(f"{_label(key)}: {', '.join(words)}")
+            joined = ", ".join(words)
+            if words and len(joined) <= _SHORT:
+                short.append(f"{_label(key)}: {joined}")
+            elif words:  # bullet lists of features: after the description, not before it
+                long.append(". ".join(w.rstrip(".") for w in words))
             return
         if isinstance(value, str) and _is_words(value):
             value = value.strip()
@@ -158,7 +169,8 @@ def _other_fields(fields: dict[str, Any]) -> tuple[list[str], list[str]]:
 
 def _is_words(value: str) -> bool:
     v = value.strip()
-    return len(v) >= 2 and any(c.isalpha() for c in v) and not v.lower().startswith(("http://", "https://", "www."))
+    return (len(v) >= 2 and any(c.isalpha() for c in v) and not _CODE.match(v)
+            and not v.lower().startswith(("http://", "https://", "www.")))
 
 
 def _label(key: str) -> str:

@@ -237,7 +237,8 @@ def has_repeats(users: np.ndarray | None, items: np.ndarray) -> bool:
 
 
 def history_last(scores: np.ndarray, items: np.ndarray) -> np.ndarray:
-    """History items after every other item, in their own order (they stay eligible)."""
+    """History items after every other item with a finite score, in their own order (they
+    stay eligible; items the ranker scored NaN or -inf still come after them)."""
     out = scores.copy()
     if not len(items):
         return out

@@ -252,8 +252,10 @@ def register(app: typer.Typer) -> None:
             )
             for note in df.attrs.get("notes", []) if df is not None else []:
                 typer.echo(f"interactions: {note}", err=True)
+            # the profiles may be keyed like the interactions' user column, recognised or named
+            keyed = df.attrs.get("user_column", user_field) if df is not None else user_field
             table = (load_users(users, UserMapping(id=users_id_field or "id"), encoding,
-                                id_fallbacks=() if users_id_field else (user_field,))
+                                id_fallbacks=() if users_id_field else tuple(dict.fromkeys((user_field, keyed))))
                      if users else None)
             rec = Recommender.build(catalog, df, table, config=config, show_progress=True)
             rec.save(str(out))

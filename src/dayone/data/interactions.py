@@ -128,7 +128,8 @@ def default_like_threshold(ratings: np.ndarray) -> float:
     """The rating from which an item counts as clearly liked when none is configured: the top
     quarter of the observed scale (1-5 -> 4, 0-10 -> 7.5, 0.5-5 -> 3.875), the usual
     "relevant" cut of rating data. The scale's ends are read past the rarest 0.1% at each
-    end (`rating_scale`), so one stray -3 in a 1-5 log does not move every like."""
+    end (`rating_scale`), so in a log of 1,000 ratings or more one stray -3 among 1-5
+    ratings does not move every like (in a smaller one it still does)."""
     lo, hi = rating_scale(ratings)
     return lo + 0.75 * (hi - lo)
 

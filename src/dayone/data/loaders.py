@@ -79,8 +79,8 @@ class InteractionMapping(BaseModel):
 #: result, not an error anyone sees.
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "user": ("user", "userid", "customerid", "customer", "visitorid", "memberid", "clientid", "uid"),
-    "item": ("item", "itemid", "productid", "product", "sku", "movieid", "asin", "articleid", "trackid",
-             "iid"),
+    "item": ("item", "itemid", "productid", "sku", "movieid", "asin", "articleid", "trackid", "iid",
+             "product"),
     "rating": ("rating", "stars", "starrating", "ratingvalue"),
     "weight": ("weight", "playcount", "plays", "count", "quantity", "qty"),
     "liked": ("liked", "like", "isliked"),
@@ -101,6 +101,16 @@ def resolve_interaction_columns(
     A role the mapping names is kept as given (a missing column then fails loudly). The user
     and item roles count as open when they hold their defaults and the file has no such
     column."""
+    m, notes, _ = _resolve_columns(columns, mapping)
+    return m, notes
+
+
+def _resolve_columns(
+    columns: Sequence[str], mapping: InteractionMapping | None
+) -> tuple[InteractionMapping, list[str], dict[str, list[str]]]:
+    """`resolve_interaction_columns`, plus the signal roles filled from another name than the
+    role's own (role -> the columns whose names fit, first chosen): a guess, which a value it
+    cannot read moves to the next fitting column or drops, instead of failing the load."""
     m = mapping or InteractionMapping()
     present = {str(c) for c in columns}
     by_squash: dict[str, str] = {}
@@ -108,6 +118,7 @@ def resolve_interaction_columns(
         by_squash.setdefault(_squash(str(c)), str(c))
     chosen: dict[str, str | None] = {}
     notes: list[str] = []
+    guessed: dict[str, list[str]] = {}
     for role, aliases in COLUMN_ALIASES.items():
         given = getattr(m, role)
         default = InteractionMapping.model_fields[role].default
@@ -115,10 +126,13 @@ def resolve_interaction_columns(
             chosen[role] = given
             continue
         taken = set(chosen.values())
-        found = next((by_squash[a] for a in aliases if a in by_squash and by_squash[a] not in taken), None)
+        options = [by_squash[a] for a in aliases if a in by_squash and by_squash[a] not in taken]
+        found = options[0] if options else None
         chosen[role] = found if found is not None else given
         if found is not None and found != role:
             notes.append(f"{role} column: {found!r} (recognised by its name)")
+            if role not in ("user", "item"):
+                guessed[role] = options
     used = {v for v in chosen.values() if v}
     unused = [str(c) for c in columns if str(c) not in used]
     if unused:
@@ -126,7 +140,30 @@ def resolve_interaction_columns(
             f"columns not used: {', '.join(unused[:10])}{', ...' if len(unused) > 10 else ''} "
             "(name one as the rating, weight, liked or time column to use it)"
         )
-    return InteractionMapping(**chosen), notes
+    return InteractionMapping(**chosen), notes, guessed
+
+
+def _unreadable_guess(records: Sequence[dict[str, Any]], role: str, column: str, source: str) -> str | None:
+    """Why a column chosen by its name cannot be the `role` column (the first value that fails,
+    in words), or None when every value reads. A shop's `Quantity` holds returns as negative
+    numbers, a `time` column may hold "10:00" next to a `date` column: such a guess is dropped
+    with a note instead of failing a load that read fine before names were recognised."""
+    for row, rec in enumerate(records, start=1):
+        v = rec.get(column)
+        if v in (None, ""):
+            continue
+        try:
+            if role == "liked":
+                _as_bool(v, source, row, column)
+                continue
+            number = (_as_time if role == "ts" else _as_number)(v, source, row, column)
+        except DataError:
+            return f"row {row} holds {v!r}"
+        if role == "weight" and number < 0:
+            return f"row {row} holds {v!r}, and a weight is >= 0"
+        if role in SIGNAL_LIMITS and abs(number) > SIGNAL_LIMITS[role]:
+            return f"row {row} holds {v!r}, beyond any {role}"
+    return None
 
 
 def _column_names(records: Sequence[dict[str, Any]], sample: int = 1000) -> list[str]:
@@ -460,7 +497,18 @@ def interactions_from_records(
 ) -> pd.DataFrame:
     """Validate interaction rows: ids present, signals typed, items known to the catalogue."""
     records = records if isinstance(records, list) else list(records)
-    m, notes = resolve_interaction_columns(_column_names(records), mapping)
+    m, notes, guessed = _resolve_columns(_column_names(records), mapping)
+    for role, options in guessed.items():
+        for k, column in enumerate(options):
+            why = _unreadable_guess(records, role, column, source)
+            if why is None:
+                if k:
+                    m = m.model_copy(update={role: column})
+                    notes.append(f"{role} column: {column!r} (recognised by its name)")
+                break
+            m = m.model_copy(update={role: None})
+            notes.append(f"{column!r} looked like the {role} column but is not used: {why} "
+                         f"(name it with --{role} to read it, and fix that row)")
     cols: dict[str, list[Any]] = {c: [] for c in ("user", "item", "rating", "weight", "liked", "ts")}
     # a column named in the mapping that no row has is a misspelling, not "no ratings"
     named = {f: key for key in ("rating", "weight", "liked", "ts") if (f := getattr(m, key))}
@@ -491,13 +539,22 @@ def interactions_from_records(
     if cols["weight"] and any(w < 0 for w in cols["weight"] if not math.isnan(w)):
         bad = next(i for i, w in enumerate(cols["weight"]) if not math.isnan(w) and w < 0)
         raise DataError("weight must be >= 0", file=source, row=bad + 1, field=m.weight or "weight")
+    ts = np.asarray(cols["ts"], dtype=float)
+    if np.isfinite(ts).any() and float(np.nanmin(ts)) > MILLISECOND_TIMES:
+        # no Unix time in seconds is this large (year 5138): an export in milliseconds
+        cols["ts"] = list(ts / 1000.0)
+        notes.append(f"times in {m.ts or 'ts'!r} read as milliseconds (every value is above 1e11)")
     blank = _rows_without_signal(cols) if m.rating or m.weight or m.liked else 0
     if blank:
         notes.append(f"{blank} row(s) have no rating, weight or liked value and count as plain "
                      "(implicit, positive) interactions")
     df = normalise_interactions(pd.DataFrame(cols))
     df.attrs["notes"] = notes
+    df.attrs["user_column"] = m.user
     return df
+
+
+MILLISECOND_TIMES = 1e11
 
 
 def _rows_without_signal(cols: dict[str, list[Any]]) -> int:

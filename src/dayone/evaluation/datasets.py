@@ -268,7 +268,9 @@ def load_files(
     """A team's own files, through the core loaders (CSV/TSV/JSONL/Parquet with mappings)."""
     catalog = load_items(items, item_mapping, encoding=encoding)
     df = load_interactions(interactions, interaction_mapping, catalog, encoding=encoding)
-    table = load_users(users, user_mapping, encoding) if users else UserTable()
+    # profiles keyed like the interactions' user column (`user_id`, `customer_id`) load too
+    keyed = str(df.attrs.get("user_column", "user"))
+    table = load_users(users, user_mapping, encoding, id_fallbacks=(keyed,)) if users else UserTable()
     has_ts = bool(df["ts"].notna().all()) and len(df) > 0
     notes = list(df.attrs.get("notes", []))
     if not has_ts:

@@ -425,7 +425,7 @@ def few_shot_splits(data: EvalData, cfg: EvalConfig) -> list[Split]:
         )
         for req, label, u in test
     ]
-    splits = []
+    splits: list[Split] = []
     done: set[int] = set()
     for asked in c.train_sizes:
         # the label says how many examples were really there: a pool smaller than the asked
@@ -433,7 +433,11 @@ def few_shot_splits(data: EvalData, cfg: EvalConfig) -> list[Split]:
         n = min(asked, len(pool))
         label = f"N={n}" if n == asked else f"N={n} (of {asked} asked)"
         if n in done:
-            continue  # two asked sizes above the pool would be the same run twice
+            # two asked sizes above the pool would be the same run twice; say so on the run
+            for sp in splits:
+                if label_of(sp) == f"N={n}" or label_of(sp).startswith(f"N={n} "):
+                    sp.notes.append(f"{asked} examples were asked too; only {n} are available")
+            continue
         done.add(n)
         view = TrainingView(
             data.catalog,
@@ -461,6 +465,10 @@ def few_shot_splits(data: EvalData, cfg: EvalConfig) -> list[Split]:
             )
         )
     return splits
+
+
+def label_of(split: Split) -> str:
+    return next(iter(split.groups), "")
 
 
 def warm_split(data: EvalData, cfg: EvalConfig) -> Split:

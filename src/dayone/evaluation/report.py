@@ -187,6 +187,8 @@ def paired_against_baseline(result: RunResult, baseline: str = BASELINE) -> list
         if metric not in df:
             continue
         cell = df[(df["protocol"] == c.protocol) & (df["setting"] == c.setting)]
+        if cell.duplicated(["strategy", "request"]).any():
+            continue  # a request id answered twice in one cell: no one-to-one pairing
         wide = cell.pivot_table(index="request", columns="strategy", values=metric, aggfunc="first")
         if baseline not in wide or c.strategy not in wide:
             continue
@@ -194,7 +196,7 @@ def paired_against_baseline(result: RunResult, baseline: str = BASELINE) -> list
         if not len(pair):
             continue
         diff = (pair[c.strategy] - pair[baseline]).to_numpy(dtype=float)
-        lo, hi = bootstrap_ci(diff, max(result.config.bootstrap, 200), result.config.seed)
+        lo, hi = bootstrap_ci(diff, result.config.bootstrap, result.config.seed)  # NaN when 0
         out.append({
             "protocol": c.protocol, "setting": c.setting, "strategy": c.strategy, "against": baseline,
             "metric": metric, "n": len(diff), "difference": float(diff.mean()), "ci95": [lo, hi],
@@ -215,8 +217,9 @@ def _paired_lines(rows: list[dict[str, Any]]) -> list[str]:
     for r in rows:
         lo, hi = r["ci95"]
         verdict = " (better)" if lo > 0 else " (worse)" if hi < 0 else ""
+        ci = f" [{lo:+.3f}, {hi:+.3f}]" if math.isfinite(lo) else ""
         L.append(f"| {r['protocol']} | {r['setting']} | {r['strategy']} | {r['metric']} | {r['n']} | "
-                 f"{r['difference']:+.4f} [{lo:+.3f}, {hi:+.3f}]{verdict} | "
+                 f"{r['difference']:+.4f}{ci}{verdict} | "
                  f"{r['wins']} / {r['ties']} / {r['losses']} |")
     return L + [""]
 

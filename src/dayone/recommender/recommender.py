@@ -28,6 +28,7 @@ from dayone.data.interactions import (
     normalise_interactions,
     preference,
     preference_arrays,
+    rating_scale,
     weight_scale,
 )
 from dayone.data.users import UserTable
@@ -386,7 +387,7 @@ class Recommender:
             if (~np.isnan(ratings)).any():
                 r = ratings[~np.isnan(ratings)]
                 self.scale = RatingScale(mean=float(r.mean()), spread=float(max(r.std(), 0.5)))
-                self._rating_range = (float(r.min()), float(r.max()))
+                self._rating_range = rating_scale(r)  # a stray value cannot stretch it
             self._weight_scale = weight_scale(df["weight"].to_numpy(dtype=float))
             prefs = preference(df, self.config.rating_threshold, weight_scale=self._weight_scale)
             explicit = ~np.isnan(ratings) | df["liked"].notna().to_numpy()

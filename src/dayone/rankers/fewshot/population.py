@@ -73,7 +73,13 @@ def weight_like_threshold(rows: Iterable[Mapping[str, Any]]) -> float | None:
         for e in (row.get("history") or [])
         if e.get("liked") is None and e.get("rating") is None and e.get("weight") is not None
     ]
-    return float(np.median(values)) if values else None
+    if not values:
+        return None
+    median = float(np.median(values))
+    # no spread at the middle (every purchase counted once, or most of them): a strength is
+    # then no verdict, and "above the median" would call the typical pick a dislike and the
+    # keenest users haters; such entries stay unflagged (plain implicit picks)
+    return median if median > float(np.min(values)) else None
 
 
 def with_like_flags(
