@@ -545,3 +545,29 @@ def test_few_shot_rows_are_labelled_with_the_examples_really_used():
     n = int(labels[2].split()[0][2:])
     assert labels[2] == f"N={n} (of 100000 asked)" and n < 100000
     assert any(f"only {n} available" in note for note in splits[2].notes)
+
+
+def test_new_users_by_time_are_the_latest_arrivals_fitted_on_the_past(tmp_path):
+    """A deployment serves tomorrow's visitors from yesterday's log: with `by_time` the held-out
+    users are the latest arrivals and the fit sees nothing from the moment the first of them
+    came (the default split lets popularity count what happened after a test user's picks)."""
+    from dayone.evaluation.protocols import make_splits
+
+    base = synthetic()
+    arrival = {u: 100.0 * k for k, u in enumerate(sorted(base.interactions["user"].unique(), reverse=True))}
+    shifted = base.interactions.assign(ts=base.interactions["ts"] + base.interactions["user"].map(arrival))
+    data = EvalData("arrivals", base.catalog, shifted, base.users, domain="movie")
+    cfg = small_config(protocols=["new-user"])
+    cfg = cfg.model_copy(update={"new_user": cfg.new_user.model_copy(update={"by_time": True})})
+    split = make_splits(data, cfg)[0]
+    held = {c.user for cases in split.groups.values() for c in cases}
+    first = data.interactions.groupby("user")["ts"].min()
+    cut = first.loc[sorted(held)].min()
+    assert held and (first.drop(index=sorted(held)) <= cut).all()
+    train = split.view.interactions
+    assert len(train) > 100 and not set(train["user"]) & held and (train["ts"] < cut).all()
+    assert held <= set(sorted(arrival, key=arrival.get)[-round(0.2 * len(arrival)):])
+    assert any("latest arrivals" in n for n in split.notes)
+    no_clock = EvalData(name="x", catalog=data.catalog, interactions=data.interactions, has_timestamps=False)
+    with pytest.raises(ValueError, match="needs timestamps"):
+        make_splits(no_clock, cfg)

@@ -93,6 +93,8 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--per-user/--no-per-user", help="write per_user.parquet")
         ] = True,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+        by_time: Annotated[bool, typer.Option(
+            "--by-time", help="new users = the latest arrivals, fitted only on what came before them")] = False,
         user_field: Annotated[str | None, typer.Option(
             help="interactions file: user column [default: user, or a recognised name such as user_id]")] = None,
         item_field: Annotated[str | None, typer.Option(
@@ -163,6 +165,7 @@ def register(app: typer.Typer) -> None:
                 per_user,
                 quiet,
                 files,
+                by_time,
             )
         except DataError as e:
             typer.echo(f"error: {error_text(e)}", err=True)
@@ -190,6 +193,7 @@ def _data_mode(
     per_user: bool,
     quiet: bool,
     files: dict[str, Any] | None = None,
+    by_time: bool = False,
 ) -> None:
     from dayone.evaluation.config import EvalConfig
     from dayone.evaluation.datasets import detect_and_load
@@ -219,8 +223,9 @@ def _data_mode(
         upd["encoder"] = encoder
     if bootstrap is not None:
         upd["bootstrap"] = bootstrap
-    if max_users is not None:
-        upd["new_user"] = cfg.new_user.model_copy(update={"max_users": max_users})
+    if max_users is not None or by_time:
+        upd["new_user"] = cfg.new_user.model_copy(update={
+            k: v for k, v in (("max_users", max_users), ("by_time", by_time or None)) if v is not None})
         upd["new_item"] = cfg.new_item.model_copy(update={"max_users": max_users})
         upd["warm"] = cfg.warm.model_copy(update={"max_users": max_users})
     if max_test is not None:

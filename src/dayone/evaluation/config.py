@@ -34,6 +34,12 @@ class NewUserConfig(BaseModel):
         "curve averages the same people",
     )
     n: int = Field(default=100, ge=1, description="list length asked of the system")
+    by_time: bool = Field(
+        default=False,
+        description="hold out the users who arrived last (the latest `fraction` by their first "
+        "interaction) and fit only on what happened before the first of them arrived, as a "
+        "deployment would; needs timestamps",
+    )
 
 
 class NewItemConfig(BaseModel):

@@ -180,6 +180,21 @@ def _held_out_users(
     the users that are kept. The few-shot protocol tests on the same held-out users as the
     new-user one, so both draw them here and cannot drift apart."""
     users = sort_ids(df["user"].unique().tolist())
+    if cfg.new_user.by_time:
+        if not data.has_timestamps:
+            raise ValueError("new_user.by_time needs timestamps, and this data has none "
+                             "(file order is no clock across users)")
+        first = df.groupby("user")["ts"].min()
+        # latest arrivals last; the seeded number breaks same-second ties
+        tie = pd.Series(np.random.default_rng(cfg.seed).random(len(first)), index=first.index)
+        order = pd.DataFrame({"first": first, "tie": tie}).sort_values(["first", "tie"]).index.tolist()
+        n_held = max(1, round(cfg.new_user.fraction * len(order)))
+        held = sort_ids([str(u) for u in order[-n_held:]])
+        held_set = set(held)
+        cut = float(first.loc[list(held_set)].min())
+        keep = ~data.interactions["user"].isin(held_set) & (data.interactions["ts"] < cut)
+        train = data.interactions[keep].reset_index(drop=True)
+        return users, held, train
     held = cold_split(users, cfg.seed, cfg.new_user.fraction)
     held_set = set(held)
     train = data.interactions[~data.interactions["user"].isin(held_set)].reset_index(drop=True)
@@ -287,7 +302,9 @@ def new_user_split(data: EvalData, cfg: EvalConfig) -> Split:
         known=known,
         metrics=cfg.metrics,
         new_items=_rare_items(train, data.catalog, cfg.new_item_max_interactions),
-        notes=[f"{len(held)} of {len(users)} users held out; {len(eligible)} evaluated"],
+        notes=[f"{len(held)} of {len(users)} users held out; {len(eligible)} evaluated"]
+        + ([f"by time: the {len(held)} latest arrivals held out; fitted on the {len(train)} "
+            "interactions before the first of them"] if c.by_time else []),
     )
 
 
