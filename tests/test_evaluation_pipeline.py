@@ -478,6 +478,11 @@ def test_evaluate_reads_a_companys_column_names_and_says_which_it_used(tmp_path)
     summary = json.loads((tmp_path / "rep" / "report.json").read_text())["data"]
     assert summary["timestamps"] is True and "rating" in summary["signals"]
     assert "a rating counts as liked from" in (tmp_path / "rep" / "report.md").read_text()
+    timed = CliRunner().invoke(app, args[:6] + ["--out", str(tmp_path / "t"), "--by-time", "--max-users", "5",
+                                                 "--id-field", "product_code", "--user-field", "buyer",
+                                                 "--item-field", "product_code", "--rating", "score_1_5"])
+    assert timed.exit_code == 0, timed.output
+    assert "latest arrivals" in (tmp_path / "t" / "report.md").read_text()
     folder = CliRunner().invoke(app, ["evaluate", "demo", "--rating", "x", "--out", str(tmp_path / "o")])
     assert folder.exit_code != 0 and "--items" in folder.output
 

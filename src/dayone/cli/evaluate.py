@@ -223,11 +223,12 @@ def _data_mode(
         upd["encoder"] = encoder
     if bootstrap is not None:
         upd["bootstrap"] = bootstrap
-    if max_users is not None or by_time:
-        upd["new_user"] = cfg.new_user.model_copy(update={
-            k: v for k, v in (("max_users", max_users), ("by_time", by_time or None)) if v is not None})
+    if max_users is not None:
+        upd["new_user"] = cfg.new_user.model_copy(update={"max_users": max_users})
         upd["new_item"] = cfg.new_item.model_copy(update={"max_users": max_users})
         upd["warm"] = cfg.warm.model_copy(update={"max_users": max_users})
+    if by_time:
+        upd["new_user"] = upd.get("new_user", cfg.new_user).model_copy(update={"by_time": True})
     if max_test is not None:
         upd["few_shot"] = cfg.few_shot.model_copy(update={"max_test": max_test})
     cfg = EvalConfig.model_validate(
