@@ -184,6 +184,23 @@ def test_demographic_popularity_follows_similar_profiles() -> None:
     assert demo.per_attribute({"age": 21}, "age")[0] > demo.per_attribute({"age": 21}, "age")[1]
 
 
+def test_a_list_valued_attribute_counts_each_shared_value() -> None:
+    """Favourite genres as a list were compared as one string: only an exact twin matched."""
+    rows, users = [], {}
+    for u in range(40):
+        jazz = u < 20
+        users[f"u{u}"] = {"likes": ["jazz", "blues"] if jazz else ["metal", "punk"]}
+        if u % 3 == 0:
+            users[f"u{u}"]["likes"] = [*users[f"u{u}"]["likes"], "folk"]
+        rows.append((f"u{u}", "i0" if jazz else "i1", 5.0, None))
+    demo = AttributePopularity.fit(_matrix(rows, 2), users)
+    factor = demo.factors({"likes": ["jazz", "soul"]})["likes"]
+    assert factor[:20].min() > factor[20:].max()
+    assert np.all(factor[20:] == 0.5)
+    score = demo.score(_ev([], attrs={"likes": ["blues"]}))
+    assert score[0] > score[1]
+
+
 def test_content_map_learns_a_linear_target() -> None:
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 5))

@@ -64,6 +64,17 @@ class AttributePopularity:
                 cache[(key, numeric)] = np.array([str(a.get(key, "")) for a in self.attrs])
         return cache[(key, numeric)]  # type: ignore[no-any-return,unused-ignore]
 
+    def _sets(self, key: str) -> list[frozenset[str]]:
+        """Each train user's values of `key` as a set (a single value is a set of one)."""
+        cache = self.__dict__.setdefault("_set_cols", {})
+        if key not in cache:
+            cache[key] = [
+                frozenset(str(v) for v in a[key]) if isinstance(a.get(key), list | tuple | set)
+                else frozenset() if a.get(key) is None else frozenset([str(a[key])])
+                for a in self.attrs
+            ]
+        return cache[key]
+
     def similarity(self, profile: dict[str, Any]) -> np.ndarray:
         """Kernel similarity of `profile` to every train user, in [0, 1]."""
         sims = np.ones(len(self.attrs))
@@ -85,6 +96,13 @@ class AttributePopularity:
                 d = (self._column(key, True) - float(value)) / self.numeric_scale[key]
                 k = np.exp(-0.5 * (d / self.bandwidth) ** 2)
                 out[key] = np.where(np.isnan(k), 0.5, 0.2 + 0.8 * k)
+            elif isinstance(value, list | tuple | set | frozenset):
+                mine = {str(v) for v in value}
+                if mine:
+                    # several values (favourite genres, languages): shared ones count in
+                    # proportion, where the whole list as one string matched only a twin
+                    out[key] = 0.5 + 0.5 * np.array(
+                        [len(mine & s) / len(mine | s) for s in self._sets(key)], dtype=float)
             else:
                 sval = str(value)
                 col = self._column(key, False)
