@@ -10,6 +10,8 @@ ml-latest-small, and prints ndcg@10 minus popularity's per number of first picks
     python scripts/default_weights_check.py [--shared ../shared] [--seeds 0 1]
 
 The samples follow a fresh-eyes reviewer's conversion (seeded); data is read in place.
+`--keep DIR --samples-only` writes them as files (ml100k/{interactions,items,users}.csv,
+amazon/{interactions,items}.jsonl) for `dayone evaluate`.
 """
 
 from __future__ import annotations
@@ -95,11 +97,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--only", nargs="*", default=["ml100k", "amazon", "demo"])
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="write the samples' files here and keep them (for `dayone evaluate FILE --items ...`)")
+    parser.add_argument("--samples-only", action="store_true", help="write the samples (--keep) and stop")
     args = parser.parse_args(argv)
     if not (args.shared / "data").is_dir():
         parser.error(f"{args.shared / 'data'} not found (give --shared)")
+    if args.samples_only and args.keep is None:
+        parser.error("--samples-only needs --keep DIR")
     rng = np.random.default_rng(7)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = str(args.keep) if args.keep is not None else scratch
+        if args.samples_only:
+            ml100k_sample(args.shared, Path(tmp) / "ml100k", rng)
+            amazon_sample(args.shared, Path(tmp) / "amazon", rng)
+            print(f"wrote {tmp}/ml100k and {tmp}/amazon")
+            return 0
         logs = {"ml100k": lambda: ml100k_sample(args.shared, Path(tmp) / "ml100k", rng),
                 "amazon": lambda: amazon_sample(args.shared, Path(tmp) / "amazon", rng),
                 "demo": lambda: detect_and_load("demo")}
