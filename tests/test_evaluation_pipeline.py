@@ -576,3 +576,18 @@ def test_new_users_by_time_are_the_latest_arrivals_fitted_on_the_past(tmp_path):
     no_clock = EvalData(name="x", catalog=data.catalog, interactions=data.interactions, has_timestamps=False)
     with pytest.raises(ValueError, match="needs timestamps"):
         make_splits(no_clock, cfg)
+
+
+def test_the_recommender_settings_of_a_run_reach_the_dayone_strategy():
+    """Evaluate the configuration you would deploy; a misspelt setting fails before any work."""
+    from dayone.evaluation.protocols import make_splits
+    from dayone.evaluation.strategies import RecommenderStrategy, StrategyOptions
+
+    with pytest.raises(ValueError, match="handover_replai"):
+        EvalConfig(recommender={"handover_replai": "latest"})
+    data = synthetic()
+    cfg = small_config(protocols=["new-user"]).model_copy(update={"recommender": {"learn_handover": False}})
+    view = make_splits(data, cfg)[0].view
+    opts = StrategyOptions(encoder="hashing", recommender=cfg.recommender)
+    assert RecommenderStrategy(view, opts).rec.config.learn_handover is False
+    assert RecommenderStrategy(view, StrategyOptions(encoder="hashing")).rec.config.learn_handover is True

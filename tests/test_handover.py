@@ -151,3 +151,24 @@ def test_a_save_without_a_report_loads_with_none_and_a_bad_one_is_named(tmp_path
     with pytest.raises(DataError, match="handover_report") as err:
         Recommender.load(str(tmp_path / "m"), encoder=HashingEncoder())
     assert "recommender.json" in str(err.value)
+
+
+def test_the_replayed_users_can_be_the_latest_arrivals_when_times_say_who_came_when() -> None:
+    """A deployment serves tomorrow's visitors: asked to, with real arrival times the hand-over
+    replays the latest arrivals; with per-user positions (everyone starts at 0) it samples at
+    random."""
+    from dayone.recommender.handover import _replayed_users
+
+    rows = [{"user": f"u{u}", "item": f"i{k}", "ts": 1000.0 * u + k} for u in range(50) for k in range(6)]
+    df = pd.DataFrame(rows)
+    eligible = sorted(df["user"].unique())
+    rng = np.random.default_rng(0)
+    assert _replayed_users(df, eligible, 10, rng, latest=True) == {f"u{u}" for u in range(40, 50)}
+    positions = df.assign(ts=df.groupby("user").cumcount().astype(float))
+    picked = _replayed_users(positions, eligible, 10, np.random.default_rng(0), latest=True)
+    assert len(picked) == 10 and picked != {f"u{u}" for u in range(40, 50)}
+    untimed = df.assign(ts=np.nan)
+    assert _replayed_users(untimed, eligible, 10, np.random.default_rng(0), latest=True) == picked
+    # the default samples at random whatever the times say
+    assert _replayed_users(df, eligible, 10, np.random.default_rng(0)) == picked
+    assert RecommenderConfig().handover_replay == "random"

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from dayone.data.errors import DataError
 
@@ -97,6 +97,19 @@ class EvalConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     seed: int = 0
     protocols: list[ProtocolName] = Field(default_factory=lambda: list(ALL_PROTOCOLS))
+    recommender: dict[str, Any] = Field(
+        default_factory=dict,
+        description="RecommenderConfig settings for the `dayone` strategy, e.g. "
+        "{\"handover_replay\": \"latest\"}: evaluate the configuration you would deploy",
+    )
+
+    @field_validator("recommender")
+    @classmethod
+    def _known_recommender_settings(cls, value: dict[str, Any]) -> dict[str, Any]:
+        from dayone.recommender.config import RecommenderConfig
+
+        RecommenderConfig.model_validate(value)  # a misspelt setting fails here, named
+        return value
     positive_threshold: float | None = Field(
         default=None,
         description="rating >= this is positive (default: top quarter of the scale, 4 on 1-5); "

@@ -171,7 +171,7 @@ def evaluate_data(
     factories = resolve_strategies(cfg.strategies)
     if extra_strategies:
         factories.update(extra_strategies)
-    opts = StrategyOptions(cfg.seed, cfg.encoder, cfg.cache_dir, cfg.group_by)
+    opts = StrategyOptions(cfg.seed, cfg.encoder, cfg.cache_dir, cfg.group_by, cfg.recommender)
     splits = make_splits(data, cfg)
     timings["split"] = time.perf_counter() - t0
     say(f"{len(splits)} split(s) made in {timings['split']:.1f}s")

@@ -50,11 +50,13 @@ class StrategyOptions:
         encoder: str = "default",
         cache_dir: str | None = None,
         group_by: Sequence[str] = ("gender", "age_band"),
+        recommender: dict[str, Any] | None = None,
     ) -> None:
         self.seed = seed
         self.encoder = encoder
         self.cache_dir = cache_dir
         self.group_by = list(group_by)
+        self.recommender = dict(recommender or {})  # RecommenderConfig settings for `dayone`
         self._encoder_obj: Any = None
 
     def get_encoder(self) -> Any:
@@ -291,6 +293,7 @@ class RecommenderStrategy:
                 "encoder": opts.encoder,
                 "domain": view.domain,
                 "rating_threshold": view.positive_threshold,
+                **opts.recommender,
             }
         )
         interactions = view.interactions
