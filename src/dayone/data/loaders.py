@@ -16,7 +16,7 @@ import math
 import numbers
 import re
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -93,24 +93,18 @@ def _squash(name: str) -> str:
 
 
 def resolve_interaction_columns(
-    columns: Sequence[str], mapping: InteractionMapping | None = None
+    columns: Sequence[str],
+    mapping: InteractionMapping | None = None,
+    unreadable: Callable[[str, str], str | None] | None = None,
 ) -> tuple[InteractionMapping, list[str]]:
     """The mapping with every role it leaves open filled from the file's column names
     (`COLUMN_ALIASES`), and notes saying which columns were recognised and which are not used.
 
     A role the mapping names is kept as given (a missing column then fails loudly). The user
     and item roles count as open when they hold their defaults and the file has no such
-    column."""
-    m, notes, _ = _resolve_columns(columns, mapping)
-    return m, notes
-
-
-def _resolve_columns(
-    columns: Sequence[str], mapping: InteractionMapping | None
-) -> tuple[InteractionMapping, list[str], dict[str, list[str]]]:
-    """`resolve_interaction_columns`, plus the signal roles filled from another name than the
-    role's own (role -> the columns whose names fit, first chosen): a guess, which a value it
-    cannot read moves to the next fitting column or drops, instead of failing the load."""
+    column. `unreadable(role, column)` says why a signal column found by its name cannot be
+    that role (None when it can): such a guess moves to the next fitting name or is dropped
+    with a note, instead of failing a load that read fine before names were recognised."""
     m = mapping or InteractionMapping()
     present = {str(c) for c in columns}
     by_squash: dict[str, str] = {}
@@ -118,7 +112,6 @@ def _resolve_columns(
         by_squash.setdefault(_squash(str(c)), str(c))
     chosen: dict[str, str | None] = {}
     notes: list[str] = []
-    guessed: dict[str, list[str]] = {}
     for role, aliases in COLUMN_ALIASES.items():
         given = getattr(m, role)
         default = InteractionMapping.model_fields[role].default
@@ -126,13 +119,17 @@ def _resolve_columns(
             chosen[role] = given
             continue
         taken = set(chosen.values())
-        options = [by_squash[a] for a in aliases if a in by_squash and by_squash[a] not in taken]
-        found = options[0] if options else None
-        chosen[role] = found if found is not None else given
-        if found is not None and found != role:
-            notes.append(f"{role} column: {found!r} (recognised by its name)")
-            if role not in ("user", "item"):
-                guessed[role] = options
+        chosen[role] = given
+        for found in (by_squash[a] for a in aliases if a in by_squash and by_squash[a] not in taken):
+            why = None if found == role or role in ("user", "item") or unreadable is None else unreadable(role, found)
+            if why is not None:
+                notes.append(f"{found!r} looked like the {role} column but is not used: {why} "
+                             f"(name it with --{role} to read it, and fix that row)")
+                continue
+            chosen[role] = found
+            if found != role:
+                notes.append(f"{role} column: {found!r} (recognised by its name)")
+            break
     used = {v for v in chosen.values() if v}
     unused = [str(c) for c in columns if str(c) not in used]
     if unused:
@@ -140,7 +137,7 @@ def _resolve_columns(
             f"columns not used: {', '.join(unused[:10])}{', ...' if len(unused) > 10 else ''} "
             "(name one as the rating, weight, liked or time column to use it)"
         )
-    return InteractionMapping(**chosen), notes, guessed
+    return InteractionMapping(**chosen), notes
 
 
 def _unreadable_guess(records: Sequence[dict[str, Any]], role: str, column: str, source: str) -> str | None:
@@ -374,6 +371,8 @@ _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 # ratings and weights beyond these are data errors (1e308 overflowed every sum of squares);
 # the service's API caps its values at the same magnitude as ratings
 SIGNAL_LIMITS = {"rating": 1e6, "weight": 1e12}  # weights may be durations in milliseconds
+# no Unix time in seconds is this large (year 5138): a time column above it is in milliseconds
+MILLISECOND_TIMES = 1e11
 
 
 def _as_bool(value: Any, file: str, row: int, field: str) -> bool:
@@ -497,18 +496,8 @@ def interactions_from_records(
 ) -> pd.DataFrame:
     """Validate interaction rows: ids present, signals typed, items known to the catalogue."""
     records = records if isinstance(records, list) else list(records)
-    m, notes, guessed = _resolve_columns(_column_names(records), mapping)
-    for role, options in guessed.items():
-        for k, column in enumerate(options):
-            why = _unreadable_guess(records, role, column, source)
-            if why is None:
-                if k:
-                    m = m.model_copy(update={role: column})
-                    notes.append(f"{role} column: {column!r} (recognised by its name)")
-                break
-            m = m.model_copy(update={role: None})
-            notes.append(f"{column!r} looked like the {role} column but is not used: {why} "
-                         f"(name it with --{role} to read it, and fix that row)")
+    m, notes = resolve_interaction_columns(
+        _column_names(records), mapping, lambda role, column: _unreadable_guess(records, role, column, source))
     cols: dict[str, list[Any]] = {c: [] for c in ("user", "item", "rating", "weight", "liked", "ts")}
     # a column named in the mapping that no row has is a misspelling, not "no ratings"
     named = {f: key for key in ("rating", "weight", "liked", "ts") if (f := getattr(m, key))}
@@ -541,7 +530,6 @@ def interactions_from_records(
         raise DataError("weight must be >= 0", file=source, row=bad + 1, field=m.weight or "weight")
     ts = np.asarray(cols["ts"], dtype=float)
     if np.isfinite(ts).any() and float(np.nanmin(ts)) > MILLISECOND_TIMES:
-        # no Unix time in seconds is this large (year 5138): an export in milliseconds
         cols["ts"] = list(ts / 1000.0)
         notes.append(f"times in {m.ts or 'ts'!r} read as milliseconds (every value is above 1e11)")
     blank = _rows_without_signal(cols) if m.rating or m.weight or m.liked else 0
@@ -552,9 +540,6 @@ def interactions_from_records(
     df.attrs["notes"] = notes
     df.attrs["user_column"] = m.user
     return df
-
-
-MILLISECOND_TIMES = 1e11
 
 
 def _rows_without_signal(cols: dict[str, list[Any]]) -> int:

@@ -30,7 +30,7 @@ from dayone.data import (
     load_users,
     normalise_interactions,
 )
-from dayone.data.interactions import default_like_threshold
+from dayone.data.interactions import default_like_threshold, rating_scale
 
 ML100K_GENRES = [
     "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime",
@@ -373,8 +373,6 @@ def describe_positive(df: pd.DataFrame, threshold: float | None) -> str | None:
         return None
     if threshold is not None:
         return f"a rating counts as liked from {threshold:g} (the configured threshold)"
-    from dayone.data.interactions import rating_scale
-
     lo, hi = rating_scale(r)
     return (f"a rating counts as liked from {default_like_threshold(r):g}: the top quarter of the "
             f"observed scale {lo:g}-{hi:g} (--threshold to change)")

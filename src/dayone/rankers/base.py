@@ -13,6 +13,8 @@ from typing import Any, Protocol
 import numpy as np
 import scipy.sparse as sp
 
+from dayone.data.interactions import rating_scale
+
 
 @dataclass
 class InteractionMatrix:
@@ -120,8 +122,6 @@ def default_like_threshold(ratings: np.ndarray) -> float:
     Scale-relative rather than "4" so hidden datasets with other scales get a sensible default;
     the ends are read past the rarest 0.1% of ratings, so a few outliers cannot stretch it.
     """
-    from dayone.data.interactions import rating_scale
-
     lo, hi = rating_scale(ratings)
     if hi <= lo:
         return hi
