@@ -6,7 +6,7 @@ import numpy as np
 
 from dayone.rankers.base import InteractionMatrix, UserEvidence
 from dayone.rankers.cold_item import FEATURES, ColdItemRanker, _Fitted, _liked
-from dayone.rankers.content_map import attribute_features
+from dayone.rankers.content_map import attribute_features, categorical_keys
 from dayone.rankers.content_rating import UserContentRating, content_features, rating_biases
 
 
@@ -133,3 +133,65 @@ def test_zero_shot_reach_lifts_new_items_that_share_words_with_what_the_user_too
     assert np.argmax(scores) == 0 and scores[0] > scores[1] + 0.1
     plain = ColdItemRanker.fit(ids, records, m, {}, E, "zero-shot").score_candidates(user, cand)
     assert np.ptp(plain) < 1e-6
+
+
+def test_a_category_written_as_text_is_an_attribute_like_a_list() -> None:
+    """A news `category` or a shop's `brand` is a text field, and "Action|Comedy" is how
+    MovieLens writes genres; both must give the same columns as a list would."""
+    as_list = [{"id": f"i{k}", "genres": ["A", "B"] if k % 2 else ["A"]} for k in range(10)]
+    as_text = [{"id": f"i{k}", "genres": "A|B" if k % 2 else "A"} for k in range(10)]
+    A_list, names_list = attribute_features(as_list)
+    A_text, names_text = attribute_features(as_text)
+    assert names_text == ["genres=a", "genres=b"] and names_list == ["genres=A", "genres=B"]
+    assert np.array_equal(A_list, A_text)
+    news = [{"id": f"n{k}", "category": "sports" if k < 6 else "Politics"} for k in range(12)]
+    _, names = attribute_features(news)
+    assert names == ["category=politics", "category=sports"]
+
+
+def test_titles_prose_dates_and_numbers_written_as_text_are_not_categories() -> None:
+    """Only a shared label is a category: a title is unique, prose is long, a date or a
+    number written as text repeats but is no label (a release date once would have become
+    hundreds of columns)."""
+    long_text = "a long account of what happens in this item, " * 3
+    items = [
+        {
+            "id": f"i{k}",
+            "title": f"Film {k % 3}",  # repeats, but a title names an item
+            "abstract": "shared summary",  # prose by name
+            "release_date": "01-Jan-1995",
+            "code": str(1990 + k % 2),
+            "blurb": long_text,
+            "studio": "Pixar" if k % 2 else "Ghibli",
+            "uid": f"x{k}",
+        }
+        for k in range(12)
+    ]
+    assert categorical_keys(items) == {"studio"}
+    _, names = attribute_features(items)
+    assert names == ["studio=ghibli", "studio=pixar"]
+
+
+def test_attribute_columns_keep_only_the_most_frequent_values(monkeypatch) -> None:
+    import dayone.rankers.content_map as content_map
+
+    monkeypatch.setattr(content_map, "MAX_VALUE_COLUMNS", 2)
+    items = [{"id": f"i{k}", "brand": f"b{k % 4}", "tags": ["t"] if k < 30 else []}
+             for k in range(40)]
+    A, names = attribute_features(items)
+    # t on 30 items, each brand on 10: the tag and one brand of the tied four are kept
+    assert A.shape == (40, 2) and "tags=t" in names
+
+
+def test_zero_shot_new_items_follow_the_category_of_a_bare_history() -> None:
+    """A reader who clicked only sports stories (no ratings) gets the new sports stories
+    first even when the encoder tells no story from another (one vector for all): the
+    category carries it, where before every new story scored alike."""
+    ids = [f"n{k}" for k in range(24)]
+    records = [{"id": i, "category": "sports" if k % 2 else "politics"} for k, i in enumerate(ids)]
+    E = np.ones((24, 8), dtype=np.float32) / np.sqrt(8)
+    user = UserEvidence(items=np.array([1, 3, 5, 7, 9]), ratings=np.full(5, np.nan))
+    cold = np.arange(12, 24)
+    scores = ColdItemRanker.fit(ids, records, None, {}, E, "zero-shot").score_candidates(user, cold)
+    sports = cold % 2 == 1
+    assert scores[sports].min() > scores[~sports].max()

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from dayone.data.field_roles import NOT_WORD_KEYS, key_words
 from dayone.encoders.base import Encoder, l2_normalise
 from dayone.encoders.choice import choose_encoder
 
@@ -116,20 +117,11 @@ def item_text(fields: dict[str, Any]) -> str:
     return ". ".join(p.rstrip(".") for p in parts if p) or str(fields.get("id", ""))
 
 
-#: Fields `item_text` reads by name, and names that hold no words worth encoding.
+#: Fields `item_text` reads by name (`NOT_WORD_KEYS`: names that hold no words worth encoding).
 _KNOWN = {"id", "title", "name", "author", "artist", "brand", "director", "genres", "categories",
           "tags", "text", "description"}
-_NOT_WORDS = {"id", "ids", "url", "urls", "link", "links", "href", "image", "images", "img", "thumbnail",
-              "date", "time", "timestamp", "ts", "year", "price", "isbn", "asin", "sku", "uuid", "also",
-              "rank", "ranking"}
 _SHORT = 80
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_\-]{7,}$")  # B00004Y2UT, 0439064872: a code, not a word
-
-
-def _key_words(key: str) -> set[str]:
-    """`releaseDate`, `release_date`, `Date first available` -> their lower-case words."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", key)
-    return {w for w in re.split(r"[\s_\-.]+", spaced.lower()) if w}
 
 
 def _other_fields(fields: dict[str, Any]) -> tuple[list[str], list[str]]:
@@ -142,7 +134,7 @@ def _other_fields(fields: dict[str, Any]) -> tuple[list[str], list[str]]:
     long: list[str] = []
 
     def visit(key: str, value: Any, depth: int) -> None:
-        if _key_words(key) & _NOT_WORDS:
+        if key_words(key) & NOT_WORD_KEYS:
             return
         if isinstance(value, dict) and depth < 2:
             for k, v in value.items():

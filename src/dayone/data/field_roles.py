@@ -11,6 +11,8 @@ matched as if they were genres.
 
 from __future__ import annotations
 
+import re
+
 TITLE_KEYS = ("title", "name", "headline", "标题", "名称", "题目", "片名", "书名", "歌名", "曲名",
               "商品名称", "品名", "名字")
 # fields that name or describe the item as a whole, not a value it shares with others
@@ -35,3 +37,18 @@ def title_of(fields: dict[str, object] | None) -> str | None:
         if value:
             return str(value)
     return None
+
+
+# words in a field's name that say it holds no words worth reading (an id, a link, a date, a
+# price): `releaseDate`, `image_url`, `Date first available` all name such a field
+NOT_WORD_KEYS = frozenset({
+    "id", "ids", "url", "urls", "link", "links", "href", "image", "images", "img", "thumbnail",
+    "date", "time", "timestamp", "ts", "year", "price", "isbn", "asin", "sku", "uuid", "also",
+    "rank", "ranking",
+})
+
+
+def key_words(key: str) -> set[str]:
+    """`releaseDate`, `release_date`, `Date first available` -> their lower-case words."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", key)
+    return {w for w in re.split(r"[\s_\-.]+", spaced.lower()) if w}
