@@ -249,6 +249,31 @@ def test_sequential_task_valid(tmp_path: Path, enc: HashingEncoder, setting: str
     _check_ranking(task, out)
 
 
+def test_short_candidate_lists_shape_the_sequence_blends_simulation(
+    tmp_path: Path, enc: HashingEncoder
+) -> None:
+    """Impression lists (a news page's 8 stories) are simulated as such, drawn from the items
+    the requests list, and the blend is searched on AUC within them; a task that ranks the
+    catalogue keeps the whole-catalogue simulation."""
+    task = make_sequential_task(tmp_path)
+    rows = [json.loads(line) for line in (task / "requests.jsonl").read_text().splitlines()]
+    for u, r in enumerate(rows):
+        r["candidates"] = [f"i{(u + 5 * j) % 40}" for j in range(8)]
+        r["exclude_history"] = True
+        r["n"] = 8
+    _write(task / "requests.jsonl", rows)
+    out = tmp_path / "lists.jsonl"
+    summary = run_bench(task, out, setting="trained", encoder=enc, progress=False,
+                        scenario="sequential")
+    assert summary.info["simulated_list_length"] == 8
+    assert "val_auc_in_lists_blend" in summary.info
+    _check_ranking(task, out)
+    (tmp_path / "plain").mkdir()
+    plain = run_bench(make_sequential_task(tmp_path / "plain"), tmp_path / "plain.jsonl",
+                      setting="trained", encoder=enc, progress=False)
+    assert "simulated_list_length" not in plain.info and "val_ndcg@10_blend" in plain.info
+
+
 @pytest.mark.parametrize("setting", ["zero-shot", "trained"])
 def test_cold_item_task_valid(tmp_path: Path, enc: HashingEncoder, setting: str) -> None:
     task = make_cold_item_task(tmp_path)

@@ -344,11 +344,19 @@ def build_ranker(
             m = InteractionMatrix.build(task.catalogue, [])
         return ColdUserRanker.fit(task.catalogue, m, task.users, E, setting, lengths, seed=seed)
     if scenario == "sequential":
+        from dayone.rankers.candidate_lists import CandidateLists
         from dayone.rankers.sequential import SequentialRanker
 
         texts = [item_text(task.items[i]) for i in task.catalogue]
+        index = {i: k for k, i in enumerate(task.catalogue)}
+        lists = CandidateLists.of(
+            [np.array([index[c] for c in r.candidates or []], dtype=np.int64)
+             for r in task.requests],
+            len(task.catalogue),
+        )
         return SequentialRanker.fit(
-            task.catalogue, m, E, setting, lengths, seed=seed, item_texts=texts
+            task.catalogue, m, E, setting, lengths, seed=seed, item_texts=texts,
+            candidate_lists=lists,
         )
     from dayone.rankers.cold_item import ColdItemRanker
 

@@ -22,6 +22,7 @@ many epochs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,7 @@ import numpy as np
 
 from dayone.rankers.base import InteractionMatrix, UserEvidence, simulated_users_within_budget
 from dayone.rankers.blend import CoordinateAscentBlend, blend_metric, standardise_per_user
+from dayone.rankers.candidate_lists import CandidateLists, list_auc
 from dayone.rankers.cooccurrence import CoOccurrence
 from dayone.rankers.ease import EASE, gram, most_interacted, weights_in_place, weights_with_side
 from dayone.rankers.lexical import LexicalSimilarity
@@ -221,6 +223,7 @@ class SequentialRanker:
         sequence_model: SASRecConfig | None = None,
         holdout: int = 2,
         item_texts: list[str] | None = None,
+        candidate_lists: CandidateLists | None = None,
     ) -> SequentialRanker:
         """`sequence_model`: the SASRec configuration (defaults when None); the feature is
         skipped when torch is not installed or `sequence_model.max_epochs` is 0.
@@ -243,7 +246,12 @@ class SequentialRanker:
         as a feature (as two more blend features on scientific-seq it gained a little in
         sample and lost a little on test, docs/benchmarks.md); there the words enter through
         `ease_text` instead, inside the item-item model, where a rarely bought item borrows
-        the co-purchases of the items it shares words with."""
+        the co-purchases of the items it shares words with.
+
+        `candidate_lists`: the shape of the requests' own short lists (`candidate_lists.py`).
+        With it, each simulated user's next item is ranked against a list drawn like the
+        requests' lists instead of against the whole catalogue, and the blend is searched on
+        AUC within those lists."""
         n = len(item_ids)
         if setting != "trained" or m is None or m.n_users == 0:
             lexical = LexicalSimilarity.fit(item_texts) if item_texts is not None else None
@@ -312,6 +320,11 @@ class SequentialRanker:
         text = sim_fit.text_batch(evs)
         seq_rows = sim_fit.seq_batch(evs)
         lex = sim_fit.lexical_batch(evs)
+        shape = None
+        if candidate_lists is not None:
+            known = np.unique(np.concatenate(fit_on)) if fit_on else np.zeros(0, dtype=np.int64)
+            shape = candidate_lists.restricted_to(known)
+        list_rng = np.random.default_rng([seed, 1])
         sims = []
         for r, (u, ev) in enumerate(zip(chosen, evs, strict=True)):
             rows = (text[0][r], text[1][r]) if text is not None else None
@@ -322,20 +335,29 @@ class SequentialRanker:
                 seq_rows[r] if seq_rows is not None else None,
                 (lex[0][r], lex[1][r]) if lex is not None else None,
             )
-            sims.append(
-                (standardise_per_user(F), np.array([seqs[u][-1]]), np.zeros(0, dtype=np.int64))
-            )
-        start, alone = strongest_single_start(sims)
-        blend = CoordinateAscentBlend.fit(sims, FEATURES, start)
+            # standardised over the whole catalogue, as `predict` does, so that a list's
+            # order under any weights is the order the answer will have
+            Z = standardise_per_user(F)
+            if shape is not None:
+                listed = shape.sample(list_rng, int(seqs[u][-1]), ev.items)
+                sims.append((Z[listed], np.array([0]), np.zeros(0, dtype=np.int64)))
+            else:
+                sims.append((Z, np.array([seqs[u][-1]]), np.zeros(0, dtype=np.int64)))
+        metric_fn = list_auc if shape is not None else None
+        measure = "auc_in_lists" if shape is not None else "ndcg@10"
+        start, alone = strongest_single_start(sims, metric_fn)
+        blend = CoordinateAscentBlend.fit(sims, FEATURES, start, metric_fn=metric_fn)
         info = {
             "simulated_users": len(sims),
-            "val_ndcg@10_alone": alone,
+            f"val_{measure}_alone": alone,
             "stopping_users": len(stop_users),
-            "val_ndcg@10_start": round(blend.start_metric, 4),
-            "val_ndcg@10_blend": round(blend.val_metric, 4),
+            f"val_{measure}_start": round(blend.start_metric, 4),
+            f"val_{measure}_blend": round(blend.val_metric, 4),
             "weights": {k: float(v) for k, v in zip(FEATURES, blend.w, strict=True) if v},
             "ease_lambda": ease_lam,
         }
+        if shape is not None:
+            info["simulated_list_length"] = shape.length
         if ease_info:
             info["ease_val_ndcg@10"] = ease_info
         if words_info:
@@ -378,6 +400,7 @@ class SequentialRanker:
 
 def strongest_single_start(
     sims: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    metric_fn: Callable[[np.ndarray, np.ndarray], float] | None = None,
 ) -> tuple[np.ndarray, dict[str, float]]:
     """The blend's starting weights: the one strategy that ranks the simulated users' next
     items best on its own, with history items put last (in_history -1).
@@ -395,7 +418,7 @@ def strongest_single_start(
             continue
         w = np.zeros(len(FEATURES))
         w[j], w[history] = 1.0, -1.0
-        alone[name] = round(blend_metric(sims, w, 10), 4)
+        alone[name] = round(blend_metric(sims, w, 10, metric_fn), 4)
     start = np.zeros(len(FEATURES))
     start[history] = -1.0
     if alone:
