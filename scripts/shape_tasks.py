@@ -24,6 +24,8 @@ Tasks:
                    empty text; new-user k=1 with ratings.
   binary-weight-64 TALLRec shape, histories with `weight` (play-count-like) only; 64 examples.
   usertext-k0      ml-latest-small taggers: empty history, no attributes, user.text only.
+  imp-newuser-k3   ml-100k new users (3 first ratings, profile) asked about 30-item impression
+                   lists: up to 3 later likes among unseen items drawn by popularity^0.75.
   misc-gz          ml-100k: every file gzipped, explicit candidates containing history items with
                    exclude_history false, ids with '/', ':' and non-ASCII, unknown keys
                    everywhere, n < len(candidates).
@@ -430,7 +432,7 @@ def illegal(out: Path) -> None:
         task_json(f, "ranking", ["ndcg@10"], ["cold-user"])
 
 
-TASKS = {"news-cands", "news-mind", "liked-imp-k5", "r10-attrs-k3", "r10-attrs-k3-uf", "notitle-k1",
+TASKS = {"imp-newuser-k3", "news-cands", "news-mind", "liked-imp-k5", "r10-attrs-k3", "r10-attrs-k3-uf", "notitle-k1",
          "binary-weight-64", "usertext-k0", "misc-gz", "illegal"}
 
 
@@ -450,6 +452,46 @@ def news_mind(out: Path) -> None:
     meta = json.loads((dst / "task.json").read_text())
     meta["name"] = "news-mind"
     (dst / "task.json").write_text(json.dumps(meta, indent=2))
+
+
+def imp_newuser(out: Path, k: int = 3) -> None:
+    """ML-100K new users with k first ratings and a profile, asked about impression lists:
+    up to 3 later likes among 27 unseen items drawn by popularity^0.75 (twenty-second
+    session: the shape a news or shop page's new visitor has)."""
+    folder = out / f"imp-newuser-k{k}"
+    items100, users100, by_user = load_ml100()
+    rng = np.random.default_rng(16)
+    ids = sorted(items100, key=int)
+    users = sorted(by_user, key=int)
+    held = set(rng.permutation(users)[:200].tolist())
+    pop = collections.Counter(i for u in users if u not in held for i, _, _ in by_user[u])
+    p = np.array([pop[i] + 1.0 for i in ids]) ** 0.75
+    p /= p.sum()
+    train = [{"user": u, "item": i, "rating": r, "ts": t}
+             for u in users if u not in held for i, r, t in by_user[u]]
+    requests, truth = [], []
+    for u in sorted(held, key=int):
+        rs = by_user[u]
+        rel = list(dict.fromkeys(i for i, r, _ in rs[k:] if r >= 4))
+        if not rel:
+            continue
+        rel = [str(x) for x in rng.permutation(rel)[:3]]
+        seen = {i for i, _, _ in rs}
+        negs: list[str] = []
+        while len(negs) < 27:
+            c = ids[int(rng.choice(len(ids), p=p))]
+            if c not in seen and c not in negs:
+                negs.append(c)
+        requests.append({"id": f"imp-{u}", "user": {"id": u, "attributes": users100[u]},
+                         "history": [{"item": i, "rating": r} for i, r, _ in rs[:k]],
+                         "candidates": [str(c) for c in rng.permutation(rel + negs)], "n": 30})
+        truth.append({"id": f"imp-{u}", "relevant": rel})
+    write(folder / "items.jsonl", [{"id": i, **items100[i]} for i in ids])
+    write(folder / "users.jsonl", [{"id": u, "attributes": users100[u]} for u in users])
+    write(folder / "train.jsonl", train)
+    write(folder / "requests.jsonl", requests)
+    write(folder / "truth.jsonl", truth)
+    task_json(folder, "ranking", ["auc", "mrr", "ndcg@10"], ["zero-shot", "trained"], primary="auc")
 
 
 def main() -> int:
@@ -480,6 +522,7 @@ def main() -> int:
     binary_weight(out, movies, by_user)
     usertext(out, movies, by_user, tags)
     misc_gz(out)
+    imp_newuser(out)
     illegal(out)
     for f in sorted(out.iterdir()):
         if (f / "task.json").exists():

@@ -274,6 +274,26 @@ def test_short_candidate_lists_shape_the_sequence_blends_simulation(
     assert "simulated_list_length" not in plain.info and "val_ndcg@10_blend" in plain.info
 
 
+def test_short_candidate_lists_shape_the_new_user_blends_simulation(
+    tmp_path: Path, enc: HashingEncoder
+) -> None:
+    """New visitors asked about 10-item lists: the cold-user blend is searched on simulated
+    lists too (`val_auc_in_lists_*`), and each answer orders only its own list."""
+    task = make_cold_user_task(tmp_path)
+    rows = [json.loads(line) for line in (task / "requests.jsonl").read_text().splitlines()]
+    for u, r in enumerate(rows):
+        r["candidates"] = [f"i{(u + 3 * j) % 40}" for j in range(10)]
+    _write(task / "requests.jsonl", rows)
+    out = tmp_path / "lists.jsonl"
+    summary = run_bench(task, out, setting="trained", encoder=enc, progress=False)
+    assert summary.strategy == "cold-user"
+    assert summary.info["simulated_list_length"] == 10
+    assert "val_auc_in_lists_heldout" in summary.info
+    _check_ranking(task, out)
+    for r, answer in zip(rows, _read(out), strict=True):
+        assert set(answer["items"]) <= set(r["candidates"])
+
+
 @pytest.mark.parametrize("setting", ["zero-shot", "trained"])
 def test_cold_item_task_valid(tmp_path: Path, enc: HashingEncoder, setting: str) -> None:
     task = make_cold_item_task(tmp_path)

@@ -23,7 +23,7 @@ def test_a_simulated_list_puts_the_target_first_and_draws_like_the_requests() ->
     pool = np.array([7] * 54 + [1, 2, 3, 4, 5, 6] * 1)
     lists = CandidateLists(pool, length=3)
     rng = np.random.default_rng(0)
-    drawn = [lists.sample(rng, target=20, history=np.array([1, 2])) for _ in range(300)]
+    drawn = [lists.sample(rng, targets=np.array([20]), history=np.array([1, 2])) for _ in range(300)]
     assert all(d[0] == 20 and len(d) == 3 and len(set(d.tolist())) == 3 for d in drawn)
     assert not any({1, 2} & set(d.tolist()) for d in drawn)  # never a history item
     share_of_7 = np.mean([7 in d[1:] for d in drawn])

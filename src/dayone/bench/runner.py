@@ -337,23 +337,27 @@ def build_ranker(
     seed: int,
 ) -> Any:
     lengths = [len(r.history) for r in task.requests]
-    if scenario == "cold-user":
-        from dayone.rankers.cold_user import ColdUserRanker
-
-        if m is None:
-            m = InteractionMatrix.build(task.catalogue, [])
-        return ColdUserRanker.fit(task.catalogue, m, task.users, E, setting, lengths, seed=seed)
-    if scenario == "sequential":
+    if scenario in ("cold-user", "sequential"):
         from dayone.rankers.candidate_lists import CandidateLists
-        from dayone.rankers.sequential import SequentialRanker
 
-        texts = [item_text(task.items[i]) for i in task.catalogue]
         index = {i: k for k, i in enumerate(task.catalogue)}
         lists = CandidateLists.of(
             [np.array([index[c] for c in r.candidates or []], dtype=np.int64)
              for r in task.requests],
             len(task.catalogue),
         )
+    if scenario == "cold-user":
+        from dayone.rankers.cold_user import ColdUserRanker
+
+        if m is None:
+            m = InteractionMatrix.build(task.catalogue, [])
+        return ColdUserRanker.fit(
+            task.catalogue, m, task.users, E, setting, lengths, seed=seed, candidate_lists=lists
+        )
+    if scenario == "sequential":
+        from dayone.rankers.sequential import SequentialRanker
+
+        texts = [item_text(task.items[i]) for i in task.catalogue]
         return SequentialRanker.fit(
             task.catalogue, m, E, setting, lengths, seed=seed, item_texts=texts,
             candidate_lists=lists,

@@ -124,6 +124,7 @@ class CoordinateAscentBlend:
         start: np.ndarray,
         seed: int = 0,
         k: int = 10,
+        metric_fn: Callable[[np.ndarray, np.ndarray], float] | None = None,
     ) -> tuple[CoordinateAscentBlend, float, float]:
         """The blend, or the start weights alone when the blend does not generalise.
 
@@ -137,14 +138,15 @@ class CoordinateAscentBlend:
         halves = (order[: len(order) // 2], order[len(order) // 2 :])
         searched = kept = 0.0
         for fit_on, check_on in (halves, halves[::-1]):
-            part = cls.fit([users[i] for i in fit_on], feature_names, start, k=k)
+            part = cls.fit([users[i] for i in fit_on], feature_names, start, k=k,
+                           metric_fn=metric_fn)
             held = [users[i] for i in check_on]
-            searched += blend_metric(held, part.w, k) * len(held)
-            kept += blend_metric(held, start, k) * len(held)
+            searched += blend_metric(held, part.w, k, metric_fn) * len(held)
+            kept += blend_metric(held, start, k, metric_fn) * len(held)
         searched, kept = searched / max(len(users), 1), kept / max(len(users), 1)
         if searched > kept:
-            return cls.fit(users, feature_names, start, k=k), searched, kept
-        at_start = blend_metric(users, start, k)
+            return cls.fit(users, feature_names, start, k=k, metric_fn=metric_fn), searched, kept
+        at_start = blend_metric(users, start, k, metric_fn)
         kept_blend = cls(start.astype(np.float64).copy(), list(feature_names), at_start, at_start)
         return kept_blend, searched, kept
 

@@ -47,14 +47,14 @@ class CandidateLists:
         return CandidateLists(pool, self.length)
 
     def sample(
-        self, rng: np.random.Generator, target: int, history: np.ndarray
+        self, rng: np.random.Generator, targets: np.ndarray, history: np.ndarray
     ) -> np.ndarray:
-        """A list of `length` distinct items (fewer only if the pool runs out), the target
-        first, the others drawn from the pool as often as they appear there, never an item
-        of the history."""
-        banned = {int(target), *map(int, history)}
-        out = [int(target)]
+        """A list of `length` distinct items (fewer only if the pool runs out), the targets
+        first, the others drawn from the pool as often as they appear there, never a target
+        again nor an item of the history."""
+        out = list(dict.fromkeys(int(t) for t in targets))[: self.length]
         chosen = set(out)
+        banned = {*map(int, targets), *map(int, history)}
         for _ in range(8):
             draw = self.pool[rng.integers(0, len(self.pool), size=2 * self.length)]
             for item in draw.tolist():
@@ -71,6 +71,13 @@ class CandidateLists:
                 chosen.add(item)
                 out.append(item)
         return np.asarray(out, dtype=np.int64)
+
+
+def targets_for(rng: np.random.Generator, positives: np.ndarray, length: int) -> np.ndarray:
+    """Which of a simulated user's later likes go on their list: a request's list holds a
+    few right items among many (a tenth, at least one), not all a user will ever like."""
+    k = min(len(positives), max(1, length // 10))
+    return np.asarray(rng.choice(positives, size=k, replace=False), dtype=np.int64)
 
 
 def list_auc(scores: np.ndarray, positives: np.ndarray) -> float:

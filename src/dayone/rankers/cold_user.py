@@ -22,6 +22,7 @@ import numpy as np
 
 from dayone.rankers.base import InteractionMatrix, UserEvidence, simulated_users_within_budget
 from dayone.rankers.blend import CoordinateAscentBlend, standardise_per_user
+from dayone.rankers.candidate_lists import CandidateLists, list_auc, targets_for
 from dayone.rankers.cooccurrence import CoOccurrence
 from dayone.rankers.demographic import AttributePopularity
 from dayone.rankers.ease import EASE
@@ -179,6 +180,7 @@ class ColdUserRanker:
         ease_lam: float = 300.0,
         max_sim_users: int = 1200,
         knn_bags: int = KNN_BAGS,
+        candidate_lists: CandidateLists | None = None,
     ) -> ColdUserRanker:
         """`max_sim_users` caps the simulated cold users (spread over the folds): each one
         holds an items x features matrix and is re-scored at every step of the kernel and
@@ -188,7 +190,13 @@ class ColdUserRanker:
 
         `knn_bags` kernels are tuned on bootstrap resamples of the simulated users and their
         scores averaged (`userknn.tune_bagged`); 0 = one search on all of them. Fewer bags
-        are tuned where the search would be slow (`userknn.affordable_bags`)."""
+        are tuned where the search would be slow (`userknn.affordable_bags`).
+
+        `candidate_lists`: the shape of the requests' own short lists (`candidate_lists.py`).
+        With it the blend is searched on AUC within simulated lists drawn like theirs (a few
+        of each simulated user's later likes among items drawn from the requests' lists)
+        instead of on NDCG@10 over the catalogue; the kNN kernel is still tuned on the
+        catalogue."""
         trained = setting == "trained"
         collaborative = trained and max(history_lengths or [0]) > 0
         fitted = _Fitted.fit(
@@ -223,16 +231,28 @@ class ColdUserRanker:
             for F, nb, pos, hist in raw
         ]
         del raw
+        lists = None
+        if candidate_lists is not None:
+            lists = candidate_lists.restricted_to(np.unique(m.items))
+        metric_fn = None
+        if lists is not None:
+            sims = _as_lists(sims, lists, np.random.default_rng([seed, 1]))
+            metric_fn = list_auc
+        measure = "auc_in_lists" if lists is not None else "ndcg@10"
         blend, held_search, held_start = CoordinateAscentBlend.fit_if_it_generalises(
-            sims, names, start, seed=seed
+            sims, names, start, seed=seed, metric_fn=metric_fn
         )
         info = {
             "simulated_users": len(sims),
-            "val_ndcg@10_start": round(blend.start_metric, 4),
-            "val_ndcg@10_blend": round(blend.val_metric, 4),
-            "val_ndcg@10_heldout": {"blend": round(held_search, 4), "start": round(held_start, 4)},
+            f"val_{measure}_start": round(blend.start_metric, 4),
+            f"val_{measure}_blend": round(blend.val_metric, 4),
+            f"val_{measure}_heldout": {
+                "blend": round(held_search, 4), "start": round(held_start, 4)
+            },
             "weights": {n: float(w) for n, w in zip(names, blend.w, strict=True) if w},
         }
+        if lists is not None:
+            info["simulated_list_length"] = lists.length
         if fitted.knn_shapes and fitted.knn is not None:
             keys = fitted.knn.keys
             info["knn_shapes"] = [
@@ -252,6 +272,24 @@ class ColdUserRanker:
         if self.blend is not None:
             return self.blend.predict(F)
         return zero_shot_score(F)
+
+
+def _as_lists(
+    sims: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    shape: CandidateLists,
+    rng: np.random.Generator,
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Each simulated user's catalogue-wide features cut down to a list drawn like the
+    requests' lists: a few of their later likes first, then items from the requests' lists
+    (never another of their likes nor a history item). Users without a later like drop out."""
+    out = []
+    for Z, pos, hist in sims:
+        if not len(pos):
+            continue
+        targets = targets_for(rng, pos, shape.length)
+        listed = shape.sample(rng, targets, np.concatenate([pos, hist]))
+        out.append((Z[listed], np.arange(len(targets)), np.zeros(0, dtype=np.int64)))
+    return out
 
 
 def zero_shot_score(F: np.ndarray) -> np.ndarray:

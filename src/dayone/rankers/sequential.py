@@ -339,7 +339,7 @@ class SequentialRanker:
             # order under any weights is the order the answer will have
             Z = standardise_per_user(F)
             if shape is not None:
-                listed = shape.sample(list_rng, int(seqs[u][-1]), ev.items)
+                listed = shape.sample(list_rng, seqs[u][-1:], ev.items)
                 sims.append((Z[listed], np.array([0]), np.zeros(0, dtype=np.int64)))
             else:
                 sims.append((Z, np.array([seqs[u][-1]]), np.zeros(0, dtype=np.int64)))
