@@ -195,3 +195,29 @@ def test_zero_shot_new_items_follow_the_category_of_a_bare_history() -> None:
     scores = ColdItemRanker.fit(ids, records, None, {}, E, "zero-shot").score_candidates(user, cold)
     sports = cold % 2 == 1
     assert scores[sports].min() > scores[~sports].max()
+
+
+def test_a_number_field_with_placeholders_stays_a_number() -> None:
+    """A runtime with "unknown" on a tenth of the items is a number with gaps, not a
+    category of one label (which dropped the runtime column)."""
+    items = [{"id": f"i{k}", "runtime": 90 + k if k % 10 else "unknown"} for k in range(100)]
+    _, names = attribute_features(items)
+    assert names == ["runtime", "runtime?"]
+    priced = [{"id": f"i{k}", "cost": f"${k % 3}.99", "published": "2020-01-0" + str(k % 3 + 1)}
+              for k in range(30)]
+    assert categorical_keys(priced) == set()
+
+
+def test_the_capped_columns_do_not_depend_on_set_order(monkeypatch) -> None:
+    import dayone.rankers.content_map as content_map
+
+    monkeypatch.setattr(content_map, "MAX_VALUE_COLUMNS", 3)
+    items = [{"id": f"i{k}", "tags": [f"t{j}" for j in range(6)]} for k in range(5)]
+    _, names = attribute_features(items)
+    assert names == ["tags=t0", "tags=t1", "tags=t2"]  # six tied at 5: the first by name
+
+
+def test_a_field_mixing_lists_and_text_gives_one_column_per_label() -> None:
+    items = [{"id": f"i{k}", "genres": ["Action"] if k % 2 else "Action|Drama"} for k in range(10)]
+    _, names = attribute_features(items)
+    assert names == ["genres=action", "genres=drama"]

@@ -18,79 +18,90 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# lists longer than this share of the catalogue are treated as the whole catalogue
+# lists longer than this share of the catalogue, or than `MAX_LENGTH` items, are treated as
+# the whole catalogue (the search would score every simulated user's list a million times)
 SHORT_SHARE = 0.5
+MAX_LENGTH = 1000
 
 
 @dataclass
 class CandidateLists:
-    pool: np.ndarray  # item indices, one entry per appearance on a request's list
+    items: np.ndarray  # the distinct items that appear on the requests' lists
+    share: np.ndarray  # how often each appears there, as a share of all appearances
     length: int  # the median list length
 
     @classmethod
     def of(cls, lists: Sequence[np.ndarray], n_items: int) -> CandidateLists | None:
-        """None when a request has no list, or the lists are most of the catalogue."""
+        """None when a request has no list, or the lists are long (see `SHORT_SHARE`)."""
         if not lists or any(lst is None or len(lst) < 2 for lst in lists):
             return None
         length = int(np.median([len(lst) for lst in lists]))
-        if length > SHORT_SHARE * n_items:
+        if length > min(SHORT_SHARE * n_items, MAX_LENGTH):
             return None
-        return cls(np.concatenate([np.asarray(lst, dtype=np.int64) for lst in lists]), length)
+        items, counts = np.unique(
+            np.concatenate([np.asarray(lst, dtype=np.int64) for lst in lists]), return_counts=True
+        )
+        return cls(items, counts / counts.sum(), length)
 
     def restricted_to(self, items: np.ndarray) -> CandidateLists | None:
         """The same shape over the given items only (a simulation's targets are items the
         strategies know, so its negatives must be known items too, or the mere fact of being
         known would tell the target apart). None when fewer than `length` such items are left."""
-        pool = self.pool[np.isin(self.pool, items)]
-        if len(np.unique(pool)) < self.length:
+        keep = np.isin(self.items, items)
+        if keep.sum() < self.length:
             return None
-        return CandidateLists(pool, self.length)
+        share = self.share[keep]
+        return CandidateLists(self.items[keep], share / share.sum(), self.length)
+
+    def listed(self, items: np.ndarray) -> np.ndarray:
+        """Which of `items` appear on the requests' lists."""
+        return np.isin(items, self.items)
 
     def sample(
         self, rng: np.random.Generator, targets: np.ndarray, history: np.ndarray
     ) -> np.ndarray:
         """A list of `length` distinct items (fewer only if the pool runs out), the targets
-        first, the others drawn from the pool as often as they appear there, never a target
-        again nor an item of the history."""
+        first, the others drawn from the pool as often as they appear on the requests'
+        lists, never a target again nor an item of the history."""
         out = list(dict.fromkeys(int(t) for t in targets))[: self.length]
-        chosen = set(out)
         banned = {*map(int, targets), *map(int, history)}
-        for _ in range(8):
-            draw = self.pool[rng.integers(0, len(self.pool), size=2 * self.length)]
-            for item in draw.tolist():
-                if item not in banned and item not in chosen:
-                    chosen.add(item)
-                    out.append(item)
-                    if len(out) == self.length:
-                        return np.asarray(out, dtype=np.int64)
-        # a pool dominated by a few items: fill up from the rest of it, evenly
-        for item in rng.permutation(np.unique(self.pool)).tolist():
-            if len(out) == self.length:
-                break
-            if item not in banned and item not in chosen:
-                chosen.add(item)
-                out.append(item)
+        allowed = ~np.isin(self.items, np.fromiter(banned, dtype=np.int64, count=len(banned)))
+        need = min(self.length - len(out), int(allowed.sum()))
+        if need > 0:
+            p = self.share[allowed]
+            drawn = rng.choice(self.items[allowed], size=need, replace=False, p=p / p.sum())
+            out += drawn.tolist()
         return np.asarray(out, dtype=np.int64)
 
 
-def targets_for(rng: np.random.Generator, positives: np.ndarray, length: int) -> np.ndarray:
+def targets_for(
+    rng: np.random.Generator, positives: np.ndarray, length: int, lists: CandidateLists
+) -> np.ndarray:
     """Which of a simulated user's later likes go on their list: a request's list holds a
-    few right items among many (a tenth, at least one), not all a user will ever like."""
-    k = min(len(positives), max(1, length // 10))
-    return np.asarray(rng.choice(positives, size=k, replace=False), dtype=np.int64)
+    few right items among many (a tenth, at least one), not all a user will ever like, and
+    its right items are items that appear on lists, so those are preferred: otherwise being
+    on the lists at all would tell the negatives from the target."""
+    on_lists = positives[lists.listed(positives)]
+    source = on_lists if len(on_lists) else positives
+    k = min(len(source), max(1, length // 10))
+    return np.asarray(rng.choice(source, size=k, replace=False), dtype=np.int64)
 
 
 def list_auc(scores: np.ndarray, positives: np.ndarray) -> float:
     """ROC AUC of the positives against the rest of the list (ties count 1/2): the primary
-    metric of the bench's candidate-list tasks."""
+    metric of the bench's candidate-list tasks. Pairwise comparison on short lists (5x
+    faster than ranking at 30 items), mid-ranks on long ones."""
     n = len(scores)
     k = len(positives)
     if k == 0 or k == n:
         return 0.5
+    if k * n > 20_000:
+        from scipy.stats import rankdata
+
+        ranks = rankdata(scores)
+        return float((ranks[positives].sum() - k * (k + 1) / 2) / (k * (n - k)))
     pos = np.zeros(n, dtype=bool)
     pos[positives] = True
-    s_pos = scores[pos]
-    s_neg = scores[~pos]
-    greater = (s_pos[:, None] > s_neg[None, :]).sum()
-    ties = (s_pos[:, None] == s_neg[None, :]).sum()
-    return float((greater + 0.5 * ties) / (k * (n - k)))
+    s_pos = scores[pos][:, None]
+    s_neg = scores[~pos][None, :]
+    return float(((s_pos > s_neg).sum() + 0.5 * (s_pos == s_neg).sum()) / (k * (n - k)))

@@ -280,13 +280,14 @@ def _as_lists(
     rng: np.random.Generator,
 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Each simulated user's catalogue-wide features cut down to a list drawn like the
-    requests' lists: a few of their later likes first, then items from the requests' lists
-    (never another of their likes nor a history item). Users without a later like drop out."""
+    requests' lists: a few of their later likes first (those on the requests' lists where
+    there are any, `targets_for`), then items from the requests' lists (never another of
+    their likes nor a history item). Users without a later like drop out."""
     out = []
     for Z, pos, hist in sims:
         if not len(pos):
             continue
-        targets = targets_for(rng, pos, shape.length)
+        targets = targets_for(rng, pos, shape.length, shape)
         listed = shape.sample(rng, targets, np.concatenate([pos, hist]))
         out.append((Z[listed], np.arange(len(targets)), np.zeros(0, dtype=np.int64)))
     return out

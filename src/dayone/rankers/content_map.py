@@ -9,6 +9,7 @@ embedding has hundreds of dimensions.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,8 @@ def attribute_features(items: list[dict[str, Any]]) -> tuple[np.ndarray, list[st
     """Generic numeric view of catalogue fields: list-valued fields (genres, tags) and
     categorical text fields (a news `category`, a `brand`, an `artist`; `categorical_keys`)
     become one-hot columns, numeric fields (year) are standardised. Rare values (< 5 items)
-    are dropped, and only the `MAX_VALUE_COLUMNS` most frequent are kept."""
+    are dropped, and only the `MAX_VALUE_COLUMNS` most frequent are kept (ties by name, so
+    the choice does not depend on the order of a set)."""
     from collections import Counter
 
     categorical = categorical_keys(items)
@@ -38,18 +40,18 @@ def attribute_features(items: list[dict[str, Any]]) -> tuple[np.ndarray, list[st
             if k == "id":
                 continue
             if isinstance(v, list) or k in categorical:
-                value_counts.update(_values(k, v))
-            elif isinstance(v, int | float) and not isinstance(v, bool):
+                value_counts.update(_values(k, v, k in categorical))
+            if isinstance(v, int | float) and not isinstance(v, bool):
                 numeric_keys.add(k)
-    frequent = [c for c, n in value_counts.most_common() if n >= 5][:MAX_VALUE_COLUMNS]
-    cols = sorted(frequent)
+    ranked = sorted(value_counts.items(), key=lambda c: (-c[1], c[0]))
+    cols = sorted(c for c, n in ranked[:MAX_VALUE_COLUMNS] if n >= 5)
     index = {c: j for j, c in enumerate(cols)}
     num = sorted(numeric_keys)
     X = np.zeros((len(items), len(cols) + 2 * len(num)))
     for r, it in enumerate(items):
         for k, v in it.items():
             if isinstance(v, list) or k in categorical:
-                for name in _values(k, v):
+                for name in _values(k, v, k in categorical):
                     j = index.get(name)
                     if j is not None:
                         X[r, j] = 1.0
@@ -68,14 +70,25 @@ def attribute_features(items: list[dict[str, Any]]) -> tuple[np.ndarray, list[st
     return X, names
 
 
-def _values(key: str, value: Any) -> set[str]:
-    """`key=value` column names of one field: a list's members, or a text's "|"-separated
-    parts (MovieLens writes "Action|Comedy"), text lower-cased."""
+def _values(key: str, value: Any, categorical: bool) -> set[str]:
+    """`key=value` column names of one field: a list's members, or a categorical text's
+    "|"-separated labels (MovieLens writes "Action|Comedy"). A categorical field's values
+    are lower-cased, list members included, so "Action" and ["Action"] are one column; a
+    list field that never holds text keeps its members as they are."""
     if isinstance(value, list):
+        if categorical:
+            return {f"{key}={x.strip().lower()}" for x in value if isinstance(x, str) and x.strip()}
         return {f"{key}={x}" for x in value}
-    if isinstance(value, str):
-        return {f"{key}={p.strip().lower()}" for p in value.split("|") if p.strip()}
+    if isinstance(value, str) and categorical:
+        return {f"{key}={label}" for label in _labels(value)}
     return set()
+
+
+def _labels(text: str) -> list[str]:
+    """The category labels in one text value: its "|"-separated parts, lower-cased, without
+    placeholders ("unknown", "n/a") and without numbers, prices or dates written as text."""
+    parts = (p.strip().lower() for p in text.split("|"))
+    return [p for p in parts if p and p not in PLACEHOLDERS and not _not_a_label(p)]
 
 
 def categorical_keys(items: list[dict[str, Any]]) -> set[str]:
@@ -83,38 +96,52 @@ def categorical_keys(items: list[dict[str, Any]]) -> set[str]:
     as text. Why: a news catalogue's `category` and a shop's `brand` are the first thing a
     reader's or buyer's history agrees on, and they were read only as words inside the
     description (a reviewer's news task ranked with no attribute affinity at all).
-    A field counts when at least half of the items that have it share its value with four
-    others and its values are short; titles, prose, links, dates and numbers written as
-    text never count (`field_roles`)."""
+    A field counts when at least half of the items that carry it (with a value of any
+    kind) hold a short label that four other items hold too. Titles, prose, links and dates
+    by name never count (`field_roles`), nor do placeholders, numbers, prices and dates
+    written as text: a runtime of 90-140 minutes with "unknown" on a tenth of the items
+    stays a number."""
     from collections import Counter
 
-    seen: dict[str, Counter[str]] = {}
+    carriers: Counter[str] = Counter()
+    labels: dict[str, list[list[str]]] = {}
     for it in items:
         for k, v in it.items():
-            if isinstance(v, str) and v.strip():
-                seen.setdefault(k, Counter()).update(
-                    p.strip().lower() for p in v.split("|") if p.strip()
-                )
+            if v is None or v == "" or v == []:
+                continue
+            carriers[k] += 1
+            if isinstance(v, str):
+                labels.setdefault(k, []).append(_labels(v))
     keep = set()
-    for k, counts in seen.items():
+    for k, per_item in labels.items():
         if k in PROSE_KEYS or k.lower() in PROSE_KEYS or key_words(k) & NOT_WORD_KEYS:
             continue
-        total = sum(counts.values())
-        shared = sum(n for n in counts.values() if n >= 5)
-        long = sum(n for v, n in counts.items() if len(v) > SHORT_VALUE)
-        numbers = sum(n for v, n in counts.items() if _is_number(v))
-        if shared >= 0.5 * total and long < 0.5 * total and numbers < 0.5 * total:
+        counts = Counter(label for found in per_item for label in found)
+        shared = sum(
+            1
+            for found in per_item
+            if any(counts[x] >= 5 and len(x) <= SHORT_VALUE for x in found)
+        )
+        if shared >= 0.5 * carriers[k]:
             keep.add(k)
     return keep
 
 
 # a categorical value is a label, not a sentence
 SHORT_VALUE = 80
+PLACEHOLDERS = frozenset({"unknown", "n/a", "na", "none", "null", "nan", "-", "--", "?",
+                          "not available", "not specified", "未知", "无"})
+_DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}([-/.]\d{1,4})?([ t].*)?$|^\d{1,2}[-/. ][a-z]{3,9}[-/. ]\d{2,4}$")
 
 
-def _is_number(text: str) -> bool:
+def _not_a_label(text: str) -> bool:
+    """A number, a price or a percentage ("$9.99", "1,299", "15%"), or a date ("2019-03-01",
+    "01-Jan-1995") written as text."""
+    if _DATE.match(text):
+        return True
+    bare = text.strip().lstrip("$€£¥").rstrip("%").replace(",", "").strip()
     try:
-        float(text)
+        float(bare)
     except ValueError:
         return False
     return True
