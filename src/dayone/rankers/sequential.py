@@ -65,8 +65,9 @@ HISTORY_PENALTY = 10.0
 # tried (0.25, 0.5, 1) that ranks better than none on both the film and the product task;
 # products gain most (brands, product lines and model numbers), films least (titles).
 LEXICAL_WEIGHT = 0.25
-# simulated users kept when their next item must be on the requests' lists: fewer, and all
-# are kept (a blend fitted on a hundred users is noise)
+# with candidate lists, only simulated users whose next item appears on the requests' lists
+# are kept, if at least this many (and a quarter of them) are; otherwise all are kept, since a
+# blend fitted on a hundred users is noise
 MIN_LISTED_TARGETS = 300
 
 
