@@ -63,6 +63,21 @@ def write(path: Path, rows, gz: bool = False) -> None:
         path.write_text(data, encoding="utf-8")
 
 
+def write_task(folder: Path, items, train, requests, truth) -> None:
+    for name, rows in (("items", items), ("train", train), ("requests", requests), ("truth", truth)):
+        write(folder / f"{name}.jsonl", rows)
+
+
+def popular_negatives(rng, ids, p, seen, n: int) -> list:
+    """n distinct items outside `seen`, drawn with probabilities p (popularity^0.75)."""
+    negs: list = []
+    while len(negs) < n:
+        c = ids[int(rng.choice(len(ids), p=p))]
+        if c not in seen and c not in negs:
+            negs.append(c)
+    return negs
+
+
 def task_json(folder: Path, kind: str, metrics, settings, primary=None, **extra) -> None:
     meta = {"name": folder.name, "kind": kind, "metrics": metrics, "primary": primary or metrics[0],
             "settings": settings, "anchors": [], "counts": {}, **extra}
@@ -163,11 +178,7 @@ def news_cands(out: Path) -> None:
             train += [{"user": "U" + u, "item": x, "ts": k} for k, x in enumerate(hist) if x not in fresh]
             n_neg = int(rng.integers(20, 46))
             seen = set(s)
-            negs = []
-            while len(negs) < n_neg:
-                c = ids[int(rng.choice(len(ids), p=p))]
-                if c not in seen and c not in negs:
-                    negs.append(c)
+            negs = popular_negatives(rng, ids, p, seen, n_neg)
             cands = [str(c) for c in rng.permutation(rel + negs)]
             rid = f"imp-{u}"
             requests.append({"id": rid, "user": {"id": "U" + u},
@@ -176,10 +187,7 @@ def news_cands(out: Path) -> None:
             truth.append({"id": rid, "relevant": rel})
         else:
             train += [{"user": "U" + u, "item": x, "ts": k} for k, x in enumerate(s) if x not in fresh]
-    write(folder / "items.jsonl", items)
-    write(folder / "train.jsonl", train)
-    write(folder / "requests.jsonl", requests)
-    write(folder / "truth.jsonl", truth)
+    write_task(folder, items, train, requests, truth)
     task_json(folder, "ranking", ["auc", "mrr", "ndcg@5", "ndcg@10"], ["zero-shot", "trained"],
               primary="auc")
 
@@ -204,10 +212,7 @@ def liked_implicit(out: Path, movies, by_user, k=5) -> None:
         requests.append({"id": f"r{u}", "user": {"id": u}, "n": 50, "candidates": None,
                          "history": [{"item": i, "liked": r >= 3.5} for i, r, _ in rs[:k]]})
         truth.append({"id": f"r{u}", "relevant": rel})
-    write(folder / "items.jsonl", items)
-    write(folder / "train.jsonl", train)
-    write(folder / "requests.jsonl", requests)
-    write(folder / "truth.jsonl", truth)
+    write_task(folder, items, train, requests, truth)
     task_json(folder, "ranking", ["ndcg@10", "recall@20"], ["cold-user"])
 
 
@@ -298,10 +303,7 @@ def notitle(out: Path, movies, by_user, item_tags, k=1) -> None:
         requests.append({"id": f"r{u}", "user": {"id": u}, "n": 50, "candidates": None,
                          "history": [{"item": i, "rating": r} for i, r, _ in rs[:k]]})
         truth.append({"id": f"r{u}", "relevant": rel})
-    write(folder / "items.jsonl", items)
-    write(folder / "train.jsonl", train)
-    write(folder / "requests.jsonl", requests)
-    write(folder / "truth.jsonl", truth)
+    write_task(folder, items, train, requests, truth)
     task_json(folder, "ranking", ["ndcg@10", "recall@20"], ["cold-user"])
 
 
@@ -360,10 +362,7 @@ def usertext(out: Path, movies, by_user, tags) -> None:
         requests.append({"id": f"t{u}", "user": {"id": u, "text": "I like: " + ", ".join(tags[u][:10])},
                          "history": [], "candidates": None, "n": 50})
         truth.append({"id": f"t{u}", "relevant": rel})
-    write(folder / "items.jsonl", items)
-    write(folder / "train.jsonl", train)
-    write(folder / "requests.jsonl", requests)
-    write(folder / "truth.jsonl", truth)
+    write_task(folder, items, train, requests, truth)
     task_json(folder, "ranking", ["ndcg@10", "recall@20"], ["cold-user"])
 
 
@@ -477,20 +476,13 @@ def imp_newuser(out: Path, k: int = 3) -> None:
             continue
         rel = [str(x) for x in rng.permutation(rel)[:3]]
         seen = {i for i, _, _ in rs}
-        negs: list[str] = []
-        while len(negs) < 27:
-            c = ids[int(rng.choice(len(ids), p=p))]
-            if c not in seen and c not in negs:
-                negs.append(c)
+        negs = popular_negatives(rng, ids, p, seen, 27)
         requests.append({"id": f"imp-{u}", "user": {"id": u, "attributes": users100[u]},
                          "history": [{"item": i, "rating": r} for i, r, _ in rs[:k]],
                          "candidates": [str(c) for c in rng.permutation(rel + negs)], "n": 30})
         truth.append({"id": f"imp-{u}", "relevant": rel})
-    write(folder / "items.jsonl", [{"id": i, **items100[i]} for i in ids])
     write(folder / "users.jsonl", [{"id": u, "attributes": users100[u]} for u in users])
-    write(folder / "train.jsonl", train)
-    write(folder / "requests.jsonl", requests)
-    write(folder / "truth.jsonl", truth)
+    write_task(folder, [{"id": i, **items100[i]} for i in ids], train, requests, truth)
     task_json(folder, "ranking", ["auc", "mrr", "ndcg@10"], ["zero-shot", "trained"], primary="auc")
 
 
