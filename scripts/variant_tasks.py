@@ -13,6 +13,8 @@ answers other shapes validly and better than popularity:
   `mls-notext-k0` the same with no rating at all (words or nothing);
 - `mls-newitem`: ml100k-newitem's shape (20% of the items cold, every cold item a candidate,
   truth with `negative` for auc_rated) but half-star ratings and no users.jsonl at all;
+  `mls-newitem-str` the same with each item's genres written as one "A|B" text, as
+  MovieLens's own files write them (a category field that is text, not a list);
 - `mls-seq`: scientific-seq's shape (leave-last-out next item, whole catalogue, history not
   excluded) but with real timestamps, ties included, instead of positions.
 
@@ -290,6 +292,18 @@ def sequential(out: Path, items: list[dict[str, Any]], by_user: dict[str, list[d
         f"scientific-seq; primary ndcg@10. truth.jsonl is for score.py only.\n")
 
 
+def genres_as_text(src: Path, dst: Path) -> None:
+    """A copy of a task whose items' genre lists become "A|B" texts."""
+    shutil.copytree(src, dst)
+    rows = [json.loads(line) for line in (src / "items.jsonl").read_text().splitlines()]
+    (dst / "items.jsonl").write_text("".join(
+        json.dumps(dict(r, genres="|".join(r["genres"])) if isinstance(r.get("genres"), list) else r)
+        + "\n" for r in rows))
+    meta = json.loads((dst / "task.json").read_text())
+    meta["name"] = dst.name
+    (dst / "task.json").write_text(json.dumps(meta, indent=2))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", type=Path, help="folder to write the task folders into")
@@ -301,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"{args.data / name} not found")
     items, by_user = _load(args.data)
     names = ("mls-newuser-k3", "mls-implicit-k5", "mls-binary-64", "mls-text-k1", "mls-notext-k1",
-             "mls-text-k0", "mls-notext-k0", "mls-newitem", "mls-seq")
+             "mls-text-k0", "mls-notext-k0", "mls-newitem", "mls-newitem-str", "mls-seq")
     for name in names:
         shutil.rmtree(args.out / name, ignore_errors=True)
     newuser_explicit(args.out, items, by_user)
@@ -310,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     newuser_with_text(args.out, items, by_user, args.data)
     newuser_with_text(args.out, items, by_user, args.data, k=0)
     newitem(args.out, items, by_user)
+    genres_as_text(args.out / "mls-newitem", args.out / "mls-newitem-str")
     sequential(args.out, items, by_user)
     print(f"wrote {', '.join(names)} under {args.out}")
     return 0
